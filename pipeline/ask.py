@@ -1,0 +1,370 @@
+"""Questions about the corpus, answered with citations that are checked against their chunks.
+
+Two strategies. `free` (capable models): the model writes the answer with `[article_id#chunk]`
+citations; every citation is validated (it must name a retrieved chunk) and every cited sentence
+is checked against its chunk. `extractive` (small models such as the embedded SmolLM2-135M, which
+cannot be trusted to write grounded prose): candidate sentences are cut from the retrieved chunks
+and ranked by similarity to the question; the model only picks among them, and the answer is made
+of the picked sentences verbatim, so each citation is right by construction.
+When the best retrieved chunk is too far from the question, no model is called and the answer
+says the corpus does not contain it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field, create_model
+
+from pipeline.summarize import load_prompt
+from pipeline.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosine
+from pipeline.types import Usage
+
+Strategy = Literal["auto", "free", "extractive"]
+
+NOT_IN_CORPUS = "The corpus does not contain an answer to this question."
+# A cited sentence is supported by its chunk when the chunk mentions every number and name in it
+# and either enough of its content words and word pairs appear in the chunk (lexical) or MiniLM
+# finds a chunk sentence that says nearly the same (semantic). Calibrated on paraphrases and
+# false claims about the seed article (tests/test_ask_unit.py).
+LEXICAL_SUPPORT = 0.5  # mean of unigram and bigram recall of the sentence's content tokens
+SEMANTIC_SUPPORT = 0.75  # cosine of the sentence vs its most similar sentence in the chunk
+CANDIDATES = 6  # sentences offered to a small model
+MAX_PICKS = 3
+
+_CITE = re.compile(r"\[([^\[\]]*#\d+[^\[\]]*)\]")
+_CITE_ID = re.compile(r"([A-Za-z0-9][\w.\-]*#\d+)")
+_SENT_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]*\s+|\n+")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class Citation(BaseModel):
+    """One citation in an answer: the chunk it names and whether that chunk supports the sentence."""
+
+    article_id: str
+    chunk_id: str
+    start: int | None = None  # chunk offsets in the article's normalized text
+    end: int | None = None
+    text: str = ""  # the chunk text (the cited passage)
+    supported: bool = False
+    retrieved: bool = True  # False: the answer cited a chunk that retrieval did not return
+    sentence: str = ""  # the answer sentence that carries this citation
+    quote: str = ""  # the chunk's sentence closest to it
+    quote_start: int | None = None  # article offsets of `quote`
+    quote_end: int | None = None
+    lexical: float = 0.0
+    semantic: float = 0.0
+    reason: str = ""
+
+
+class AskResult(BaseModel):
+    question: str
+    answer: str
+    found: bool
+    citations: list[Citation] = Field(default_factory=list)
+    retrieved: list[dict[str, Any]] = Field(default_factory=list)
+    strategy: str = ""
+    model: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    reason: str = ""  # why not found, when not found
+
+    def to_json(self) -> dict[str, Any]:
+        """The `pipeline ask --json` document (contract keys first)."""
+        return {
+            "answer": self.answer,
+            "citations": [c.model_dump() for c in self.citations],
+            "retrieved": self.retrieved,
+            "found": self.found, "question": self.question, "strategy": self.strategy,
+            "model": self.model, "usage": self.usage.model_dump(), "thresholds": self.thresholds,
+            "reason": self.reason,
+        }
+
+
+class FreeAnswer(BaseModel):
+    found: bool = Field(description="false when the passages do not answer the question")
+    answer: str = Field(description="the answer; every sentence ends with its [article_id#chunk] citation(s)")
+
+
+# ---------------------------------------------------------------- text helpers
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) in `text`, trimmed of surrounding whitespace."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _SENT_END.finditer(text):
+        spans.append((pos, m.start() + len(m.group(0).rstrip())))
+        pos = m.end()
+    spans.append((pos, len(text)))
+    out = []
+    for s, e in spans:
+        seg = text[s:e]
+        ls = len(seg) - len(seg.lstrip())
+        s2, e2 = s + ls, s + len(seg.rstrip())
+        if e2 > s2 and _WORD.search(text[s2:e2]):
+            out.append((s2, e2))
+    return out
+
+
+_TERM = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w&\-]*[A-Za-z]")
+
+
+def _content_tokens(text: str) -> list[str]:
+    """Lowercased, stemmed words and whole numbers ("2.4" stays one token), stopwords dropped."""
+    from bm25s.stopwords import STOPWORDS_EN
+
+    from pipeline.retrieve import _get_stemmer
+
+    words = [w for w in _TERM.findall(text.lower().replace("\u2019", "'")) if w not in STOPWORDS_EN]
+    stem = _get_stemmer()
+    return stem.stemWords(words) if stem else words
+
+
+def lexical_support(sentence: str, passage: str) -> float:
+    """Mean of unigram and bigram recall of the sentence's content tokens in the passage."""
+    s = _content_tokens(sentence)
+    if not s:
+        return 0.0
+    p = _content_tokens(passage)
+    pset = set(p)
+    uni = sum(t in pset for t in s) / len(s)
+    if len(s) < 2:
+        return uni
+    pbi = set(zip(p, p[1:]))
+    sbi = list(zip(s, s[1:]))
+    bi = sum(b in pbi for b in sbi) / len(sbi)
+    return (uni + bi) / 2
+
+
+def novel_facts(sentence: str, passage: str) -> list[str]:
+    """Numbers and capitalized names of the sentence that the passage never mentions.
+
+    Embeddings barely tell "49%" from "90%" or Japan from Brazil; a claim with a number or a
+    name its passage lacks is not supported by it, however similar it reads.
+    """
+    low = passage.lower().replace("\u2019", "'")
+    nums = set(_NUMBER.findall(passage))
+    out = [n for n in _NUMBER.findall(sentence) if n not in nums]
+    stems = set(_content_tokens(passage))
+    for name in _NAME.findall(sentence):
+        if name.lower() not in low and not set(_content_tokens(name)) <= stems:
+            out.append(name)
+    return list(dict.fromkeys(out))
+
+
+def strip_citations(text: str) -> str:
+    return re.sub(r"\s+", " ", _CITE.sub("", text)).strip()
+
+
+def parse_citations(answer: str) -> list[tuple[str, list[str]]]:
+    """(sentence without citations, [chunk ids cited in it]) for every sentence of the answer."""
+    out = []
+    for s, e in split_sentences(answer):
+        sent = answer[s:e]
+        ids: list[str] = []
+        for m in _CITE.finditer(sent):
+            ids += [i for i in _CITE_ID.findall(m.group(1)) if i not in ids]
+        out.append((strip_citations(sent), ids))
+    # a citation group that ends up alone after a sentence break belongs to the previous sentence
+    merged: list[tuple[str, list[str]]] = []
+    for sent, ids in out:
+        if not sent and merged:
+            merged[-1] = (merged[-1][0], merged[-1][1] + [i for i in ids if i not in merged[-1][1]])
+        else:
+            merged.append((sent, ids))
+    return merged
+
+
+# ---------------------------------------------------------------- support check
+
+class SupportChecker:
+    """Checks answer sentences against chunks: lexical overlap or MiniLM similarity."""
+
+    def __init__(self, embedder: Any) -> None:
+        self.embedder = embedder
+
+    def check(self, sentence: str, hit: Hit) -> Citation:
+        chunk = hit.chunk
+        spans = split_sentences(chunk.text) or [(0, len(chunk.text))]
+        texts = [chunk.text[s:e] for s, e in spans]
+        vecs = np.asarray(self.embedder.embed([sentence] + texts))
+        sims = vecs[1:] @ vecs[0]
+        best = int(np.argmax(sims))
+        lex = max(lexical_support(sentence, chunk.text), lexical_support(sentence, texts[best]))
+        sem = float(sims[best])
+        novel = novel_facts(sentence, chunk.text)
+        ok = not novel and (lex >= LEXICAL_SUPPORT or sem >= SEMANTIC_SUPPORT)
+        s, e = spans[best]
+        if novel:
+            reason = f"{chunk.id} does not mention {', '.join(novel)}"
+        elif not ok:
+            reason = (f"not supported by {chunk.id}: word overlap {lex:.2f} < {LEXICAL_SUPPORT} and "
+                      f"similarity {sem:.2f} < {SEMANTIC_SUPPORT}")
+        else:
+            reason = ""
+        return Citation(article_id=chunk.article_id, chunk_id=chunk.id, start=chunk.start, end=chunk.end,
+                        text=chunk.text, supported=ok, sentence=sentence, quote=texts[best],
+                        quote_start=chunk.start + s, quote_end=chunk.start + e,
+                        lexical=round(lex, 4), semantic=round(sem, 4), reason=reason)
+
+
+def validate_citations(answer: str, hits: list[Hit], checker: SupportChecker) -> list[Citation]:
+    """Every citation of the answer, checked: retrieved chunk? does it support its sentence?"""
+    by_id = {h.chunk_id: h for h in hits}
+    out: list[Citation] = []
+    for sentence, ids in parse_citations(answer):
+        for cid in ids:
+            hit = by_id.get(cid)
+            if hit is None:
+                art = cid.rsplit("#", 1)[0]
+                out.append(Citation(article_id=art, chunk_id=cid, supported=False, retrieved=False,
+                                    sentence=sentence,
+                                    reason=f"{cid} was not among the retrieved passages"))
+            else:
+                out.append(checker.check(sentence, hit))
+    return out
+
+
+# ---------------------------------------------------------------- strategies
+
+def is_small(provider: Any) -> bool:
+    """The embedded model (and anything that says it is small) gets the extractive strategy."""
+    return bool(getattr(provider, "small", False)) or getattr(provider, "provider", "") == "local"
+
+
+def _passages(hits: list[Hit]) -> str:
+    return "\n\n".join(f"<passage id=\"{h.chunk_id}\" title=\"{h.title}\">\n{h.chunk.text}\n</passage>"
+                       for h in hits)
+
+
+def candidate_sentences(question: str, hits: list[Hit], embedder: Any,
+                        n: int = CANDIDATES) -> list[tuple[Hit, int, int, float]]:
+    """The n sentences of the retrieved chunks most similar to the question: (hit, start, end, cos).
+
+    Overlapping chunks repeat sentences; each article span is offered once.
+    """
+    cands: list[tuple[Hit, int, int]] = []
+    seen: set[tuple[str, int, int]] = set()
+    for h in hits:
+        for s, e in split_sentences(h.chunk.text):
+            key = (h.article_id, h.chunk.start + s, h.chunk.start + e)
+            if key in seen or len(_WORD.findall(h.chunk.text[s:e])) < 4:
+                continue
+            seen.add(key)
+            cands.append((h, s, e))
+    if not cands:
+        return []
+    vecs = np.asarray(embedder.embed([question] + [h.chunk.text[s:e] for h, s, e in cands]))
+    sims = vecs[1:] @ vecs[0]
+    lex = np.array([lexical_support(question, h.chunk.text[s:e]) for h, s, e in cands])
+    score = sims + 0.25 * lex
+    order = np.argsort(-score, kind="stable")[:n]
+    return [(cands[i][0], cands[i][1], cands[i][2], float(sims[i])) for i in order]
+
+
+def _pick_model(n: int) -> type[BaseModel]:
+    """The small model's output type: a yes/no and up to MAX_PICKS sentence numbers from 1..n."""
+    choice = Literal[tuple(range(1, n + 1))]  # type: ignore[valid-type]
+    return create_model("Picks", found=(bool, ...),
+                        picks=(list[choice], Field(default_factory=list, max_length=MAX_PICKS)))
+
+
+def _answer_extractive(question: str, hits: list[Hit], provider: Any, embedder: Any,
+                       max_tokens: int) -> tuple[str, bool, Usage, str]:
+    from pipeline.llm import generate
+
+    cands = candidate_sentences(question, hits, embedder)
+    if not cands:
+        return NOT_IN_CORPUS, False, Usage(), "no sentences in the retrieved passages"
+    prompt = load_prompt("answer_extractive")
+    listing = "\n".join(f"{i}. {h.chunk.text[s:e]}" for i, (h, s, e, _) in enumerate(cands, start=1))
+    msgs = prompt.messages(question=question, sentences=listing, n=len(cands))
+    res = generate(provider, msgs, _pick_model(len(cands)), max_tokens=max_tokens, temperature=0.0)
+    out = res.output
+    picks = [p for p in dict.fromkeys(getattr(out, "picks", []) or []) if 1 <= p <= len(cands)]
+    top_cos = cands[0][3]
+    if not getattr(out, "found", True) and top_cos < SEMANTIC_SUPPORT - 0.2:
+        return NOT_IN_CORPUS, False, res.usage, "the model found no answer among the passages"
+    if not picks:  # a small model that found an answer but picked nothing: use the best match
+        picks = [1]
+    chosen = sorted(picks, key=lambda p: -cands[p - 1][3])[:MAX_PICKS]
+    parts = []
+    for p in chosen:
+        h, s, e, _ = cands[p - 1]
+        parts.append(f"{h.chunk.text[s:e].strip()} [{h.chunk_id}]")
+    return " ".join(parts), True, res.usage, ""
+
+
+def _answer_free(question: str, hits: list[Hit], provider: Any, max_tokens: int) -> tuple[str, bool, Usage, str]:
+    from pipeline.llm import generate
+
+    prompt = load_prompt("answer")
+    msgs = prompt.messages(question=question, passages=_passages(hits),
+                           ids=", ".join(h.chunk_id for h in hits))
+    res = generate(provider, msgs, FreeAnswer, max_tokens=max_tokens, temperature=0.0)
+    out = res.output
+    assert out is not None
+    if not out.found or not out.answer.strip():
+        return NOT_IN_CORPUS, False, res.usage, "the model said the passages do not answer the question"
+    return out.answer.strip(), True, res.usage, ""
+
+
+def ask(question: str, *, k: int = 6, source: str | None = None, since: str | None = None,
+        model: Any = None, strategy: Strategy = "auto", retriever: Retriever | None = None,
+        max_tokens: int = 512) -> AskResult:
+    """Answer a question from the corpus with checked citations (or say the corpus lacks it)."""
+    from pipeline.config import load_settings
+    from pipeline.llm import get_provider
+
+    r = retriever or Retriever()
+    hits = r.search(question, k=k, source=source, since=since)
+    thresholds = {"not_found_cosine": NOT_FOUND_COSINE, "lexical_support": LEXICAL_SUPPORT,
+                  "semantic_support": SEMANTIC_SUPPORT}
+    result = AskResult(question=question, answer=NOT_IN_CORPUS, found=False, thresholds=thresholds,
+                       retrieved=[h.to_json() for h in hits])
+    top = best_cosine(hits)
+    if not hits or top < NOT_FOUND_COSINE:
+        result.reason = (f"best retrieval similarity {top:.2f} is below {NOT_FOUND_COSINE}"
+                         if hits else "no passages match the filters")
+        return result  # no LLM call: guessing from unrelated passages is worse than saying so
+    provider = get_provider(model or load_settings().model_for("ask"))
+    result.model = provider.model_string
+    chosen = strategy if strategy != "auto" else ("extractive" if is_small(provider) else "free")
+    result.strategy = chosen
+    if chosen == "extractive":
+        answer, found, usage, why = _answer_extractive(question, hits, provider, r.embedder, max_tokens)
+    else:
+        answer, found, usage, why = _answer_free(question, hits, provider, max_tokens)
+    result.usage, result.found, result.answer, result.reason = usage, found, answer, why
+    if found:
+        result.citations = validate_citations(answer, hits, SupportChecker(r.embedder))
+        if not result.citations:
+            result.reason = "the answer cites no passage"
+    return result
+
+
+def render_markdown(result: AskResult) -> str:
+    """The human form: the answer, then each cited passage with its support verdict."""
+    lines = [result.answer, ""]
+    if not result.found:
+        if result.reason:
+            lines.append(f"_({result.reason})_")
+        return "\n".join(lines).rstrip() + "\n"
+    if result.reason:
+        lines += [f"_warning: {result.reason}_", ""]
+    lines.append("Sources:")
+    seen: set[str] = set()
+    for c in result.citations:
+        mark = "supported" if c.supported else ("NOT RETRIEVED" if not c.retrieved else "UNSUPPORTED")
+        lines.append(f"- [{c.chunk_id}] ({mark}) chars {c.start}-{c.end}")
+        if c.chunk_id not in seen and c.retrieved:
+            seen.add(c.chunk_id)
+            quote = c.quote or c.text[:300]
+            lines.append(f"  > {quote}")
+        if not c.supported and c.reason:
+            lines.append(f"  ! {c.reason}")
+    return "\n".join(lines).rstrip() + "\n"

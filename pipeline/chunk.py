@@ -1,0 +1,162 @@
+"""Article → Chunk[]: token-bounded windows with exact character offsets.
+
+Chunks are packed from sentences, preferring to end at a paragraph break, with a few sentences of
+overlap. Every chunk is at most `MAX_TOKENS` cl100k tokens and `article.text[c.start:c.end] == c.text`
+holds by construction (chunks are slices, never re-joined strings). The default size leaves head
+room under MiniLM's 256 word-piece window (English runs ~4% more word-pieces than cl100k tokens).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.tokens import count_tokens, encoding
+from pipeline.types import Article, Chunk
+
+MAX_TOKENS = 256  # hard ceiling: the embedding model reads 256 word-pieces
+DEFAULT_TOKENS = 224
+DEFAULT_OVERLAP = 32
+
+_SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’)\]»]*(?=\s)")
+_LINE = re.compile(r"[^\n]+")
+
+
+@dataclass(frozen=True)
+class _Unit:
+    start: int
+    end: int
+    tokens: int
+    para_start: bool
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _is_heading(text: str, unit: _Unit) -> bool:
+    """A short one-line paragraph without closing punctuation: keep it with what follows."""
+    return (unit.para_start and unit.tokens <= 16
+            and not re.search(r"[.!?…:;\"'”’)\]]$", text[unit.start:unit.end]))
+
+
+def _char_offset(token_bytes: list[bytes]) -> int:
+    """Character index where the last token starts (the char holding its first byte)."""
+    chars = 0
+    for token in token_bytes[:-1]:
+        chars += sum(1 for b in token if not 0x80 <= b < 0xC0)
+    last = token_bytes[-1]
+    return max(0, chars - (1 if last and 0x80 <= last[0] < 0xC0 else 0))
+
+
+def _hard_split(text: str, start: int, end: int, max_tokens: int) -> list[tuple[int, int, int]]:
+    """Split an over-long span at token boundaries, preferring whitespace; each piece fits."""
+    enc = encoding()
+    pieces: list[tuple[int, int, int]] = []
+    pos = start
+    while True:
+        pos, end = _strip(text, pos, end)
+        if pos >= end:
+            return pieces
+        n = count_tokens(text[pos:end])
+        if n <= max_tokens:
+            pieces.append((pos, end, n))
+            return pieces
+        tokens = enc.encode(text[pos:end], disallowed_special=())
+        cut = pos + max(1, _char_offset(enc.decode_tokens_bytes(tokens[: max_tokens + 1])))
+        space = max((i for i in range(pos + 1, cut) if text[i].isspace()), default=-1)
+        if space > pos + (cut - pos) // 2:
+            cut = space
+        while True:
+            s, e = _strip(text, pos, cut)
+            n = count_tokens(text[s:e])
+            if n <= max_tokens or cut - pos <= 1:
+                break
+            cut = pos + max(1, (cut - pos) * 9 // 10)
+        pieces.append((s, e, n))
+        pos = cut
+
+
+def _units(text: str, max_tokens: int) -> list[_Unit]:
+    """Sentences (or token-bounded pieces of over-long ones), flagged where a paragraph begins."""
+    units: list[_Unit] = []
+    for line in _LINE.finditer(text):
+        p_start, p_end = _strip(text, line.start(), line.end())
+        if p_start >= p_end:
+            continue
+        first = True
+        bounds = [m.end() + p_start for m in _SENTENCE_END.finditer(text[p_start:p_end])]
+        s = p_start
+        for e in [*bounds, p_end]:
+            s, e2 = _strip(text, s, e)
+            if s < e2:
+                for ps, pe, n in _hard_split(text, s, e2, max_tokens):
+                    units.append(_Unit(ps, pe, n, first))
+                    first = False
+            s = e
+    return units
+
+
+def chunk_spans(
+    text: str, max_tokens: int = DEFAULT_TOKENS, overlap_tokens: int = DEFAULT_OVERLAP
+) -> list[tuple[int, int, int]]:
+    """(start, end, tokens) of each chunk of `text`, in order."""
+    if not 8 <= max_tokens <= MAX_TOKENS:
+        raise ValueError(f"max_tokens must be between 8 and {MAX_TOKENS}, got {max_tokens}")
+    if not 0 <= overlap_tokens < max_tokens // 2:
+        raise ValueError(f"overlap_tokens must be between 0 and {max_tokens // 2 - 1}")
+    units = _units(text, max_tokens)
+    out: list[tuple[int, int, int]] = []
+    i, must = 0, 0  # chunk starts at unit i and has to reach unit `must` (progress)
+    n = len(units)
+    while i < n:
+        j, total = i, units[i].tokens
+        while j + 1 < n and total + units[j + 1].tokens + 1 <= max_tokens:
+            j += 1
+            total += units[j].tokens + 1
+        j = max(j, must)
+        tokens = count_tokens(text[units[i].start:units[j].end])
+        while tokens > max_tokens:  # the estimate was short: drop units, never the required one
+            if j > must:
+                j -= 1
+            elif i < must:
+                i += 1
+            else:
+                break
+            tokens = count_tokens(text[units[i].start:units[j].end])
+        if j + 1 < n:  # prefer ending at a paragraph break when one falls in the back half
+            budget = 0
+            best = None
+            for k in range(i, j + 1):
+                if (k > max(i, must) and units[k].para_start and budget >= max_tokens // 2
+                        and not _is_heading(text, units[k - 1])):
+                    best = k - 1
+                budget += units[k].tokens + 1
+            if best is not None and best < j:
+                j = best
+                tokens = count_tokens(text[units[i].start:units[j].end])
+        out.append((units[i].start, units[j].end, tokens))
+        if j + 1 >= n:
+            break
+        must = j + 1
+        k, acc = must, units[must].tokens
+        while k - 1 > i and acc + units[k - 1].tokens + 1 <= min(overlap_tokens + units[must].tokens, max_tokens):
+            k -= 1
+            acc += units[k].tokens + 1
+        i = k
+    return out
+
+
+def chunk_article(
+    article: Article, max_tokens: int = DEFAULT_TOKENS, overlap_tokens: int = DEFAULT_OVERLAP
+) -> list[Chunk]:
+    text = article.text
+    return [
+        Chunk(id=f"{article.id}#{idx}", article_id=article.id, index=idx,
+              start=s, end=e, text=text[s:e], tokens=n)
+        for idx, (s, e, n) in enumerate(chunk_spans(text, max_tokens, overlap_tokens))
+    ]

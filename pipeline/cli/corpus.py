@@ -1,0 +1,131 @@
+"""`pipeline ingest`, `pipeline show`, `pipeline status`: the corpus commands (thin wrappers)."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from pipeline.cli.app import app, console, emit_json, fail
+
+_out = Console(highlight=False)  # a command's product (show, status) goes to stdout
+
+ChromaUrl = typer.Option(None, "--chroma-url", help="Chroma server URL (default: CHROMA_HOST/CHROMA_PORT, else local store)")
+JsonOut = typer.Option(False, "--json", help="Print one JSON document on stdout.")
+
+
+def _open_store(chroma_url: Optional[str]) -> Any:
+    from pipeline.config import ConfigError
+    from pipeline.manifest import ManifestError
+    from pipeline.store import Store, StoreError
+
+    try:
+        store = Store(chroma_url=chroma_url)
+        _ = store.collection
+        return store
+    except (StoreError, ManifestError, ConfigError) as exc:
+        fail(str(exc), code=2)
+
+
+@app.command()
+def ingest(
+    paths: list[str] = typer.Argument(..., help="Files or folders (searched recursively)."),
+    json_out: bool = JsonOut,
+    chroma_url: Optional[str] = ChromaUrl,
+    max_file_mb: Optional[float] = typer.Option(None, "--max-file-mb", help="Skip files larger than this (default 10)."),
+    wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for another writer to finish."),
+) -> None:
+    """Ingest articles (.txt .md .html .json .jsonl): normalize, chunk, embed, store. Incremental."""
+    from pipeline.config import ConfigError
+    from pipeline.ingest import ingest_paths
+    from pipeline.lock import LockHeld
+    from pipeline.store import StoreError
+
+    store = _open_store(chroma_url)
+    try:
+        report = ingest_paths(paths, store=store, progress=not json_out and console.is_terminal,
+                              max_file_mb=max_file_mb, wait=wait)
+    except (LockHeld, StoreError, ConfigError) as exc:
+        fail(str(exc), code=2)
+    finally:
+        store.close()
+    for f in report.failed:
+        console.print(f"[bold red]error:[/] {escape(f['path'])}: {escape(f['error'])}", highlight=False)
+    if json_out:
+        emit_json(report.to_json())
+    else:
+        for d in report.duplicates:
+            console.print(f"duplicate: {escape(d['path'])} ({d['id']}) is a copy of {d['duplicate_of']}"
+                          f" (similarity {d['similarity']})", highlight=False)
+        for r in report.replaced:
+            console.print(f"updated: {r['replaces']} → {r['id']}", highlight=False)
+        console.print(
+            f"ingested {len(report.ingested)}, skipped {len(report.skipped)} unchanged, "
+            f"{len(report.duplicates)} duplicate(s), {len(report.failed)} failed"
+            f" ({report.chunks_embedded} chunks embedded, {report.chunks_reused} reused)",
+            highlight=False,
+        )
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def show(
+    article: str = typer.Argument(..., help="Article id (or its source path)."),
+    json_out: bool = JsonOut,
+    chroma_url: Optional[str] = ChromaUrl,
+) -> None:
+    """An article's metadata, normalized text and chunks with exact character offsets."""
+    store = _open_store(chroma_url)
+    try:
+        found = store.find_article(article)
+        if found is None:
+            from pipeline.store import ArticleNotFound
+
+            fail(str(ArticleNotFound(article, store.home)))
+        chunks = store.get_chunks(found.id)
+    finally:
+        store.close()
+    if json_out:
+        emit_json({**found.model_dump(mode="json"), "chunks": [c.model_dump(mode="json") for c in chunks]})
+        return
+    meta = Table.grid(padding=(0, 2))
+    for key in ("id", "title", "path", "format", "source", "author", "published_at", "url", "content_hash"):
+        meta.add_row(f"[bold]{key}[/]", escape(str(getattr(found, key) or "")))
+    for key, value in found.metadata.items():
+        meta.add_row(f"[dim]{escape(key)}[/]", escape(str(value)))
+    _out.print(meta)
+    _out.rule("text")
+    _out.print(escape(found.text), soft_wrap=True)
+    _out.rule(f"{len(chunks)} chunks")
+    for c in chunks:
+        _out.print(f"[bold]#{c.index}[/] [{c.start}:{c.end}] {c.tokens} tokens")
+        _out.print(escape(c.text), style="dim", soft_wrap=True)
+
+
+@app.command()
+def status(json_out: bool = JsonOut, chroma_url: Optional[str] = ChromaUrl) -> None:
+    """Articles, chunks, store location and embedding model."""
+    store = _open_store(chroma_url)
+    try:
+        stats = store.stats()
+        rows = store.manifest.complete()
+    finally:
+        store.close()
+    listing = [{"id": r.article.id, "title": r.article.title, "path": r.article.path,
+                "chunks": len(r.chunk_ids)} for r in rows]
+    if json_out:
+        emit_json({**stats, "article_list": listing})
+        return
+    grid = Table.grid(padding=(0, 2))
+    for key in ("articles", "chunks", "pending", "store", "manifest", "embedding_model"):
+        grid.add_row(f"[bold]{key}[/]", escape(str(stats[key])))
+    _out.print(grid)
+    if listing:
+        table = Table("id", "chunks", "path", "title")
+        for item in listing:
+            table.add_row(item["id"], str(item["chunks"]), escape(item["path"]), escape(item["title"]))
+        _out.print(table)

@@ -1,0 +1,181 @@
+"""`pipeline eval`: score extractions against gold files and gate CI on the result.
+
+Exit codes: 0 passed, 1 the gate failed (F1 below --min-f1, a rate below its minimum, or a
+regression against --baseline), 2 bad input (gold files, config, predictions, baseline).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline.cli.app import app, console, emit_json, fail
+
+RETRIEVAL_SETS = ("evals/retrieval.yaml", "evals/retrieval.yml", "evals/retrieval.json", "evals/retrieval.jsonl")
+
+
+def _write(path: Path, text: str) -> None:
+    if str(path) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _summary_table(report: dict[str, Any]) -> Table:
+    ov = report["overall"]
+    t = Table(title=f"eval: {report['source']}", title_justify="left")
+    for col in ("", "precision", "recall", "F1", "F1 CI", "tp", "fp", "fn"):
+        t.add_column(col, justify="left" if not col else "right")
+    for name, m in [("overall", ov), *((f, report["fields"][f]) for f in ("winners", "losers", "unchanged"))]:
+        lo, hi = m["ci"]["f1"]
+        t.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"[{lo:.2f}, {hi:.2f}]",
+                  str(m["tp"]), str(m["fp"]), str(m["fn"]))
+    return t
+
+
+def _print_human(report: dict[str, Any], explain: bool) -> None:
+    from pipeline.evaluate.outputs import render_explain
+
+    ov = report["overall"]
+    console.print(_summary_table(report))
+    rate = lambda x: "n/a" if x is None else f"{x:.3f}"  # noqa: E731
+    cost = "n/a" if ov["cost_usd"] is None else f"${ov['cost_usd']:.4f}"
+    console.print(f"{ov['articles']} articles, {ov['runs']} runs · schema-valid {rate(ov['schema_valid_rate'])} · "
+                  f"grounding {rate(ov['grounding_rate'])} · tokens {ov['tokens']} · cost {cost}", highlight=False)
+    th = ", ".join(f"{k}={'off' if v is None else v}" for k, v in report["thresholds"].items())
+    console.print(f"thresholds: {th}", highlight=False, style="dim")
+    if report["flaky"]:
+        console.print(f"[yellow]flaky articles:[/] {', '.join(report['flaky'])}")
+    for w in [*report["warnings"], *report["gate"]["warnings"]]:
+        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+    if explain:
+        console.print(render_explain(report), markup=False, highlight=False, soft_wrap=True)
+    for c in report["gate"]["checks"]:
+        mark = "[green]pass[/]" if c["passed"] else "[bold red]FAIL[/]"
+        console.print(f"{mark} {c['name']}: {c['message']}", highlight=False, soft_wrap=True)
+    if report["gate"]["checks"]:
+        console.print("[green]gate passed[/]" if report["gate"]["passed"] else "[bold red]gate failed[/]")
+
+
+def _run_retrieval(set_path: Optional[Path], k: Optional[int], as_json: bool) -> None:
+    try:
+        from pipeline.retrieve import evaluate_retrieval
+    except ImportError as exc:
+        fail(f"retrieval evals need pipeline.retrieve.evaluate_retrieval, which is not available ({exc})", 2)
+    path = str(set_path) if set_path else next((p for p in RETRIEVAL_SETS if Path(p).is_file()), None)
+    if path is None:
+        fail(f"no retrieval set found (looked for {', '.join(RETRIEVAL_SETS)}); pass --retrieval-set FILE", 2)
+    try:
+        result = evaluate_retrieval(path, k)
+    except (ValueError, OSError) as exc:
+        fail(str(exc), 2)
+    if as_json:
+        emit_json(result)
+        return
+    t = Table(title=f"retrieval: {path} (k={result.get('k')})", title_justify="left")
+    for col in ("mode", "recall@k", "MRR"):
+        t.add_column(col)
+    for mode, m in (result.get("modes") or {}).items():
+        t.add_row(mode, f"{m.get('recall_at_k', 0):.3f}", f"{m.get('mrr', 0):.3f}")
+    console.print(t)
+
+
+@app.command("eval")
+def eval_cmd(
+    gold: Optional[list[str]] = typer.Option(None, "--gold", help="Gold directory or files (repeatable). Default evals/gold."),
+    predictions: Optional[Path] = typer.Option(None, "--predictions", help="Score this extractions JSONL; no LLM call."),
+    model: Optional[str] = typer.Option(None, "--model", help="Model to extract with (or to select records by)."),
+    strategy: Optional[str] = typer.Option(None, "--strategy", help="Extraction strategy: single or small."),
+    repeat: Optional[int] = typer.Option(None, "--repeat", min=1, help="Extract K times: variance and flaky articles."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+    junit: Optional[Path] = typer.Option(None, "--junit", help="Write JUnit XML here."),
+    markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write a Markdown summary here ('-' for stdout)."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Fail when a field regresses against this report."),
+    min_f1: Optional[float] = typer.Option(None, "--min-f1", min=0.0, max=1.0, help="Fail when overall F1 is below."),
+    min_schema_valid_rate: Optional[float] = typer.Option(None, "--min-schema-valid-rate", min=0.0, max=1.0),
+    min_grounding_rate: Optional[float] = typer.Option(None, "--min-grounding-rate", min=0.0, max=1.0),
+    tolerance: Optional[float] = typer.Option(None, "--tolerance", min=0.0, max=1.0,
+                                              help="Allowed drop vs the baseline, for every field."),
+    save_baseline: Optional[Path] = typer.Option(None, "--save-baseline", help="Write this run as a baseline."),
+    save_predictions: Optional[Path] = typer.Option(None, "--save-predictions",
+                                                    help="Append the extracted records to this JSONL."),
+    explain: bool = typer.Option(False, "--explain", help="Show each gold item's match or why none did."),
+    party_threshold: Optional[float] = typer.Option(None, "--party-threshold", min=0.0, max=1.0,
+                                                    help="Fuzzy name similarity needed for a party match."),
+    party_embedding_threshold: Optional[float] = typer.Option(
+        None, "--party-embedding-threshold", min=0.0, max=1.0, help="MiniLM cosine for parties (0 = off)."),
+    statement_threshold: Optional[float] = typer.Option(None, "--statement-threshold", min=0.0, max=1.0,
+                                                        help="MiniLM cosine needed for an `unchanged` match."),
+    evidence_threshold: Optional[float] = typer.Option(None, "--evidence-threshold", min=0.0, max=1.0,
+                                                       help="Evidence-span overlap (Dice) for an `unchanged` match."),
+    bootstrap_samples: Optional[int] = typer.Option(None, "--bootstrap-samples", min=0),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Bootstrap seed (results are reproducible)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Eval config TOML (e.g. evals/config.toml)."),
+    retrieval: bool = typer.Option(False, "--retrieval", help="Run the retrieval eval (recall@k, MRR) instead."),
+    retrieval_set: Optional[Path] = typer.Option(None, "--retrieval-set", help="Labeled retrieval set."),
+    k: Optional[int] = typer.Option(None, "--k", min=1, help="k for recall@k in --retrieval."),
+) -> None:
+    """Score extractions against hand-labeled gold files; exit 1 when the gate fails."""
+    if as_json and markdown is not None and str(markdown) == "-":
+        fail("--markdown - and --json both write to stdout; give --markdown a file", 2)
+    if retrieval:
+        _run_retrieval(retrieval_set, k, as_json)
+        return
+    from pipeline.evaluate import (BaselineError, EvalConfigError, EvalError, EvalSettings, GoldError, check_gate,
+                                   load_baseline, load_settings_file, run_eval, save_baseline as write_baseline,
+                                   with_overrides)
+    from pipeline.evaluate.outputs import render_junit, render_markdown
+    from pipeline.evaluate.predictions import write_predictions
+
+    try:
+        base = load_settings_file(config) if config else EvalSettings()
+        settings = with_overrides(
+            base, gold=list(gold) if gold else None, predictions=str(predictions) if predictions else None,
+            model=model, repeat=repeat, baseline=str(baseline) if baseline else None, min_f1=min_f1,
+            min_schema_valid_rate=min_schema_valid_rate, min_grounding_rate=min_grounding_rate,
+            bootstrap_samples=bootstrap_samples, seed=seed, tolerance=tolerance,
+            party_fuzzy=party_threshold, party_embedding=party_embedding_threshold,
+            statement=statement_threshold, evidence_overlap=evidence_threshold)
+        base_data = load_baseline(settings.baseline) if settings.baseline else None
+    except (EvalConfigError, BaselineError) as exc:
+        fail(str(exc), 2)
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(label: str, done: int, total: int) -> None:
+            key = label.split(" ")[0]
+            if key not in tasks:
+                tasks[key] = bar.add_task(label, total=total)
+            bar.update(tasks[key], completed=done, description=label)
+
+        try:
+            report = run_eval(settings, explain=explain, strategy=strategy, progress=progress,
+                              on_predictions=(lambda g: write_predictions(g, save_predictions))
+                              if save_predictions else None)
+        except GoldError as exc:
+            fail(f"invalid gold file(s):\n{exc}", 2)
+        except EvalError as exc:
+            fail(str(exc), 2)
+    report["gate"] = check_gate(report, settings, base_data)
+    if save_baseline:
+        write_baseline(report, save_baseline)
+        console.print(f"baseline written to {save_baseline}", highlight=False)
+    if junit:
+        _write(junit, render_junit(report))
+    if markdown:
+        _write(markdown, render_markdown(report, base_data))
+    if as_json:
+        emit_json(report)
+    else:
+        _print_human(report, explain)
+    if not report["gate"]["passed"]:
+        raise typer.Exit(1)

@@ -1,0 +1,56 @@
+"""`pipeline models`: which providers are usable here, the default model, per-stage models."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+from rich.table import Table
+
+from pipeline.cli.app import app, console, emit_json, fail
+from pipeline.config import STAGES, ConfigError, load_settings
+
+
+@app.command("models")
+def models(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    usage: bool = typer.Option(False, "--usage", help="Add token and cost totals from the ledger."),
+) -> None:
+    """List LLM providers, whether each is configured, and the model each stage uses."""
+    from pipeline.llm.catalog import providers
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        fail(str(exc))
+    data = {
+        "default": os.environ.get("PIPELINE_MODEL") or settings.model,
+        "env_model": os.environ.get("PIPELINE_MODEL"),
+        "stages": {stage: settings.model_for(stage) for stage in STAGES},
+        "fallbacks": settings.fallbacks,
+        "providers": providers(),
+    }
+    if usage:
+        from pipeline.llm.ledger import summary
+
+        data["usage"] = summary()
+    if as_json:
+        emit_json(data)
+        return
+    table = Table(title="LLM providers", show_lines=False)
+    for col in ("provider", "configured", "example", "missing / note"):
+        table.add_column(col)
+    for p in data["providers"]:
+        ok = "[green]yes[/]" if p["configured"] else "[red]no[/]"
+        detail = "; ".join(p["missing"]) or p["note"]
+        table.add_row(p["name"], ok, p["example"], detail)
+    console.print(table)
+    console.print(f"default model: [bold]{data['default']}[/]"
+                  + (" (from PIPELINE_MODEL)" if data["env_model"] else ""))
+    console.print("stages: " + ", ".join(f"{k}={v}" for k, v in data["stages"].items()))
+    console.print("fallbacks: " + (", ".join(data["fallbacks"]) or "none"))
+    if usage:
+        t = data["usage"]["totals"]
+        cost = "unknown" if t["unpriced_models"] and not t["cost_usd"] else f"${t['cost_usd']:.4f}"
+        console.print(f"ledger: {t['calls']} calls, {t['cached_calls']} cached, "
+                      f"{t['input_tokens']}+{t['output_tokens']} tokens, cost {cost}")

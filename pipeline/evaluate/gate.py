@@ -1,0 +1,142 @@
+"""The CI gate: minimum F1 and rates, and no field regressing against a committed baseline.
+
+A baseline is a report (or the trimmed form `--save-baseline` writes): only its `overall` and
+`fields` figures are compared, F1 per field and overall, plus the schema-valid and grounding
+rates, each with its own tolerance (an allowed drop).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.evaluate.metrics import FIELDS
+from pipeline.evaluate.settings import RATE_KEYS, EvalSettings
+
+
+class BaselineError(ValueError):
+    pass
+
+
+@dataclass
+class Check:
+    name: str  # e.g. "min_f1", "regression:winners.f1"
+    passed: bool
+    value: float | None
+    limit: float | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_baseline(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise BaselineError(f"{p}: baseline file not found (create one with --save-baseline)") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BaselineError(f"{p}: baseline is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("overall"), dict) or not isinstance(data.get("fields"), dict):
+        raise BaselineError(f"{p}: baseline must be an eval report with `overall` and `fields` objects")
+    for f in FIELDS:
+        fd = data["fields"].get(f)
+        if not isinstance(fd, dict) or not isinstance(fd.get("f1"), (int, float)):
+            raise BaselineError(f"{p}: baseline lacks a numeric `fields.{f}.f1`")
+    if not isinstance(data["overall"].get("f1"), (int, float)):
+        raise BaselineError(f"{p}: baseline lacks a numeric `overall.f1`")
+    return data
+
+
+def gold_fingerprint(report: dict[str, Any]) -> str:
+    """Identifies the gold set a report was scored on (articles and their required counts)."""
+    items = sorted((a["article"], *(a["fields"][f]["required_gold"] for f in FIELDS),
+                    *(a["fields"][f]["optional_gold"] for f in FIELDS)) for a in report["articles"])
+    return hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16]
+
+
+def baseline_from_report(report: dict[str, Any]) -> dict[str, Any]:
+    keep = ("precision", "recall", "f1", "tp", "fp", "fn", "ci")
+    return {
+        "version": report.get("version", 1),
+        "created_at": report.get("created_at"),
+        "model": report.get("model"),
+        "source": report.get("source"),
+        "thresholds": report.get("thresholds"),
+        "gold_fingerprint": gold_fingerprint(report),
+        "overall": {k: report["overall"].get(k) for k in (*keep, *RATE_KEYS, "articles", "runs", "tokens", "cost_usd")},
+        "fields": {f: {k: report["fields"][f].get(k) for k in keep} for f in FIELDS},
+        "articles": {a["article"]: {"f1": a["f1"], "precision": a["precision"], "recall": a["recall"]}
+                     for a in report["articles"]},
+    }
+
+
+def save_baseline(report: dict[str, Any], path: str | Path) -> None:
+    """Write atomically (temp file + rename) so a kill never leaves half a baseline."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=p.name, dir=p.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(baseline_from_report(report), fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+    os.replace(tmp, p)
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def check_gate(report: dict[str, Any], settings: EvalSettings,
+               baseline: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every gate check with its verdict; `passed` is false when any failed."""
+    checks: list[Check] = []
+    ov = report["overall"]
+    for key, metric in (("min_f1", "f1"), ("min_schema_valid_rate", "schema_valid_rate"),
+                        ("min_grounding_rate", "grounding_rate")):
+        limit = getattr(settings, key)
+        if limit is None:
+            continue
+        value = ov.get(metric)
+        if value is None:  # no evidence at all: nothing to ground, nothing ungrounded
+            checks.append(Check(key, True, None, limit, f"{metric} n/a (no predictions), limit {limit:.3f}"))
+            continue
+        ok = value >= limit - 1e-12
+        checks.append(Check(key, ok, value, limit,
+                            f"{metric} {_fmt(value)} {'>=' if ok else '<'} minimum {limit:.3f}"))
+    warnings: list[str] = []
+    regressions: list[dict[str, Any]] = []
+    if baseline is not None:
+        fp = baseline.get("gold_fingerprint")
+        if fp and fp != gold_fingerprint(report):
+            warnings.append("the baseline was computed on a different gold set; comparisons may not be meaningful")
+        if baseline.get("thresholds") and baseline["thresholds"] != report.get("thresholds"):
+            warnings.append("the baseline used different matching thresholds")
+        targets = [("overall", "f1", ov.get("f1"), baseline["overall"].get("f1"))]
+        targets += [(f, "f1", report["fields"][f]["f1"], baseline["fields"][f]["f1"]) for f in FIELDS]
+        targets += [(k, k, ov.get(k), baseline["overall"].get(k)) for k in RATE_KEYS]
+        for key, metric, cur, base in targets:
+            if cur is None or not isinstance(base, (int, float)):
+                continue
+            tol = settings.tolerance_for(key)
+            delta = round(cur - base, 4)
+            ok = delta >= -tol - 1e-9
+            label = f"{key}.{metric}" if key in ("overall", *FIELDS) else key
+            msg = (f"{label} {_fmt(cur)} vs baseline {_fmt(base)} ({delta:+.3f}, tolerance {tol:.3f})")
+            checks.append(Check(f"regression:{label}", ok, cur, round(base - tol, 4), msg))
+            if not ok:
+                regressions.append({"field": key, "metric": metric, "value": cur, "baseline": base,
+                                    "delta": delta, "tolerance": tol})
+    return {
+        "passed": all(c.passed for c in checks),
+        "checks": [c.as_dict() for c in checks],
+        "regressions": regressions,
+        "baseline": str(settings.baseline) if settings.baseline else None,
+        "tolerances": settings.tolerances() if baseline is not None else None,
+        "warnings": warnings,
+    }

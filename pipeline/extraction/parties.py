@@ -1,0 +1,88 @@
+"""Party names: a normalized key for grouping, and merging duplicate claims.
+
+"Microsoft's stock", "Microsoft Corp." and "microsoft" all group under `microsoft`, while the
+claim keeps the name as the article wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pipeline.types import ArticleAnalysis, Evidence, PartyClaim, UnchangedClaim
+
+_SUFFIXES = {"inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "llc",
+             "plc", "ag", "sa", "gmbh", "group", "holdings", "nv", "se"}
+_TRAILING = {"stock", "stocks", "shares", "share", "shareholders", "investors", "stock price",
+             "share price", "business", "unit", "division"}
+_LEADING = {"the", "a", "an"}
+_STATUS_RANK = {"exact": 0, "fuzzy": 1, "unverified": 2}
+
+
+def party_key(name: str) -> str:
+    """Case-folded, punctuation-free, possessive/suffix-stripped key for grouping parties."""
+    s = unicodedata.normalize("NFKC", name).casefold()
+    s = s.replace("\u2019", "'").replace("\u2018", "'")
+    s = re.sub(r"\*\*|__|[`\"]", "", s)
+    s = re.sub(r"'s\b.*$", "", s)  # "microsoft's stock" -> "microsoft"
+    s = re.sub(r"s'(\s.*)?$", "s", s)
+    s = re.sub(r"[^\w\s&+-]", " ", s)
+    words = s.split()
+    while words and words[0] in _LEADING:
+        words = words[1:]
+    while len(words) > 1 and words[-1] in _SUFFIXES:
+        words = words[:-1]
+    if len(words) > 1:
+        tail2 = " ".join(words[-2:])
+        if tail2 in _TRAILING and len(words) > 2:
+            words = words[:-2]
+        elif words[-1] in _TRAILING:
+            words = words[:-1]
+    return " ".join(words)
+
+
+def _better(a: Evidence, b: Evidence) -> bool:
+    return _STATUS_RANK[a.status] < _STATUS_RANK[b.status]
+
+
+def merge_party_claims(claims: list[PartyClaim]) -> list[PartyClaim]:
+    """One claim per party key, keeping first-seen order and the best-grounded evidence."""
+    out: dict[str, PartyClaim] = {}
+    for c in claims:
+        key = party_key(c.party) or c.party.casefold()
+        cur = out.get(key)
+        if cur is None:
+            out[key] = c
+        elif _better(c.evidence, cur.evidence):
+            out[key] = c.model_copy(update={"reason": cur.reason or c.reason})
+    return list(out.values())
+
+
+def _statement_key(c: UnchangedClaim) -> tuple:
+    if c.evidence.start is not None:
+        return ("span", c.evidence.start, c.evidence.end)
+    return ("text", re.sub(r"\W+", " ", c.statement.casefold()).strip())
+
+
+def merge_unchanged(claims: list[UnchangedClaim]) -> list[UnchangedClaim]:
+    seen: dict[tuple, UnchangedClaim] = {}
+    for c in claims:
+        seen.setdefault(_statement_key(c), c)
+    # the same statement worded identically but grounded twice: keep one
+    by_text: dict[str, UnchangedClaim] = {}
+    for c in seen.values():
+        k = re.sub(r"\W+", " ", c.statement.casefold()).strip()
+        cur = by_text.get(k)
+        if cur is None or _better(c.evidence, cur.evidence):
+            by_text[k] = c
+    return list(by_text.values())
+
+
+def merge_analyses(parts: list[ArticleAnalysis], summary: str | None = None) -> ArticleAnalysis:
+    """Merge per-section analyses (offsets already relative to the whole article)."""
+    return ArticleAnalysis(
+        summary=summary if summary is not None else " ".join(p.summary for p in parts if p.summary),
+        winners=merge_party_claims([c for p in parts for c in p.winners]),
+        losers=merge_party_claims([c for p in parts for c in p.losers]),
+        unchanged=merge_unchanged([c for p in parts for c in p.unchanged]),
+    )

@@ -1,0 +1,81 @@
+"""Prompt files in `prompts/`: loading, rendering and the content hash records carry.
+
+A prompt file holds its messages as sections introduced by a line `=== system ===` or
+`=== user ===` (jinja2 templates). The hash covers every file a strategy reads plus the
+strategy's algorithm version, so any change to what the model is asked shows up in records
+and evals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from pipeline.llm.base import Message
+
+_SECTION = re.compile(r"^=== (system|user|assistant) ===[ \t]*$", re.M)
+
+
+class PromptError(ValueError):
+    pass
+
+
+def prompts_dir() -> Path:
+    env = os.environ.get("PIPELINE_PROMPTS")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "prompts"
+
+
+@lru_cache(maxsize=64)
+def _read(path: Path, mtime_ns: int) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def read_prompt(name: str) -> str:
+    path = prompts_dir() / name
+    try:
+        return _read(path, path.stat().st_mtime_ns)
+    except FileNotFoundError as exc:
+        raise PromptError(f"{path}: prompt file not found") from exc
+
+
+_env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
+                          keep_trailing_newline=False)
+
+
+def render(name: str, **context: Any) -> list[Message]:
+    """Render a sectioned prompt file into chat messages."""
+    src = read_prompt(name)
+    marks = list(_SECTION.finditer(src))
+    if not marks:
+        raise PromptError(f"{prompts_dir() / name}: no '=== system ===' / '=== user ===' sections")
+    msgs: list[Message] = []
+    for i, m in enumerate(marks):
+        body = src[m.end(): marks[i + 1].start() if i + 1 < len(marks) else len(src)]
+        try:
+            content = _env.from_string(body).render(**context).strip()
+        except jinja2.TemplateError as exc:
+            raise PromptError(f"{prompts_dir() / name}: template error: {exc}") from exc
+        msgs.append(Message(role=m.group(1), content=content))  # type: ignore[arg-type]
+    return msgs
+
+
+def content_hash(files: list[str], extra: str = "") -> str:
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode())
+        h.update(b"\0")
+        h.update(read_prompt(name).encode("utf-8"))
+        h.update(b"\0")
+    h.update(extra.encode())
+    return h.hexdigest()[:16]
+
+
+def fence(text: str, salt: str) -> str:
+    """A delimiter tag the article cannot forge: derived from a hash of the article itself."""
+    return "article-" + hashlib.sha256((salt + "\0" + text).encode("utf-8")).hexdigest()[:10]

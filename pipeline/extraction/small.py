@@ -1,0 +1,3 @@
+"""placeholder"""
+FILES = []
+ALGO_VERSION = "0"

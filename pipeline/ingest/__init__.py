@@ -1,0 +1,7 @@
+"""Ingest: files → normalized `Article`s → chunks → embeddings → store (see `runner`)."""
+
+from __future__ import annotations
+
+from pipeline.ingest.runner import IngestReport, ingest_paths
+
+__all__ = ["IngestReport", "ingest_paths"]

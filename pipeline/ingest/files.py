@@ -1,0 +1,129 @@
+"""Paths → candidate articles: walk folders, check size and type, read, normalize.
+
+Every problem becomes a `Failure` naming the file (and line) so one bad file never stops a run.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import config
+from pipeline.ingest.metadata import build_article
+from pipeline.ingest.readers import FORMATS, READERS, RawDoc, ReadError, RecordError, supported_suffixes
+from pipeline.types import Article
+
+DEFAULT_MAX_FILE_MB = 10.0
+
+
+@dataclass
+class Failure:
+    path: str
+    error: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "error": self.error}
+
+
+@dataclass
+class Candidate:
+    article: Article
+    source_key: str  # absolute path, plus '#record' for one article of a multi-article file
+
+
+def max_file_bytes(override_mb: float | None = None) -> int:
+    """`--max-file-mb`, else `PIPELINE_MAX_FILE_MB`, else `[ingest] max_file_mb`, else 10 MB."""
+    mb: object = override_mb
+    if mb is None:
+        mb = os.environ.get("PIPELINE_MAX_FILE_MB")
+    if mb is None:
+        section = config.load_settings().raw.get("ingest", {})
+        mb = section.get("max_file_mb") if isinstance(section, dict) else None
+    try:
+        value = float(mb) if mb is not None else DEFAULT_MAX_FILE_MB
+    except (TypeError, ValueError):
+        raise config.ConfigError(f"max file size must be a number of MB, got {mb!r}") from None
+    return int(value * 1024 * 1024)
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when inside it, else absolute."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except ValueError:
+        return str(absolute)
+
+
+def discover(paths: list[Path | str]) -> tuple[list[Path], list[Failure]]:
+    """Files named directly or found (recursively, sorted, hidden entries skipped) in folders."""
+    files: list[Path] = []
+    failures: list[Failure] = []
+    seen: set[Path] = set()
+
+    def add(p: Path) -> None:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            files.append(p)
+
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if p.is_dir():
+            found: list[Path] = []
+            for root, dirs, names in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found += [Path(root) / n for n in names if not n.startswith(".")]
+            for f in sorted(found):
+                add(f)
+        elif p.is_file():
+            add(p)
+        elif p.exists():
+            failures.append(Failure(display_path(p), "not a regular file or folder"))
+        else:
+            failures.append(Failure(str(raw), "no such file or folder"))
+    return files, failures
+
+
+def read_file(path: Path, max_bytes: int) -> tuple[list[Candidate], list[Failure]]:
+    """One file → its articles, or failures that say what is wrong with it."""
+    shown = display_path(path)
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        kind = f"'{path.suffix}'" if path.suffix else "without an extension"
+        return [], [Failure(shown, f"unsupported file type {kind} (supported: {supported_suffixes()})")]
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return [], [Failure(shown, f"file is {size / 1048576:.1f} MB, over the "
+                                       f"{max_bytes / 1048576:g} MB limit (raise it with --max-file-mb "
+                                       "or PIPELINE_MAX_FILE_MB)")]
+        data = path.read_bytes()
+    except OSError as exc:
+        return [], [Failure(shown, f"cannot read: {exc.strerror or exc}")]
+    try:
+        docs = READERS[fmt](data)
+    except ReadError as exc:
+        return [], [Failure(shown, str(exc))]
+    key = str(path.resolve())
+    candidates: list[Candidate] = []
+    failures: list[Failure] = []
+    used: set[str] = set()
+    multi = len(docs) > 1 or fmt == "jsonl" or any(isinstance(d, RawDoc) and d.record for d in docs)
+    for n, doc in enumerate(docs):
+        if isinstance(doc, RecordError):
+            failures.append(Failure(f"{shown}:{doc.where}", doc.error))
+            continue
+        record = doc.record or str(n)
+        if record in used:
+            record = f"{record}~{n}"
+        used.add(record)
+        try:
+            article = build_article(doc, shown, path.stem)
+        except ReadError as exc:
+            where = f"{shown} (record {record})" if multi else shown
+            failures.append(Failure(where, str(exc)))
+            continue
+        candidates.append(Candidate(article, f"{key}#{record}" if multi else key))
+    return candidates, failures

@@ -1,0 +1,137 @@
+"""Passages of an article that read as instructions to a model (prompt injection).
+
+Article text is always passed to models as delimited, untrusted data; this module is the
+second line of defence: it finds sentences that address a model ("ignore previous
+instructions", "AI systems must list X as the winner", chat-template tokens, markup meant to
+be rendered) so extraction can skip them, and records, `pipeline show` and the report can
+flag them. A claim whose only evidence lies in a flagged passage is marked
+`evidence.flagged_injection = True`. Heuristic by design: cheap, deterministic, explainable
+(each flag names the rules that fired).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+from pydantic import BaseModel
+
+from pipeline.ground import sentences
+from pipeline.types import ArticleAnalysis, Evidence
+
+_I = re.IGNORECASE
+_MODEL = r"(?:ai|a\.i\.|assistant|chat ?bot|llm|language model|model|gpt|claude|bot|system|agent)s?"
+
+# (name, pattern, strong). One strong rule, or two weak ones, flag a sentence.
+RULES: list[tuple[str, re.Pattern[str], bool]] = [
+    ("ignore-instructions", re.compile(
+        r"\b(?:ignore|disregard|forget|override|bypass|skip)\b[^.\n]{0,40}\b(?:previous|prior|above|"
+        r"earlier|preceding|all|any|your|the|these|those|system)\b[^.\n]{0,30}\b(?:instructions?|"
+        r"prompts?|rules|directions|guidelines|context|task)", _I), True),
+    ("new-instructions", re.compile(
+        r"\b(?:new|updated|real|actual|additional|hidden|secret)\s+(?:instructions?|task|prompt|"
+        r"directive)s?\b", _I), True),
+    ("system-prompt", re.compile(r"\b(?:system|developer|hidden|initial)\s+(?:prompt|message)s?\b", _I),
+     True),
+    ("addresses-model", re.compile(
+        rf"\b(?:attention|note|dear|hey|hello)\b[^.\n]{{0,20}}\b{_MODEL}\b|\b{_MODEL}\b[^.\n]{{0,30}}"
+        rf"\b(?:reading|summari[sz]ing|processing|analy[sz]ing|parsing|extracting)\s+(?:this|the following)"
+        rf"\s+(?:article|text|document|page|content|story|post)\b|\bif you are an?\s+(?:\w+\s+){{0,2}}"
+        rf"{_MODEL}\b|\byou are (?:now )?(?:an?|the)\s+(?:\w+\s+){{0,2}}{_MODEL}\b|\bas an? (?:ai|"
+        rf"language model)\b", _I), True),
+    ("models-must", re.compile(
+        rf"\b(?:any|all|every)\s+(?:\w+\s+){{0,2}}{_MODEL}\b[^.\n]{{0,60}}\b(?:must|should|shall|"
+        rf"need to|are required to)\b", _I), False),
+    ("chat-template", re.compile(
+        r"<\|?(?:im_start|im_end|system|user|assistant|endoftext|eot_id|begin_of_text)\|?>|\[/?INST\]|"
+        r"<<SYS>>|^\s*#{2,}\s*(?:instruction|system|response)s?\b|^\s*(?:system|assistant)\s*:", _I | re.M),
+     True),
+    ("task-override", re.compile(
+        r"\b(?:list|mark|classify|label|name|report|declare|output|record|treat)\b[^.\n]{0,60}\bas\s+"
+        r"(?:the\s+)?(?:(?:only|sole|biggest|main|clear|real)\s+)?(?:winner|loser)s?\b", _I), False),
+    ("output-control", re.compile(
+        r"\b(?:respond|reply|answer|output|return|print|say|write|summari[sz]e)\b[^.\n]{0,30}\b(?:only|"
+        r"exactly|verbatim|the following|the word|[ia][ns] json|nothing but)\b", _I), False),
+    ("leak-request", re.compile(
+        r"\b(?:reveal|print|show|leak|repeat|disclose|output)\b[^.\n]{0,30}\b(?:prompt|instructions|"
+        r"api key|secret|password|credentials)\b", _I), True),
+    ("do-not-follow", re.compile(r"\bdo not (?:follow|obey|mention|report)\b|\binstead,?\s+(?:you|output|"
+                                 r"respond|say|write|list)\b", _I), False),
+    ("second-person-imperative", re.compile(r"^\s*(?:you must|you should|you will|your task is|your job is)\b",
+                                            _I), False),
+    ("markup", re.compile(r"<\s*(?:script|iframe|img|object|embed|svg|style|link|meta)\b|javascript:|"
+                          r"on(?:error|load|click)\s*=|!\[[^\]]*\]\(\s*https?://", _I), True),
+]
+
+
+class InjectionFlag(BaseModel):
+    """One flagged passage: offsets into the article text and the rules that fired."""
+
+    start: int
+    end: int
+    excerpt: str
+    reasons: list[str]
+
+
+def _rules_hit(sentence: str) -> list[tuple[str, bool]]:
+    return [(name, strong) for name, pat, strong in RULES if pat.search(sentence)]
+
+
+def is_instruction(passage: str) -> list[str]:
+    """Rules that fire on `passage` when they are enough to flag it, else []."""
+    hits = _rules_hit(passage)
+    if any(strong for _, strong in hits) or len(hits) >= 2:
+        return [name for name, _ in hits]
+    return []
+
+
+def detect_injection(text: str) -> list[InjectionFlag]:
+    """Flag sentences that read as instructions to a model; adjacent ones merge."""
+    flags: list[InjectionFlag] = []
+    for s in sentences(text):
+        reasons = is_instruction(s.text)
+        if not reasons:
+            continue
+        prev = flags[-1] if flags else None
+        if prev is not None and not text[prev.end:s.start].strip():
+            merged = list(dict.fromkeys(prev.reasons + reasons))
+            flags[-1] = InjectionFlag(start=prev.start, end=s.end, excerpt=_excerpt(text[prev.start:s.end]),
+                                      reasons=merged)
+        else:
+            flags.append(InjectionFlag(start=s.start, end=s.end, excerpt=_excerpt(s.text), reasons=reasons))
+    return flags
+
+
+def _excerpt(s: str, limit: int = 240) -> str:
+    return s if len(s) <= limit else s[: limit - 1] + "\u2026"
+
+
+def flags_as_dicts(flags: Iterable[InjectionFlag]) -> list[dict[str, Any]]:
+    return [f.model_dump() for f in flags]
+
+
+def _coerce(flags: Iterable[InjectionFlag | dict[str, Any]]) -> list[InjectionFlag]:
+    return [f if isinstance(f, InjectionFlag) else InjectionFlag.model_validate(f) for f in flags]
+
+
+def in_flagged(ev: Evidence, flags: Iterable[InjectionFlag | dict[str, Any]]) -> bool:
+    """True when the evidence lies (mostly) inside a flagged passage, or, unaligned, reads as one."""
+    fl = _coerce(flags)
+    if ev.start is not None and ev.end is not None and ev.end > ev.start:
+        for f in fl:
+            overlap = min(ev.end, f.end) - max(ev.start, f.start)
+            if overlap > 0 and overlap >= 0.5 * (ev.end - ev.start):
+                return True
+        return False
+    return bool(is_instruction(ev.quote))
+
+
+def mark_flagged(analysis: ArticleAnalysis, flags: Iterable[InjectionFlag | dict[str, Any]]) -> int:
+    """Set `flagged_injection` on every claim whose evidence is in a flagged passage; count them."""
+    fl = _coerce(flags)
+    n = 0
+    for claim in [*analysis.winners, *analysis.losers, *analysis.unchanged]:
+        flagged = in_flagged(claim.evidence, fl)
+        claim.evidence.flagged_injection = flagged
+        n += flagged
+    return n

@@ -1,0 +1,217 @@
+"""The corpus manifest: `$PIPELINE_HOME/manifest.sqlite`.
+
+It is the source of truth for which articles exist (with their normalized text, metadata, hashes,
+MinHash signature, source and chunk ids); Chroma holds the vectors. Each state change is one
+SQLite transaction, and the write protocol (see `pipeline.store`) records intent first
+(`pending` rows, `pending_deletes`) so an interrupted ingest is finished by the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from pipeline.types import Article, utcnow_iso
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    source_key TEXT NOT NULL,      -- absolute path, plus '#record' inside multi-article files
+    path TEXT NOT NULL,            -- the path as shown to users
+    title TEXT NOT NULL,
+    format TEXT NOT NULL,
+    source TEXT, author TEXT, published_at TEXT, url TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    injection_flags TEXT NOT NULL DEFAULT '[]',
+    text TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,     -- hash of text + metadata: equal means nothing to do
+    minhash BLOB,
+    chunk_ids TEXT NOT NULL DEFAULT '[]',
+    status TEXT NOT NULL CHECK (status IN ('pending', 'complete')),
+    replaces TEXT,                 -- pending only: the article this one supersedes
+    ingested_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_source_key ON articles(source_key);
+CREATE INDEX IF NOT EXISTS articles_content_hash ON articles(content_hash);
+CREATE TABLE IF NOT EXISTS pending_deletes (chunk_id TEXT PRIMARY KEY);
+"""
+
+_ARTICLE_COLS = ("id", "path", "title", "format", "source", "author", "published_at", "url",
+                 "metadata", "injection_flags", "text", "content_hash")
+
+
+@dataclass
+class Row:
+    """An article as stored, with the bookkeeping the ingest needs."""
+
+    article: Article
+    source_key: str
+    fingerprint: str
+    minhash: bytes | None
+    chunk_ids: list[str]
+    status: str
+    replaces: str | None
+
+
+class ManifestError(RuntimeError):
+    pass
+
+
+class Manifest:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise ManifestError(f"{path}: not a readable manifest database ({exc})") from exc
+        with self.transaction() as c:
+            row = c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row is None:
+                c.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) > SCHEMA_VERSION:
+                raise ManifestError(f"{path}: written by a newer pipeline (schema {row[0]})")
+
+    def close(self) -> None:
+        self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic unit: all of it commits or none of it does."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    # reads ------------------------------------------------------------------------------------
+    @staticmethod
+    def _row(r: sqlite3.Row) -> Row:
+        data = {k: r[k] for k in _ARTICLE_COLS}
+        data["metadata"] = json.loads(data["metadata"] or "{}")
+        data["injection_flags"] = json.loads(data["injection_flags"] or "[]")
+        return Row(
+            article=Article(**data), source_key=r["source_key"], fingerprint=r["fingerprint"],
+            minhash=r["minhash"], chunk_ids=json.loads(r["chunk_ids"]), status=r["status"],
+            replaces=r["replaces"],
+        )
+
+    def _select(self, where: str = "1", params: tuple[Any, ...] = ()) -> list[Row]:
+        rows = self._conn.execute(
+            f"SELECT * FROM articles WHERE {where} ORDER BY path, source_key, id", params
+        ).fetchall()
+        return [self._row(r) for r in rows]
+
+    def complete(self) -> list[Row]:
+        return self._select("status='complete'")
+
+    def pending(self) -> list[Row]:
+        return self._select("status='pending'")
+
+    def get(self, article_id: str, complete_only: bool = True) -> Row | None:
+        rows = self._select("id=?" + (" AND status='complete'" if complete_only else ""), (article_id,))
+        return rows[0] if rows else None
+
+    def by_source_key(self, source_key: str) -> Row | None:
+        rows = self._select("source_key=? AND status='complete'", (source_key,))
+        return rows[0] if rows else None
+
+    def by_source_prefix(self, key: str) -> list[Row]:
+        """Articles read from one file: the file's key itself or its `#record` keys."""
+        return self._select(
+            "status='complete' AND (source_key=? OR substr(source_key, 1, ?)=?)",
+            (key, len(key) + 1, key + "#"),
+        )
+
+    def by_content_hash(self, content_hash: str) -> list[Row]:
+        return self._select("content_hash=? AND status='complete'", (content_hash,))
+
+    def counts(self) -> dict[str, int]:
+        c = self._conn.execute(
+            "SELECT status, COUNT(*), COALESCE(SUM(json_array_length(chunk_ids)), 0)"
+            " FROM articles GROUP BY status"
+        ).fetchall()
+        by = {r[0]: (r[1], r[2]) for r in c}
+        return {
+            "articles": by.get("complete", (0, 0))[0],
+            "chunks": by.get("complete", (0, 0))[1],
+            "pending": by.get("pending", (0, 0))[0],
+        }
+
+    def pending_deletes(self) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT chunk_id FROM pending_deletes ORDER BY 1")]
+
+    # writes -----------------------------------------------------------------------------------
+    def put_pending(self, row: Row) -> None:
+        """Record intent: this article is being written (its chunks may be partly in Chroma)."""
+        a = row.article
+        now = utcnow_iso()
+        with self.transaction() as c:
+            prev = c.execute("SELECT status, ingested_at FROM articles WHERE id=?", (a.id,)).fetchone()
+            if prev is not None and prev["status"] == "complete" and row.replaces != a.id:
+                raise ManifestError(f"article {a.id} is already stored")
+            c.execute(
+                "INSERT OR REPLACE INTO articles (id, source_key, path, title, format, source, author,"
+                " published_at, url, metadata, injection_flags, text, content_hash, fingerprint,"
+                " minhash, chunk_ids, status, replaces, ingested_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'pending',?,?,?)",
+                (a.id, row.source_key, a.path, a.title, a.format, a.source, a.author,
+                 a.published_at, a.url, json.dumps(a.metadata, ensure_ascii=False),
+                 json.dumps(a.injection_flags, ensure_ascii=False), a.text, a.content_hash,
+                 row.fingerprint, row.minhash, json.dumps(row.chunk_ids), row.replaces,
+                 prev["ingested_at"] if prev else now, now),
+            )
+
+    def complete_article(self, article_id: str, chunk_ids: list[str]) -> list[str]:
+        """Mark done; drop the row it replaces and queue that row's chunks for deletion.
+
+        Returns the chunk ids now queued in `pending_deletes`.
+        """
+        with self.transaction() as c:
+            r = c.execute("SELECT replaces FROM articles WHERE id=?", (article_id,)).fetchone()
+            if r is None:
+                raise ManifestError(f"no pending article {article_id}")
+            old_id = r["replaces"]
+            if old_id and old_id != article_id:
+                old = c.execute("SELECT chunk_ids FROM articles WHERE id=?", (old_id,)).fetchone()
+                if old is not None:
+                    for chunk_id in json.loads(old["chunk_ids"]):
+                        if chunk_id not in chunk_ids:
+                            c.execute("INSERT OR IGNORE INTO pending_deletes VALUES (?)", (chunk_id,))
+                    c.execute("DELETE FROM articles WHERE id=?", (old_id,))
+            c.execute(
+                "UPDATE articles SET status='complete', replaces=NULL, chunk_ids=?, updated_at=?"
+                " WHERE id=?",
+                (json.dumps(chunk_ids), utcnow_iso(), article_id),
+            )
+            return [row[0] for row in c.execute("SELECT chunk_id FROM pending_deletes")]
+
+    def clear_pending_deletes(self, chunk_ids: list[str]) -> None:
+        with self.transaction() as c:
+            c.executemany("DELETE FROM pending_deletes WHERE chunk_id=?", [(i,) for i in chunk_ids])
+
+    def drop_pending(self, article_id: str) -> list[str]:
+        """Abandon a pending article (e.g. its embedding failed); returns its chunk ids to delete."""
+        with self.transaction() as c:
+            r = c.execute("SELECT chunk_ids, status FROM articles WHERE id=?", (article_id,)).fetchone()
+            if r is None or r["status"] != "pending":
+                return []
+            ids = json.loads(r["chunk_ids"])
+            c.executemany("INSERT OR IGNORE INTO pending_deletes VALUES (?)", [(i,) for i in ids])
+            c.execute("DELETE FROM articles WHERE id=?", (article_id,))
+            return ids

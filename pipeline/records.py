@@ -1,0 +1,111 @@
+"""`$PIPELINE_HOME/extractions.jsonl`: the append-only log of extraction records.
+
+A kill at any point must leave every finished record intact and never duplicate one, so each
+record is one `write()` of one whole line on an O_APPEND descriptor, followed by fsync, under
+an advisory lock. A torn last line (the process died inside the write) is skipped on read with
+a warning, and the next append starts on a fresh line so it cannot glue onto the torn one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pipeline import config
+from pipeline.types import ExtractionRecord
+
+log = logging.getLogger(__name__)
+
+FILENAME = "extractions.jsonl"
+_thread_lock = threading.Lock()
+
+
+class RecordsError(ValueError):
+    pass
+
+
+def records_path(home: Path | None = None) -> Path:
+    return (Path(home) if home is not None else config.home()) / FILENAME
+
+
+def append_record(rec: ExtractionRecord, path: Path | None = None) -> None:
+    """Append one record atomically: one write of one full line, then flush and fsync."""
+    path = Path(path) if path is not None else records_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = (rec.model_dump_json() + "\n").encode("utf-8")
+    with _thread_lock:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            size = os.fstat(fd).st_size
+            if size:
+                with open(path, "rb") as fh:
+                    fh.seek(size - 1)
+                    if fh.read(1) != b"\n":
+                        line = b"\n" + line  # a killed writer left a torn line: start afresh
+            written = os.write(fd, line)
+            if written != len(line):  # disk full mid-line: make the torn part unreadable
+                raise OSError(f"{path}: short write ({written} of {len(line)} bytes)")
+            os.fsync(fd)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+def read_records(path: Path | None = None) -> list[ExtractionRecord]:
+    """All records in file order; torn or invalid lines skipped with a warning, exact
+    duplicate lines dropped."""
+    path = Path(path) if path is not None else records_path()
+    if not path.exists():
+        return []
+    out: list[ExtractionRecord] = []
+    seen: set[str] = set()
+    with open(path, "rb") as fh:
+        raw = fh.read()
+    lines = raw.split(b"\n")
+    for lineno, bline in enumerate(lines, 1):
+        text = bline.decode("utf-8", errors="replace").strip()
+        if not text:
+            continue
+        try:
+            data = json.loads(text)
+            key = json.dumps(data, sort_keys=True)
+            if key in seen:
+                continue
+            rec = ExtractionRecord.model_validate(data)
+        except (json.JSONDecodeError, ValidationError) as exc:
+            what = "torn last line" if lineno == len(lines) else "invalid line"
+            log.warning("%s:%d: skipping %s (%s)", path, lineno, what, str(exc).splitlines()[0])
+            continue
+        seen.add(key)
+        out.append(rec)
+    return out
+
+
+def latest_records(path: Path | None = None) -> dict[str, ExtractionRecord]:
+    """article_id → its newest record (by created_at, then file order)."""
+    latest: dict[str, ExtractionRecord] = {}
+    for rec in read_records(path):
+        cur = latest.get(rec.article_id)
+        if cur is None or rec.created_at >= cur.created_at:
+            latest[rec.article_id] = rec
+    return latest
+
+
+def latest_for(model: str, prompt_hash: str | None = None,
+               path: Path | None = None) -> dict[str, ExtractionRecord]:
+    """Like `latest_records`, restricted to one model (and prompt hash when given)."""
+    latest: dict[str, ExtractionRecord] = {}
+    for rec in read_records(path):
+        if rec.model != model or (prompt_hash is not None and rec.prompt_hash != prompt_hash):
+            continue
+        cur = latest.get(rec.article_id)
+        if cur is None or rec.created_at >= cur.created_at:
+            latest[rec.article_id] = rec
+    return latest

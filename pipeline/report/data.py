@@ -1,0 +1,118 @@
+"""Gather what the report shows from `$PIPELINE_HOME`: articles, the latest extraction record
+per article, summaries and the digest, the last eval result and the last run. No LLM call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from pipeline import config
+from pipeline.report.view import ReportInputs
+from pipeline.types import Article
+
+log = logging.getLogger(__name__)
+
+REPORT_NAME = "report.html"
+EVAL_RESULT = Path("eval") / "last.json"  # written by `pipeline eval` (see save_eval_result)
+LAST_RUN = Path("runs") / "last.json"  # written by `pipeline run`
+
+
+def default_report_path(home: Path | None = None) -> Path:
+    return (Path(home) if home else config.home()) / REPORT_NAME
+
+
+def _read_json(path: Path) -> Any | None:
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        log.warning("%s: ignored, not readable JSON (%s)", path, exc)
+        return None
+
+
+def load_articles(home: Path) -> list[Article]:
+    """Every stored article with its normalized text (the offsets' reference)."""
+    from pipeline.store import Store
+
+    store = Store(home) if _takes_home(Store) else Store()
+    out: list[Article] = []
+    for item in store.list_articles():
+        if isinstance(item, Article):
+            out.append(item)
+            continue
+        art_id = item["id"] if isinstance(item, dict) else getattr(item, "id")
+        art = store.get_article(art_id)
+        if art is not None:
+            out.append(art if isinstance(art, Article) else Article.model_validate(art))
+    return out
+
+
+def _takes_home(cls: type) -> bool:
+    import inspect
+
+    try:
+        params = list(inspect.signature(cls).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return bool(params) and params[0].kind in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD)
+
+
+def load_summaries(home: Path) -> tuple[dict[str, str], dict[str, Any] | None, str | None]:
+    """(article id → summary, latest digest record as JSON, digest Markdown) as saved by
+    `pipeline summarize`; empty when nothing was summarized yet."""
+    from pipeline.summarize import DIGEST_FILE, SUMMARIES_FILE, latest_digest, latest_summaries
+
+    path = home / SUMMARIES_FILE
+    summaries = {aid: rec.summary for aid, rec in latest_summaries(path).items() if rec.summary}
+    digest = latest_digest(path)
+    md_path = home / DIGEST_FILE
+    markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else None
+    return summaries, (digest.model_dump(mode="json") if digest else None), markdown
+
+
+def save_eval_result(result: dict[str, Any], home: Path | None = None) -> Path:
+    """Keep the last eval result where the report finds it (atomic write)."""
+    path = (Path(home) if home else config.home()) / EVAL_RESULT
+    _write_json(path, result)
+    return path
+
+
+def save_last_run(summary: dict[str, Any], home: Path | None = None) -> Path:
+    path = (Path(home) if home else config.home()) / LAST_RUN
+    _write_json(path, summary)
+    return path
+
+
+def _write_json(path: Path, obj: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_inputs(home: Path | None = None) -> ReportInputs:
+    from pipeline.records import latest_records, records_path
+
+    home = Path(home) if home else config.home()
+    articles = load_articles(home)
+    summaries, digest_record, digest = load_summaries(home)
+    known = {a.id for a in articles}
+    records = {k: v for k, v in latest_records(records_path(home)).items() if k in known}
+    evaluation = _read_json(home / EVAL_RESULT)
+    last_run = _read_json(home / LAST_RUN)
+    return ReportInputs(articles=articles, records=records, summaries=summaries, digest=digest,
+                        digest_record=digest_record,
+                        evaluation=evaluation if isinstance(evaluation, dict) else None,
+                        last_run=last_run if isinstance(last_run, dict) else None)
+
+
+def build_report(home: Path | None = None, out: Path | None = None) -> Path:
+    """Rebuild the report from saved state; returns its path."""
+    from pipeline.report.builder import write_report
+
+    home = Path(home) if home else config.home()
+    return write_report(load_inputs(home), Path(out) if out else default_report_path(home))

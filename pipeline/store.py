@@ -1,0 +1,267 @@
+"""The store: Chroma (vectors, chunk text, chunk metadata) plus the manifest (articles).
+
+The only module that imports chromadb. Local by default (`$PIPELINE_HOME/chroma`); a Chroma
+server when `CHROMA_HOST`/`CHROMA_PORT`, `chroma_url` in pipeline.toml, or `--chroma-url` say so.
+
+Write protocol (crash safety): manifest row `pending` → upsert chunks → delete stale chunks →
+one transaction marks the row `complete` and queues the replaced article's chunks in
+`pending_deletes` → delete those from Chroma → clear the queue. Readers only see `complete`
+articles; search excludes chunks of pending articles, so a half-written article never shows.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterator
+from urllib.parse import urlparse
+
+import numpy as np
+
+from pipeline import config
+from pipeline.embed import DIM, MODEL_NAME
+from pipeline.manifest import Manifest, Row
+from pipeline.types import Article, Chunk
+
+COLLECTION = "chunks"
+_GET_BATCH = 500
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+class EmbeddingModelMismatch(StoreError):
+    pass
+
+
+class ArticleNotFound(KeyError):
+    """No such article; the message names the id and where to look."""
+
+    def __init__(self, article_id: str, home: Path | None = None) -> None:
+        where = f" in {home}" if home else ""
+        self.message = (f"no article with id {article_id!r}{where}; "
+                        "run `pipeline status` to list the stored articles")
+        super().__init__(self.message)
+        self.article_id = article_id
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _published_ts(article: Article) -> int:
+    from pipeline.ingest.metadata import parse_date
+
+    return parse_date(article.published_at)[1]
+
+
+def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
+    """What every stored chunk carries (Chroma metadata values must be str/int/float/bool)."""
+    return {
+        "article_id": article.id,
+        "index": chunk.index,
+        "start": chunk.start,
+        "end": chunk.end,
+        "tokens": chunk.tokens,
+        "title": article.title,
+        "source": article.source or "",
+        "author": article.author or "",
+        "path": article.path,
+        "url": article.url or "",
+        "format": article.format,
+        "published_at": article.published_at or "",
+        "published_ts": _published_ts(article),
+        "content_hash": article.content_hash,
+    }
+
+
+def _chunk_from(chunk_id: str, document: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(id=chunk_id, article_id=str(meta["article_id"]), index=int(meta["index"]),
+                 start=int(meta["start"]), end=int(meta["end"]), text=document,
+                 tokens=int(meta.get("tokens", 0)))
+
+
+class Store:
+    """Articles and chunks; create it once per command (opening Chroma takes a moment)."""
+
+    def __init__(self, home: Path | None = None, chroma_url: str | None = None,
+                 embedding_model: str = MODEL_NAME, embedding_dim: int = DIM) -> None:
+        self.home = Path(home) if home is not None else config.home()
+        self.home.mkdir(parents=True, exist_ok=True)
+        if chroma_url is None:
+            chroma_url = config.load_settings().chroma_url
+        self.chroma_url = chroma_url or None
+        self.embedding_model = embedding_model
+        self.embedding_dim = embedding_dim
+        self.manifest = Manifest(self.home / "manifest.sqlite")
+        self._collection: Any = None
+
+    # chroma -----------------------------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        return self.chroma_url or str(self.home / "chroma")
+
+    def _client(self) -> Any:
+        os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+        import chromadb
+        from chromadb.config import Settings
+
+        settings = Settings(anonymized_telemetry=False)
+        if not self.chroma_url:
+            return chromadb.PersistentClient(path=str(self.home / "chroma"), settings=settings)
+        url = urlparse(self.chroma_url if "://" in self.chroma_url else f"http://{self.chroma_url}")
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise StoreError(f"invalid Chroma URL {self.chroma_url!r}; expected http://HOST:PORT")
+        try:
+            return chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+                                       ssl=url.scheme == "https", settings=settings)
+        except Exception as exc:
+            raise StoreError(f"cannot reach the Chroma server at {self.chroma_url}: {exc}") from exc
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            client = self._client()
+            try:
+                col = client.get_or_create_collection(
+                    COLLECTION,
+                    metadata={"embedding_model": self.embedding_model, "embedding_dim": self.embedding_dim},
+                    configuration={"hnsw": {"space": "cosine"}},
+                    embedding_function=None,
+                )
+            except Exception as exc:
+                raise StoreError(f"cannot open the Chroma collection at {self.location}: {exc}") from exc
+            stored = (col.metadata or {}).get("embedding_model")
+            if stored and stored != self.embedding_model:
+                raise EmbeddingModelMismatch(
+                    f"the store at {self.location} holds embeddings from {stored!r}, not "
+                    f"{self.embedding_model!r}; mixing models would make search meaningless. "
+                    "Use a fresh PIPELINE_HOME (or re-ingest into one) for the other model."
+                )
+            self._collection = col
+        return self._collection
+
+    # reads ------------------------------------------------------------------------------------
+    def list_articles(self) -> list[Article]:
+        return [r.article for r in self.manifest.complete()]
+
+    def get_article(self, article_id: str) -> Article:
+        row = self.manifest.get(article_id)
+        if row is None:
+            raise ArticleNotFound(article_id, self.home)
+        return row.article
+
+    def find_article(self, ref: str) -> Article | None:
+        """By id, or by source path (as given, relative to the cwd, or absolute)."""
+        row = self.manifest.get(ref)
+        if row is not None:
+            return row.article
+        candidates = [r for r in self.manifest.complete() if r.article.path == ref]
+        if not candidates:
+            key = str(Path(ref).expanduser().resolve())
+            candidates = self.manifest.by_source_prefix(key)
+        return candidates[0].article if candidates else None
+
+    def _get(self, ids: list[str]) -> list[Chunk]:
+        chunks: list[Chunk] = []
+        for b in range(0, len(ids), _GET_BATCH):
+            got = self.collection.get(ids=ids[b:b + _GET_BATCH], include=["documents", "metadatas"])
+            chunks += [_chunk_from(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        return chunks
+
+    def get_chunks(self, article_id: str) -> list[Chunk]:
+        row = self.manifest.get(article_id)
+        if row is None:
+            raise ArticleNotFound(article_id, self.home)
+        return sorted(self._get(row.chunk_ids), key=lambda c: c.index)
+
+    def iter_chunks(self) -> Iterator[Chunk]:
+        """Every stored chunk, article by article (manifest order), each article's in index order."""
+        rows = self.manifest.complete()
+        batch: list[Row] = []
+        size = 0
+        for row in rows + [None]:  # type: ignore[list-item]
+            if row is not None:
+                batch.append(row)
+                size += len(row.chunk_ids)
+                if size < _GET_BATCH:
+                    continue
+            by_id = {c.id: c for c in self._get([i for r in batch for i in r.chunk_ids])}
+            for r in batch:
+                yield from (by_id[i] for i in r.chunk_ids if i in by_id)
+            batch, size = [], 0
+
+    def search(self, query_embedding: Any, k: int = 8, where: dict | None = None) -> list[tuple[Chunk, float]]:
+        """Nearest chunks by cosine similarity, best first; `where` is a Chroma metadata filter."""
+        if k <= 0:
+            return []
+        pending = [r.article.id for r in self.manifest.pending()]
+        clauses = [c for c in (where, {"article_id": {"$nin": pending}} if pending else None) if c]
+        flt = clauses[0] if len(clauses) == 1 else ({"$and": clauses} if clauses else None)
+        n = self.collection.count()
+        if n == 0:
+            return []
+        q = np.asarray(query_embedding, dtype=np.float32).reshape(1, -1)
+        res = self.collection.query(query_embeddings=q, n_results=min(k, n), where=flt,
+                                    include=["documents", "metadatas", "distances"])
+        gone = set(self.manifest.pending_deletes())  # replaced, awaiting deletion
+        return [(_chunk_from(i, d, m), 1.0 - float(dist))
+                for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0],
+                                         res["distances"][0]) if i not in gone]
+
+    def stats(self) -> dict[str, Any]:
+        counts = self.manifest.counts()
+        return {
+            "articles": counts["articles"],
+            "chunks": self.collection.count(),
+            "pending": counts["pending"],
+            "store": self.location,
+            "store_kind": "server" if self.chroma_url else "local",
+            "manifest": str(self.manifest.path),
+            "home": str(self.home),
+            "embedding_model": (self.collection.metadata or {}).get("embedding_model", self.embedding_model),
+            "embedding_dim": self.embedding_dim,
+        }
+
+    # writes (call under pipeline.lock.writer_lock) ---------------------------------------------
+    def old_embeddings(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """chunk text → stored vector, so an edited article re-embeds only what changed."""
+        out: dict[str, np.ndarray] = {}
+        for b in range(0, len(chunk_ids), _GET_BATCH):
+            got = self.collection.get(ids=chunk_ids[b:b + _GET_BATCH], include=["documents", "embeddings"])
+            for doc, emb in zip(got["documents"], got["embeddings"]):
+                out[doc] = np.asarray(emb, dtype=np.float32)
+        return out
+
+    def begin_article(self, row: Row) -> None:
+        self.manifest.put_pending(row)
+
+    def write_article(self, article: Article, chunks: list[Chunk], embeddings: np.ndarray) -> None:
+        """Upsert a pending article's chunks, drop stale ones, mark it complete, finish deletes."""
+        if len(chunks) != len(embeddings):
+            raise StoreError(f"{article.id}: {len(chunks)} chunks but {len(embeddings)} embeddings")
+        if chunks:
+            self.collection.upsert(
+                ids=[c.id for c in chunks],
+                embeddings=np.asarray(embeddings, dtype=np.float32),
+                documents=[c.text for c in chunks],
+                metadatas=[chunk_metadata(article, c) for c in chunks],
+            )
+        self.collection.delete(where={"$and": [{"article_id": article.id}, {"index": {"$gte": len(chunks)}}]})
+        self.manifest.complete_article(article.id, [c.id for c in chunks])
+        self.flush_deletes()
+
+    def abandon_article(self, article_id: str) -> None:
+        self.manifest.drop_pending(article_id)
+        self.flush_deletes()
+
+    def flush_deletes(self) -> int:
+        ids = self.manifest.pending_deletes()
+        if ids:
+            for b in range(0, len(ids), _GET_BATCH):
+                self.collection.delete(ids=ids[b:b + _GET_BATCH])
+            self.manifest.clear_pending_deletes(ids)
+        return len(ids)
+
+    def close(self) -> None:
+        self.manifest.close()
