@@ -157,7 +157,8 @@ def novel_facts(sentence: str, passage: str) -> list[str]:
 
 
 def strip_citations(text: str) -> str:
-    return re.sub(r"\s+", " ", _CITE.sub("", text)).strip()
+    s = re.sub(r"\s+", " ", _CITE.sub("", text)).strip()
+    return re.sub(r"\s+([.,;:!?])", r"\1", s)
 
 
 def parse_citations(answer: str) -> list[tuple[str, list[str]]]:
@@ -186,16 +187,24 @@ class SupportChecker:
 
     def __init__(self, embedder: Any) -> None:
         self.embedder = embedder
+        self._vecs: dict[str, np.ndarray] = {}  # a chunk's sentences are embedded once per answer
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vecs))
+        if missing:
+            self._vecs.update(zip(missing, np.asarray(self.embedder.embed(missing))))
+        return np.stack([self._vecs[t] for t in texts])
 
     def check(self, sentence: str, hit: Hit) -> Citation:
         chunk = hit.chunk
         spans = split_sentences(chunk.text) or [(0, len(chunk.text))]
         texts = [chunk.text[s:e] for s, e in spans]
-        vecs = np.asarray(self.embedder.embed([sentence] + texts))
+        vecs = self.vectors([sentence] + texts)
         sims = vecs[1:] @ vecs[0]
-        best = int(np.argmax(sims))
-        lex = max(lexical_support(sentence, chunk.text), lexical_support(sentence, texts[best]))
-        sem = float(sims[best])
+        lexes = [lexical_support(sentence, t) for t in texts]
+        best = int(np.argmax(sims + 0.5 * np.asarray(lexes)))  # the quote: closest in meaning and words
+        lex = max(lexical_support(sentence, chunk.text), max(lexes))
+        sem = float(np.max(sims))
         novel = novel_facts(sentence, chunk.text)
         ok = not novel and (lex >= LEXICAL_SUPPORT or sem >= SEMANTIC_SUPPORT)
         s, e = spans[best]

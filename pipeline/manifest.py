@@ -121,7 +121,10 @@ class Manifest:
         return self._select("status='complete'")
 
     def pending(self) -> list[Row]:
-        return self._select("status='pending'")
+        """Oldest first, so finishing them replays an interrupted history in order."""
+        rows = self._conn.execute(
+            "SELECT * FROM articles WHERE status='pending' ORDER BY updated_at, rowid").fetchall()
+        return [self._row(r) for r in rows]
 
     def get(self, article_id: str, complete_only: bool = True) -> Row | None:
         rows = self._select("id=?" + (" AND status='complete'" if complete_only else ""), (article_id,))
@@ -140,6 +143,17 @@ class Manifest:
 
     def by_content_hash(self, content_hash: str) -> list[Row]:
         return self._select("content_hash=? AND status='complete'", (content_hash,))
+
+    def signatures(self) -> list[tuple[str, str, str, bytes | None]]:
+        """(id, content_hash, source_key, minhash) of complete articles, without loading texts."""
+        return [tuple(r) for r in self._conn.execute(  # type: ignore[misc]
+            "SELECT id, content_hash, source_key, minhash FROM articles WHERE status='complete' ORDER BY id")]
+
+    def summaries(self) -> list[dict[str, Any]]:
+        """id, title, path and chunk count of complete articles (for listings)."""
+        return [{"id": r[0], "title": r[1], "path": r[2], "chunks": r[3]} for r in self._conn.execute(
+            "SELECT id, title, path, json_array_length(chunk_ids) FROM articles WHERE status='complete'"
+            " ORDER BY path, source_key, id")]
 
     def counts(self) -> dict[str, int]:
         c = self._conn.execute(
@@ -186,14 +200,18 @@ class Manifest:
             r = c.execute("SELECT replaces FROM articles WHERE id=?", (article_id,)).fetchone()
             if r is None:
                 raise ManifestError(f"no pending article {article_id}")
-            old_id = r["replaces"]
-            if old_id and old_id != article_id:
-                old = c.execute("SELECT chunk_ids FROM articles WHERE id=?", (old_id,)).fetchone()
-                if old is not None:
-                    for chunk_id in json.loads(old["chunk_ids"]):
-                        if chunk_id not in chunk_ids:
-                            c.execute("INSERT OR IGNORE INTO pending_deletes VALUES (?)", (chunk_id,))
-                    c.execute("DELETE FROM articles WHERE id=?", (old_id,))
+            # One complete article per source: the one it replaces and any other (complete)
+            # version of the same source go, their chunks queued for deletion from Chroma.
+            olds = c.execute(
+                "SELECT id, chunk_ids FROM articles WHERE id != ? AND (id = ? OR (status='complete'"
+                " AND source_key = (SELECT source_key FROM articles WHERE id=?)))",
+                (article_id, r["replaces"] or "", article_id),
+            ).fetchall()
+            for old in olds:
+                for chunk_id in json.loads(old["chunk_ids"]):
+                    if chunk_id not in chunk_ids:
+                        c.execute("INSERT OR IGNORE INTO pending_deletes VALUES (?)", (chunk_id,))
+                c.execute("DELETE FROM articles WHERE id=?", (old["id"],))
             c.execute(
                 "UPDATE articles SET status='complete', replaces=NULL, chunk_ids=?, updated_at=?"
                 " WHERE id=?",

@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from pipeline import config
-from pipeline.embed import DIM, MODEL_NAME
+from pipeline.embed import DIM, configured_model_name
 from pipeline.manifest import Manifest, Row
 from pipeline.types import Article, Chunk
 
@@ -85,13 +85,13 @@ class Store:
     """Articles and chunks; create it once per command (opening Chroma takes a moment)."""
 
     def __init__(self, home: Path | None = None, chroma_url: str | None = None,
-                 embedding_model: str = MODEL_NAME, embedding_dim: int = DIM) -> None:
+                 embedding_model: str | None = None, embedding_dim: int = DIM) -> None:
         self.home = Path(home) if home is not None else config.home()
         self.home.mkdir(parents=True, exist_ok=True)
         if chroma_url is None:
             chroma_url = config.load_settings().chroma_url
         self.chroma_url = chroma_url or None
-        self.embedding_model = embedding_model
+        self.embedding_model = embedding_model or configured_model_name()
         self.embedding_dim = embedding_dim
         self.manifest = Manifest(self.home / "manifest.sqlite")
         self._collection: Any = None
@@ -224,6 +224,13 @@ class Store:
         }
 
     # writes (call under pipeline.lock.writer_lock) ---------------------------------------------
+    def has_chunks(self, chunk_ids: list[str]) -> bool:
+        """Are all these chunks in Chroma? (The manifest can outlive a wiped or switched store.)"""
+        found = 0
+        for b in range(0, len(chunk_ids), _GET_BATCH):
+            found += len(self.collection.get(ids=chunk_ids[b:b + _GET_BATCH], include=[])["ids"])
+        return found == len(chunk_ids)
+
     def old_embeddings(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
         """chunk text → stored vector, so an edited article re-embeds only what changed."""
         out: dict[str, np.ndarray] = {}

@@ -95,6 +95,9 @@ class Usage(BaseModel):
             latency_s=self.latency_s + other.latency_s,
         )
 
+    def __add__(self, other: "Usage") -> "Usage":  # sum(usages[1:], usages[0])
+        return self.add(other)
+
 
 def utcnow_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -65,7 +65,8 @@ class _Vendor:
 
 
     def __init__(self, plan: Plan, sync: Callable[[dict[str, Any]], Any] | None = None,
-                 polls_to_end: int = 2) -> None:
+                 polls_to_end: int = 2, valid_key: str | None = None) -> None:
+        self.valid_key = valid_key  # when set, any other key gets the vendor's 401
         self.plan = plan
         self.sync = sync or (lambda body: plan("sync", body)[1])
         self.polls_to_end = polls_to_end
@@ -78,7 +79,8 @@ class _Vendor:
         _http.mod = httpx2 if type(request).__module__.startswith("httpx2") else httpx
         with self.lock:
             self.requests.append((request.method, request.url.path))
-            if not request.headers.get("authorization") and not request.headers.get("x-api-key"):
+            sent = request.headers.get("x-api-key") or request.headers.get("authorization") or ""
+            if not sent or (self.valid_key and not sent.endswith(self.valid_key)):
                 return self.auth_error()
             return self.route(request)
 
@@ -96,12 +98,12 @@ class OpenAIBatchVendor(_Vendor):
     """`/v1/files`, `/v1/batches`, `/v1/files/{id}/content`, `/v1/chat/completions`."""
 
     def __init__(self, plan: Plan, sync=None, polls_to_end: int = 2,
-                 expire: bool = False, fail_validation: str | None = None) -> None:
-        super().__init__(plan, sync, polls_to_end)
+                 fail_validation: str | None = None,
+                 valid_key: str | None = None) -> None:
+        super().__init__(plan, sync, polls_to_end, valid_key)
         self.files: dict[str, dict[str, Any]] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self.polls: dict[str, int] = {}
-        self.expire = expire
         self.fail_validation = fail_validation
 
     def auth_error(self) -> httpx.Response:
@@ -150,6 +152,11 @@ class OpenAIBatchVendor(_Vendor):
             self.batches[bid] = batch
             self.polls[bid] = 0
             return _json(200, batch)
+        if method == "GET" and path.endswith("/batches"):
+            data = sorted(self.batches.values(), key=lambda b: b["created_at"], reverse=True)
+            return _json(200, {"object": "list", "data": data,
+                               "first_id": data[0]["id"] if data else None,
+                               "last_id": data[-1]["id"] if data else None, "has_more": False})
         if method == "GET" and "/batches/" in path:
             bid = path.rsplit("/", 1)[-1]
             if bid not in self.batches:
@@ -247,8 +254,9 @@ class AnthropicBatchVendor(_Vendor):
     """`/v1/messages/batches`, `/v1/messages/batches/{id}`, `.../results`, `/v1/messages`."""
 
 
-    def __init__(self, plan: Plan, sync=None, polls_to_end: int = 2) -> None:
-        super().__init__(plan, sync, polls_to_end)
+    def __init__(self, plan: Plan, sync=None, polls_to_end: int = 2,
+                 valid_key: str | None = None) -> None:
+        super().__init__(plan, sync, polls_to_end, valid_key)
         self.batches: dict[str, dict[str, Any]] = {}
         self.inputs: dict[str, list[dict[str, Any]]] = {}
         self.results: dict[str, list[dict[str, Any]]] = {}
@@ -397,18 +405,20 @@ class LoopbackServer:
         self.thread.join(5)
 
 
-def openai_client(vendor: OpenAIBatchVendor, base_url: str = "https://api.openai.test/v1"):
+def openai_client(vendor: OpenAIBatchVendor, base_url: str = "https://api.openai.test/v1",
+                  api_key: str = "sk-test"):
     import openai
 
-    return openai.OpenAI(api_key="sk-test", base_url=base_url, max_retries=0,
+    return openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=0,
                          http_client=httpx.Client(transport=httpx.MockTransport(vendor)))
 
 
-def anthropic_client(vendor: AnthropicBatchVendor, base_url: str = "https://api.anthropic.test"):
+def anthropic_client(vendor: AnthropicBatchVendor, base_url: str = "https://api.anthropic.test",
+                     api_key: str = "sk-ant-test"):
     import anthropic
 
     # This anthropic SDK build rejects `httpx.Client` and asks for `httpx2.Client` (same API).
-    return anthropic.Anthropic(api_key="sk-ant-test", base_url=base_url, max_retries=0,
+    return anthropic.Anthropic(api_key=api_key, base_url=base_url, max_retries=0,
                                http_client=httpx2.Client(transport=httpx2.MockTransport(vendor)))
 
 

@@ -209,8 +209,8 @@ def test_repeat_uses_last_k_records_and_flags_flaky(setup, tmp_path):
     gold, preds = setup
     write_jsonl(preds, [record("seed", analysis(winners=["GCP", "Oracle"], losers=["Anthropic"])),
                         record("seed", analysis(winners=["GCP"], losers=["Anthropic"])),
-                        record("other", analysis(winners=["Brightline"])),
-                        record("other", analysis(winners=["Brightline"]))])
+                        record("other", analysis(winners=["Brightline"]), tokens=100),
+                        record("other", analysis(winners=["Brightline"]), tokens=120)])
     rep = json.loads(run("--gold", str(gold), "--predictions", str(preds), "--repeat", "2", "--json").stdout)
     assert rep["flaky"] == ["seed"] and rep["overall"]["runs"] == 4
     seed = [a for a in rep["articles"] if a["article"] == "seed"][0]

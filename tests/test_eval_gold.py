@@ -101,3 +101,16 @@ def test_files_and_dirs_combined_without_duplicates(tmp_path):
     write_gold(tmp_path, "b", "article: y\nwinners: [B]\n")
     got = load_gold([a, tmp_path])
     assert [g.ref for g in got] == ["x", "y"]
+
+
+def test_project_gold_set_and_eval_config_load():
+    """The repository's own gold files and CI config pass the validator the gate uses."""
+    from pipeline.evaluate.settings import load_settings_file
+    from tests.conftest import REPO
+
+    golds = load_gold([REPO / "evals" / "gold"])
+    assert len(golds) >= 10
+    assert any(g.ref.endswith("seed-article.txt") for g in golds)
+    assert all(any(g.items[f] for f in ("winners", "losers", "unchanged")) for g in golds)
+    s = load_settings_file(REPO / "evals" / "config.toml")
+    assert s.model == "local" and s.min_schema_valid_rate == 1.0 and s.baseline == "evals/baseline.json"

@@ -39,8 +39,9 @@ class AnthropicBatchBackend:
         from pipeline.llm.openai import safe_name
 
         system, turns = to_anthropic([Message(**m) for m in req.messages])
+        # No `temperature`: the Messages API of this SDK generation has none (the SDK rejects it).
         params: dict[str, Any] = {"model": self.llm.model, "max_tokens": req.max_tokens,
-                                  "temperature": req.temperature, "messages": turns}
+                                  "messages": turns}
         if system:
             params["system"] = system
         if req.schema is not None:
@@ -65,6 +66,10 @@ class AnthropicBatchBackend:
         except Exception as exc:
             raise self._error(exc) from None
         return status_of(batch)
+
+    def find(self, job_id: str) -> VendorStatus | None:
+        """Message Batches carry no metadata: a crashed submit cannot be matched to its job."""
+        return None
 
     def results(self, status: VendorStatus) -> Iterator[ItemResult]:
         try:

@@ -246,11 +246,15 @@ def collect_job(job: BatchJob, *, wait: bool = False, poll_interval: float = 30.
     report = CollectReport(job_id=job.job_id, batch_id=job.batch_id, kind=job.kind,
                            model=job.model, status=job.status, vendor_status=job.vendor_status,
                            counts=job.counts)
-    if not job.batch_id:
-        report.message = ("never submitted: the vendor call did not complete"
-                          + (f" ({job.error})" if job.error else "") + "; submit the work again")
-        return report
     backend = backend_for(job.model, client=client)
+    if not job.batch_id:  # the submitting process died around the vendor call
+        found = backend.find(job.job_id)
+        if found is None:
+            report.message = ("not submitted: the vendor has no batch for this job (the "
+                              "submitting process stopped first); submit the work again")
+            return report
+        jobs.update(job.job_id, batch_id=found.batch_id)
+        job.batch_id = report.batch_id = found.batch_id
     vs = refresh(job, backend, jobs)
     deadline = None if timeout is None else time.monotonic() + timeout
     while vs.state == "in_progress" and wait:

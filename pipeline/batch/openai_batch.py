@@ -78,6 +78,17 @@ class OpenAIBatchBackend:
             raise self._error(exc) from None
         return status_of(batch)
 
+    def find(self, job_id: str, limit: int = 100) -> VendorStatus | None:
+        """The batch a crashed submit created for `job_id` (tagged in its metadata), if any."""
+        try:
+            page = self.client.batches.list(limit=limit)
+            for batch in page.data:
+                if (batch.metadata or {}).get("pipeline_job") == job_id:
+                    return status_of(batch)
+        except Exception as exc:
+            raise self._error(exc) from None
+        return None
+
     def results(self, status: VendorStatus) -> Iterator[ItemResult]:
         for key in ("output_file_id", "error_file_id"):
             file_id = status.raw.get(key)

@@ -8,6 +8,8 @@ from pipeline.cli.app import app
 from pipeline.cli import corpus as _corpus  # noqa: F401,E402  ingest, show, status
 from pipeline.cli import evals as _evals  # noqa: F401,E402  eval
 from pipeline.cli import models as _models  # noqa: F401,E402  models
+from pipeline.cli import batch as _batch  # noqa: F401,E402  batch status|collect
+from pipeline.cli import run as _run  # noqa: F401,E402  run, report
 
 
 def main() -> None:

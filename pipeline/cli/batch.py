@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from pipeline.cli.app import app, console, emit_json, fail
 
@@ -46,18 +46,16 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON on std
         console.print("No batch jobs. Submit one with `pipeline extract --batch` or "
                       "`pipeline summarize --batch`.")
         return
-    table = Table(title="Batch jobs")
-    for col in ("job", "vendor batch", "kind", "model", "status", "requests", "counts", "created"):
-        table.add_column(col)
     for j in jobs:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(j.counts.items()) if v)
-        table.add_row(j.job_id, j.batch_id or "-", j.kind, j.model,
-                      j.status + (f" ({j.vendor_status})" if j.vendor_status else ""),
-                      str(len(j.items)), counts or "-", j.created_at)
-    console.print(table)
+        status = j.status + (f" ({j.vendor_status})" if j.vendor_status else "")
+        line = (f"{j.job_id}  {j.kind}  {j.model}  {j.batch_id or '-'}  {status}  "
+                f"{len(j.items)} request(s)" + (f" ({counts})" if counts else "")
+                + f"  created {j.created_at}")
+        console.print(escape(line), highlight=False, soft_wrap=True)
     for j in jobs:
         if j.error:
-            console.print(f"[yellow]{j.job_id}[/]: {j.error}", highlight=False)
+            console.print(f"[yellow]{j.job_id}[/]: {escape(j.error)}", highlight=False)
 
 
 @batch_app.command("collect")
@@ -96,13 +94,60 @@ def collect(job: Optional[str] = typer.Argument(None, help="Job id or vendor bat
             console.print("No open batch jobs.")
         for r in reports:
             cost = f", ${r.usage.cost_usd:.4f}" if r.usage.cost_usd is not None else ""
-            console.print(f"[bold]{r.job_id}[/] ({r.kind}, {r.model}, {r.batch_id or '-'}): "
-                          f"{r.status}{cost}: {r.message}", highlight=False)
+            console.print(f"[bold]{r.job_id}[/] " + escape(
+                f"({r.kind}, {r.model}, {r.batch_id or '-'}): {r.status}{cost}: {r.message}"),
+                highlight=False, soft_wrap=True)
             for f in r.failed:
-                console.print(f"  [red]failed[/] {f['article_id']} ({f['custom_id']}): "
-                              f"{f['outcome']}: {f.get('error')}", highlight=False)
+                console.print("  [red]failed[/] " + escape(
+                    f"{f['article_id']} ({f['custom_id']}): {f['outcome']}: {f.get('error')}"),
+                    highlight=False, soft_wrap=True)
             for f in r.retried:
-                console.print(f"  retried synchronously {f['article_id']} ({f['custom_id']}): "
-                              f"{f['outcome']}", highlight=False)
+                console.print(escape(f"  retried synchronously {f['article_id']} "
+                                     f"({f['custom_id']}): {f['outcome']}"),
+                              highlight=False, soft_wrap=True)
     if any(r.failed for r in reports) or any(r.status == "failed" for r in reports):
         raise typer.Exit(1)
+
+
+def submit_batch_command(kind: str, *, model: str, ids: list[str] | None = None,
+                         since: str | None = None, out: str | None = None,
+                         strategy: str | None = None, as_json: bool = False) -> None:
+    """What `pipeline extract --batch` and `pipeline summarize --batch` run instead of the
+    synchronous work: submit, record in $PIPELINE_HOME, print the job (or `{"batch": ...}`)."""
+    from pipeline.batch import BatchUnsupported, submit_extract_batch, submit_summarize_batch
+    from pipeline.llm.base import LLMError
+
+    try:
+        if kind == "extract":
+            if not ids:
+                fail("nothing to extract: no article ids were selected")
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                          console=console, transient=True, disable=as_json) as progress:
+                task = progress.add_task("planning", total=len(ids))
+                job = submit_extract_batch(
+                    ids, model, strategy=strategy,
+                    on_progress=lambda n, total, aid: progress.update(task, completed=n))
+        else:
+            job = submit_summarize_batch(model, since=since, out=out)
+    except BatchUnsupported as exc:
+        fail(str(exc), code=2)
+    except KeyError as exc:
+        fail(str(exc.args[0]) if exc.args else str(exc))
+    except (LLMError, ValueError, OSError) as exc:
+        fail(str(exc))
+    if job is None:
+        msg = "Nothing new to summarize; no batch submitted."
+        if as_json:
+            emit_json({"batch": None, "nothing_new": True, "message": msg})
+        else:
+            console.print(msg)
+        return
+    if as_json:
+        emit_json({"batch": _job_json(job)})
+        return
+    console.print(escape(f"submitted {kind} batch {job.batch_id} ({job.provider}, {job.model}): "
+                         f"{len(job.items)} request(s) for {len(job.article_ids)} article(s) as "
+                         f"{job.job_id}"), highlight=False, soft_wrap=True)
+    console.print("Results usually arrive within hours (at most 24); store them with "
+                  "`pipeline batch collect` (add --wait to block until they are ready).",
+                  soft_wrap=True)

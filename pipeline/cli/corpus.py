@@ -46,14 +46,15 @@ def ingest(
 
     store = _open_store(chroma_url)
     try:
-        report = ingest_paths(paths, store=store, progress=not json_out and console.is_terminal,
+        report = ingest_paths(paths, store=store, progress=console.is_terminal,
                               max_file_mb=max_file_mb, wait=wait)
     except (LockHeld, StoreError, ConfigError) as exc:
         fail(str(exc), code=2)
     finally:
         store.close()
     for f in report.failed:
-        console.print(f"[bold red]error:[/] {escape(f['path'])}: {escape(f['error'])}", highlight=False)
+        console.print(f"[bold red]error:[/] {escape(f['path'])}: {escape(f['error'])}", highlight=False,
+                      soft_wrap=True)
     if json_out:
         emit_json(report.to_json())
     else:
@@ -66,7 +67,7 @@ def ingest(
             f"ingested {len(report.ingested)}, skipped {len(report.skipped)} unchanged, "
             f"{len(report.duplicates)} duplicate(s), {len(report.failed)} failed"
             f" ({report.chunks_embedded} chunks embedded, {report.chunks_reused} reused)",
-            highlight=False,
+            highlight=False, soft_wrap=True,
         )
     if report.failed:
         raise typer.Exit(1)
@@ -112,11 +113,9 @@ def status(json_out: bool = JsonOut, chroma_url: Optional[str] = ChromaUrl) -> N
     store = _open_store(chroma_url)
     try:
         stats = store.stats()
-        rows = store.manifest.complete()
+        listing = store.manifest.summaries()
     finally:
         store.close()
-    listing = [{"id": r.article.id, "title": r.article.title, "path": r.article.path,
-                "chunks": len(r.chunk_ids)} for r in rows]
     if json_out:
         emit_json({**stats, "article_list": listing})
         return
@@ -125,7 +124,10 @@ def status(json_out: bool = JsonOut, chroma_url: Optional[str] = ChromaUrl) -> N
         grid.add_row(f"[bold]{key}[/]", escape(str(stats[key])))
     _out.print(grid)
     if listing:
-        table = Table("id", "chunks", "path", "title")
+        table = Table(expand=False)
+        table.add_column("id", no_wrap=True)
+        table.add_column("chunks", justify="right", min_width=6)
+        table.add_column("path", overflow="fold")
         for item in listing:
-            table.add_row(item["id"], str(item["chunks"]), escape(item["path"]), escape(item["title"]))
+            table.add_row(item["id"], str(item["chunks"]), escape(item["path"]))
         _out.print(table)

@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.cli.app import app, console, emit_json, fail
+from rich.markup import escape
+
+from pipeline.cli.app import app, console, emit_json
 
 RETRIEVAL_SETS = ("evals/retrieval.yaml", "evals/retrieval.yml", "evals/retrieval.json", "evals/retrieval.jsonl")
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Like the app's `fail`, but the message is literal (gold errors contain `[...]`) and unwrapped."""
+    console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
 
 
 def _write(path: Path, text: str) -> None:
@@ -48,20 +56,27 @@ def _print_human(report: dict[str, Any], explain: bool) -> None:
     rate = lambda x: "n/a" if x is None else f"{x:.3f}"  # noqa: E731
     cost = "n/a" if ov["cost_usd"] is None else f"${ov['cost_usd']:.4f}"
     console.print(f"{ov['articles']} articles, {ov['runs']} runs · schema-valid {rate(ov['schema_valid_rate'])} · "
-                  f"grounding {rate(ov['grounding_rate'])} · tokens {ov['tokens']} · cost {cost}", highlight=False)
+                  f"grounding {rate(ov['grounding_rate'])} · tokens {ov['tokens']} · cost {cost}", highlight=False,
+                  soft_wrap=True)
     th = ", ".join(f"{k}={'off' if v is None else v}" for k, v in report["thresholds"].items())
-    console.print(f"thresholds: {th}", highlight=False, style="dim")
+    console.print(f"thresholds: {th}", highlight=False, style="dim", soft_wrap=True)
     if report["flaky"]:
-        console.print(f"[yellow]flaky articles:[/] {', '.join(report['flaky'])}")
+        console.print(f"[yellow]flaky articles:[/] {escape(', '.join(report['flaky']))}", soft_wrap=True)
     for w in [*report["warnings"], *report["gate"]["warnings"]]:
-        console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        console.print(f"[yellow]warning:[/] {escape(w)}", highlight=False, soft_wrap=True)
     if explain:
         console.print(render_explain(report), markup=False, highlight=False, soft_wrap=True)
     for c in report["gate"]["checks"]:
         mark = "[green]pass[/]" if c["passed"] else "[bold red]FAIL[/]"
-        console.print(f"{mark} {c['name']}: {c['message']}", highlight=False, soft_wrap=True)
+        console.print(f"{mark} {c['name']}: {escape(c['message'])}", highlight=False, soft_wrap=True)
     if report["gate"]["checks"]:
         console.print("[green]gate passed[/]" if report["gate"]["passed"] else "[bold red]gate failed[/]")
+
+
+def _without_explain(report: dict[str, Any]) -> dict[str, Any]:
+    """The JSON carries per-item explanations only with --explain (JUnit always gets them)."""
+    arts = [{k: v for k, v in a.items() if k != "explain"} for a in report["articles"]]
+    return {**report, "articles": arts}
 
 
 def _run_retrieval(set_path: Optional[Path], k: Optional[int], as_json: bool) -> None:
@@ -158,7 +173,7 @@ def eval_cmd(
             bar.update(tasks[key], completed=done, description=label)
 
         try:
-            report = run_eval(settings, explain=explain, strategy=strategy, progress=progress,
+            report = run_eval(settings, explain=True, strategy=strategy, progress=progress,
                               on_predictions=(lambda g: write_predictions(g, save_predictions))
                               if save_predictions else None)
         except GoldError as exc:
@@ -174,7 +189,7 @@ def eval_cmd(
     if markdown:
         _write(markdown, render_markdown(report, base_data))
     if as_json:
-        emit_json(report)
+        emit_json(report if explain else _without_explain(report))
     else:
         _print_human(report, explain)
     if not report["gate"]["passed"]:

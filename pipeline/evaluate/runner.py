@@ -91,22 +91,38 @@ def score_all(resolved: list[ResolvedArticle], grouped: dict[str, list[Predictio
     return out
 
 
-def extract_all(resolved: list[ResolvedArticle], model: str, repeat: int, *, strategy: str | None = None,
+def extract_all(resolved: list[ResolvedArticle], model: Any, repeat: int, *, strategy: str | None = None,
                 progress: Progress | None = None) -> dict[str, list[Prediction]]:
-    """Extract each gold article `repeat` times with `model` (LLM calls go through the cache)."""
-    from pipeline.extract import extract_article
+    """Extract each gold article `repeat` times with `model`.
+
+    The first run goes through the LLM cache (a re-run of the same eval makes no call); runs
+    2..K bypass it, or every repeat would replay run 1. An article whose output never fits
+    the schema is a scored failure; a missing key, provider or budget stops the eval.
+    """
+    from pydantic import ValidationError
+
+    from pipeline.extract import STRATEGIES, extract_article
+    from pipeline.llm.base import AuthError, BudgetExceeded, LLMError, ProviderNotAvailable
+    from pipeline.llm.options import run_options
 
     out: dict[str, list[Prediction]] = {}
     total, done = len(resolved) * repeat, 0
+    if strategy and strategy not in STRATEGIES:
+        raise EvalError(f"unknown extraction strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
+    kwargs = {"strategy": strategy} if strategy else {}
     for r in resolved:
         if r.article is None:
             raise EvalError(f"{r.gold.file}:{r.gold.line}: article {r.gold.ref!r} is not in the store; "
                             "ingest it before extracting, or pass --predictions")
         for k in range(repeat):
+            opts: dict[str, Any] = {"stage": "eval"} if k == 0 else {"stage": "eval", "use_cache": False}
             try:
-                rec = extract_article(r.article, model, **({"strategy": strategy} if strategy else {}))
+                with run_options(**opts):
+                    rec = extract_article(r.article, model, **kwargs)
                 out.setdefault(r.article_id, []).append(Prediction(r.article_id, rec, None, k + 1, (), rec.model))
-            except Exception as exc:  # noqa: BLE001 - a failed extraction is a scored outcome
+            except (AuthError, ProviderNotAvailable, BudgetExceeded) as exc:
+                raise EvalError(f"extraction with {model!r} stopped: {exc}") from exc
+            except (LLMError, ValidationError) as exc:  # output that never fit the schema, retries spent
                 msg = f"extraction failed: {type(exc).__name__}: {exc}"
                 out.setdefault(r.article_id, []).append(Prediction(r.article_id, None, msg, k + 1))
             done += 1
@@ -210,7 +226,7 @@ def build_report(scores: list[ArticleScore], settings: EvalSettings, *, source: 
                "cost_usd": usage.cost_usd, "tokens": usage.input_tokens + usage.output_tokens,
                "repeat_f1": {"runs": per_run_f1, "mean": round(mean, 4), "std": round(std, 4)}}
     fields = {}
-    for i, f in enumerate(FIELDS):
+    for f in FIELDS:
         fields[f] = {**_field_detail([run.fields[f] for a in scores for run in a.runs]), "ci": ci[f]}
     return {
         "version": REPORT_VERSION,
@@ -227,7 +243,7 @@ def build_report(scores: list[ArticleScore], settings: EvalSettings, *, source: 
                       "confidence": settings.confidence},
         "gold": {"files": len(scores), "paths": settings.gold},
         "config": settings.source,
-        "warnings": list(warnings or []),
+        "warnings": list(warnings or []) + [f"{a['article']}: {w}" for a in articles for w in a.get("warnings", [])],
     }
 
 
@@ -262,7 +278,8 @@ def run_eval(settings: EvalSettings, *, explain: bool = False, embed: EmbedFn | 
             warnings.append(f"{r.gold.file}: no prediction for article {r.gold.ref!r} "
                             f"({r.article_id}); scored as empty and schema-invalid")
         source = f"predictions:{settings.predictions}"
-        model = settings.model
+        served = sorted({p.model for r in resolved for p in grouped.get(r.article_id, []) if p.model})
+        model = settings.model or (", ".join(served) if served else None)
     else:
         from pipeline.config import load_settings
 
@@ -276,9 +293,11 @@ def run_eval(settings: EvalSettings, *, explain: bool = False, embed: EmbedFn | 
         except ResolveError as exc:
             raise EvalError(str(exc)) from exc
         grouped = extract_all(resolved, model, settings.repeat, strategy=strategy, progress=progress)
+        warnings += [f"{r.gold.ref}: {p.error}" for r in resolved for p in grouped.get(r.article_id, []) if p.error]
         if on_predictions:
             on_predictions(grouped)
-        source = f"extract:{model}" + (f":{strategy}" if strategy else "")
+        model = getattr(model, "model_string", model)  # a Provider instance (tests, library use)
+        source = f"extract:{model}" + (f" strategy={strategy}" if strategy else "")
     scorer = Scorer(settings.thresholds, embed)
     scores = score_all(resolved, grouped, scorer, progress)
     warnings += gold_evidence_warnings(resolved)

@@ -97,7 +97,7 @@ def read_file(path: Path, max_bytes: int) -> tuple[list[Candidate], list[Failure
         size = path.stat().st_size
         if size > max_bytes:
             return [], [Failure(shown, f"file is {size / 1048576:.1f} MB, over the "
-                                       f"{max_bytes / 1048576:g} MB limit (raise it with --max-file-mb "
+                                       f"{max_bytes / 1048576:.3g} MB limit (raise it with --max-file-mb "
                                        "or PIPELINE_MAX_FILE_MB)")]
         data = path.read_bytes()
     except OSError as exc:

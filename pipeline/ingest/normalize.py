@@ -39,16 +39,52 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         utf8_error = exc
     if looks_binary(data):
         raise DecodeError("binary file (contains NUL bytes), not text")
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    # chaos is charset-normalizer's "mess" ratio; a confident guess of prose is near zero.
-    if best is None or best.chaos > 0.1 or best.encoding is None:
+    best = _confident_guess(data)  # (text, encoding)
+    if best is None:
         raise DecodeError(
             "not UTF-8 and the encoding could not be detected with confidence "
             f"(first bad byte at offset {utf8_error.start}); convert the file to UTF-8"
         )
-    return str(best), best.encoding
+    return best
+
+
+_WESTERN = ("cp1252", "latin_1", "iso8859_15")
+_CJK = ("cp932", "shift_jis", "euc_jp", "gb2312", "gb18030", "gbk", "big5", "euc_kr", "cp949", "iso2022_jp")
+
+
+def _confident_guess(data: bytes) -> tuple[str, str] | None:
+    """Decoded text when charset-normalizer is sure (low mess, coherent language), else None.
+
+    Short or ambiguous byte runs decode "cleanly" in dozens of code pages; without a coherent
+    language signal that is a guess, and a wrong guess silently corrupts every quote later.
+    UTF-16/32 without a BOM is never trusted. Among equally good guesses Western code pages win
+    (cp1250 would turn Latin-1 "très" into "trčs").
+    """
+    from charset_normalizer import from_bytes
+
+    has_bom = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    good = []
+    for r in from_bytes(data):
+        enc = r.encoding or ""
+        if r.chaos > 0.1 or (enc.startswith(("utf_16", "utf_32")) and not has_bom):
+            continue
+        if r.coherence >= 0.2 or has_bom or (enc in _CJK and len(data) >= 20):
+            good.append(r)
+    if not good:
+        return None
+    top = max(r.coherence for r in good)
+    western = [r for r in good if r.encoding in _WESTERN and r.coherence >= top - 0.05]
+    pick = (western or good)[0]
+    text = str(pick)
+    return (text, str(pick.encoding)) if _mostly_text(text) else None
+
+
+def _mostly_text(text: str) -> bool:
+    """Decoded prose is letters, digits, punctuation and spaces, not private-use or control codes."""
+    if not text:
+        return False
+    bad = sum(1 for ch in text if unicodedata.category(ch) in ("Co", "Cn", "Cs", "Cc") and ch not in "\n\r\t")
+    return bad / len(text) < 0.02
 
 
 def normalize_text(text: str) -> str:

@@ -142,6 +142,42 @@ _FM_OPEN = re.compile(r"\A(?:---|\+\+\+)[ \t]*\r?\n")
 _H1 = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(?:\n|\Z)")
 
 
+def _yaml_problem(exc: Exception) -> str:
+    """'did not find expected ',' or ']' at line 3, column 1' (file lines, counting the opening ---)."""
+    problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+    mark = getattr(exc, "problem_mark", None)
+    return f"{problem} at line {mark.line + 2}, column {mark.column + 1}" if mark is not None else problem
+
+
+_MD_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"<!--.*?-->", re.S), ""),
+    (re.compile(r"^[ \t]*(```|~~~).*$", re.M), ""),  # code fences (content kept)
+    (re.compile(r"^[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$", re.M), ""),  # horizontal rules
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.M), r"\1"),  # ATX headings
+    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), ""),  # block quotes
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images -> alt text
+    (re.compile(r"\[([^\]]+)\]\((?:[^()\s]+|\([^)]*\))*(?:[ \t]+\"[^\"]*\")?\)"), r"\1"),  # links
+    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # reference links
+    (re.compile(r"^[ \t]*\[[^\]]+\]:[ \t]*\S+.*$", re.M), ""),  # link definitions
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])"), r"\1"),  # emphasis *x*
+    (re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=[^\s_])_(?![\w_])"), r"\1"),  # emphasis _x_
+    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),  # strikethrough
+    (re.compile(r"`([^`\n]+)`"), r"\1"),  # inline code
+]
+
+
+def markdown_to_text(md: str) -> str:
+    """Markdown → the plain text a reader sees: markup gone, list markers and paragraphs kept.
+
+    Quotes an LLM (or a person) copies from an article do not carry `**` or link targets, so
+    the stored text must not either, or exact evidence matching would fail on every bold phrase.
+    """
+    for pattern, repl in _MD_RULES:
+        md = pattern.sub(repl, md)
+    return md
+
+
 def read_md(data: bytes) -> list[RawDoc]:
     text = _text(data)
     meta: dict[str, Any] = {}
@@ -156,8 +192,7 @@ def read_md(data: bytes) -> list[RawDoc]:
         try:
             post = frontmatter.loads(text)
         except yaml.YAMLError as exc:
-            detail = " ".join(str(exc).split())
-            raise ReadError(f"malformed front matter (YAML): {detail}") from None
+            raise ReadError(f"malformed front matter (YAML): {_yaml_problem(exc)}") from None
         except Exception as exc:  # toml / other handlers, or a non-mapping document
             raise ReadError(f"malformed front matter: {exc}") from None
         if not isinstance(post.metadata, dict):
@@ -167,14 +202,17 @@ def read_md(data: bytes) -> list[RawDoc]:
         # The markdown body is the article; a front-matter field of that name is just metadata.
         meta = {(f"fm_{k}" if k in ("body", "text", "content") else k): v for k, v in meta.items()}
     doc = _from_mapping(meta, "md", body=body)
-    if not doc.title:
-        m = _H1.match(doc.body)
-        if m:
-            doc.title = m.group(1).strip()
-            doc.body = doc.body[m.end():]
+    m = _H1.match(doc.body)
+    if m and (not doc.title or " ".join(m.group(1).split()) == " ".join(doc.title.split())):
+        doc.title = doc.title or m.group(1).strip()
+        doc.body = doc.body[m.end():]  # the headline is the title, not the first paragraph
+    doc.body = markdown_to_text(doc.body)
     if not doc.body.strip():
         raise ReadError("empty body (only front matter or a heading)")
     return [doc]
+
+
+_MIN_HTML_WORDS = 8
 
 
 def read_html(data: bytes) -> list[RawDoc]:
@@ -192,7 +230,7 @@ def read_html(data: bytes) -> list[RawDoc]:
     except Exception as exc:  # lxml parser errors surface in various types
         raise ReadError(f"malformed HTML: {exc}") from None
     body = (getattr(doc, "text", None) or "") if doc is not None else ""
-    if not body.strip():
+    if len(body.split()) < _MIN_HTML_WORDS:  # a nav link or two is what's left of a page with no article
         raise ReadError("malformed HTML or no article text found (only boilerplate?)")
     title = getattr(doc, "title", None)
     lines = body.split("\n", 1)

@@ -88,13 +88,14 @@ class _Classifier:
     """Decides new / unchanged / changed / duplicate against the store plus this run's picks."""
 
     def __init__(self, store: Any) -> None:
+        self.store = store
         self.manifest = store.manifest
         self.lsh = dedupe.NearDuplicateIndex()
         self.by_hash: dict[str, tuple[str, str]] = {}  # content hash -> (id, source_key)
-        for row in self.manifest.complete():
-            mh = dedupe.from_bytes(row.minhash) if row.minhash else dedupe.signature(row.article.text)
-            self.lsh.add(row.article.id, mh)
-            self.by_hash.setdefault(row.article.content_hash, (row.article.id, row.source_key))
+        for article_id, content_hash, source_key, blob in self.manifest.signatures():
+            if blob:
+                self.lsh.add(article_id, dedupe.from_bytes(blob))
+            self.by_hash.setdefault(content_hash, (article_id, source_key))
 
     def classify(self, cand: Candidate, report: IngestReport) -> Row | None:
         """A pending Row to write, or None when the article is skipped or a duplicate."""
@@ -102,8 +103,10 @@ class _Classifier:
         existing = self.manifest.by_source_key(cand.source_key)
         fp = fingerprint(article)
         if existing is not None and existing.fingerprint == fp:
-            report.skipped.append(existing.article.id)
-            return None
+            if self.store.has_chunks(existing.chunk_ids):
+                report.skipped.append(existing.article.id)
+                return None
+            # Stored, but its vectors are gone (a wiped or different Chroma): write it again.
         mh = dedupe.signature(article.text)
         exact = self.by_hash.get(article.content_hash)
         if exact is not None and exact[1] != cand.source_key:
@@ -183,12 +186,16 @@ def _run_jobs(store: Any, embedder_factory: Callable[[], Any], jobs: list[_Job],
 def ingest_paths(paths: list[Path | str], store: Any = None, progress: bool = True,
                  embedder: Any = None, max_file_mb: float | None = None, wait: float = 0.0) -> IngestReport:
     """Ingest files and folders into the store; see `IngestReport` for what happened to each."""
-    from pipeline.embed import get_embedder
-    from pipeline.store import Store
+    from pipeline.embed import configured_model_name, get_embedder
+    from pipeline.store import EmbeddingModelMismatch, Store
 
     own_store = store is None
     store = store or Store()
     report = IngestReport()
+    model = embedder.model_name if embedder is not None else configured_model_name()
+    if model != store.embedding_model:
+        raise EmbeddingModelMismatch(
+            f"the embedder is {model!r} but this store is opened for {store.embedding_model!r}")
 
     def get_emb() -> Any:
         return embedder or get_embedder()

@@ -43,6 +43,15 @@ def to_anthropic(messages: list[Message]) -> tuple[str | None, list[dict[str, An
     return system, turns
 
 
+def _takes_temperature(client: Any) -> bool:
+    import inspect
+
+    try:
+        return "temperature" in inspect.signature(client.messages.create).parameters
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
 def _hash(*parts: Any) -> str:
     return hashlib.sha256("\x00".join(str(p) for p in parts).encode()).hexdigest()
 
@@ -95,8 +104,9 @@ class AnthropicProvider(Provider):
                  schema_name: str = "output", max_tokens: int = 1024,
                  temperature: float = 0.0) -> Completion:
         system, turns = to_anthropic(messages)
-        req: dict[str, Any] = {"model": self.model, "max_tokens": max_tokens,
-                               "temperature": temperature, "messages": turns}
+        req: dict[str, Any] = {"model": self.model, "max_tokens": max_tokens, "messages": turns}
+        if _takes_temperature(self._client):
+            req["temperature"] = temperature  # newer SDKs have no such parameter
         if system:
             req["system"] = system
         name = safe_name(schema_name)

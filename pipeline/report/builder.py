@@ -80,7 +80,7 @@ def render(inputs: ReportInputs) -> str:
         "articles": articles,
         "parties": parties,
         "chart": chart(parties),
-        "totals": totals(articles, inputs.records),
+        "totals": totals(articles, inputs.records, inputs.other_usage),
         "digest": digest_view(inputs.digest_record, articles) if inputs.digest_record else None,
         "digest_html": None if inputs.digest_record else render_digest(inputs.digest),
         "evaluation": eval_view(inputs.evaluation, articles) if inputs.evaluation else None,

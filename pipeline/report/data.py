@@ -11,7 +11,7 @@ from typing import Any
 
 from pipeline import config
 from pipeline.report.view import ReportInputs
-from pipeline.types import Article
+from pipeline.types import Article, Usage
 
 log = logging.getLogger(__name__)
 
@@ -38,40 +38,28 @@ def load_articles(home: Path) -> list[Article]:
     """Every stored article with its normalized text (the offsets' reference)."""
     from pipeline.store import Store
 
-    store = Store(home) if _takes_home(Store) else Store()
-    out: list[Article] = []
-    for item in store.list_articles():
-        if isinstance(item, Article):
-            out.append(item)
-            continue
-        art_id = item["id"] if isinstance(item, dict) else getattr(item, "id")
-        art = store.get_article(art_id)
-        if art is not None:
-            out.append(art if isinstance(art, Article) else Article.model_validate(art))
-    return out
-
-
-def _takes_home(cls: type) -> bool:
-    import inspect
-
+    store = Store(home)
     try:
-        params = list(inspect.signature(cls).parameters.values())
-    except (TypeError, ValueError):
-        return False
-    return bool(params) and params[0].kind in (params[0].POSITIONAL_ONLY, params[0].POSITIONAL_OR_KEYWORD)
+        return list(store.list_articles())  # from the manifest: no Chroma, no model
+    finally:
+        store.close()
 
 
-def load_summaries(home: Path) -> tuple[dict[str, str], dict[str, Any] | None, str | None]:
-    """(article id → summary, latest digest record as JSON, digest Markdown) as saved by
-    `pipeline summarize`; empty when nothing was summarized yet."""
+def load_summaries(home: Path) -> tuple[dict[str, str], dict[str, Any] | None, str | None, Usage]:
+    """(article id → summary, latest digest record as JSON, digest Markdown, their LLM usage) as
+    saved by `pipeline summarize`; empty when nothing was summarized yet."""
     from pipeline.summarize import DIGEST_FILE, SUMMARIES_FILE, latest_digest, latest_summaries
 
     path = home / SUMMARIES_FILE
-    summaries = {aid: rec.summary for aid, rec in latest_summaries(path).items() if rec.summary}
+    latest = latest_summaries(path)
+    summaries = {aid: rec.summary for aid, rec in latest.items() if rec.summary}
     digest = latest_digest(path)
+    usage = Usage()
+    for rec in latest.values():  # the digest's own usage repeats its run's summaries: not added
+        usage = usage.add(rec.usage)
     md_path = home / DIGEST_FILE
     markdown = md_path.read_text(encoding="utf-8") if md_path.is_file() else None
-    return summaries, (digest.model_dump(mode="json") if digest else None), markdown
+    return summaries, (digest.model_dump(mode="json") if digest else None), markdown, usage
 
 
 def save_eval_result(result: dict[str, Any], home: Path | None = None) -> Path:
@@ -99,13 +87,13 @@ def load_inputs(home: Path | None = None) -> ReportInputs:
 
     home = Path(home) if home else config.home()
     articles = load_articles(home)
-    summaries, digest_record, digest = load_summaries(home)
+    summaries, digest_record, digest, summary_usage = load_summaries(home)
     known = {a.id for a in articles}
     records = {k: v for k, v in latest_records(records_path(home)).items() if k in known}
     evaluation = _read_json(home / EVAL_RESULT)
     last_run = _read_json(home / LAST_RUN)
     return ReportInputs(articles=articles, records=records, summaries=summaries, digest=digest,
-                        digest_record=digest_record,
+                        digest_record=digest_record, other_usage=summary_usage,
                         evaluation=evaluation if isinstance(evaluation, dict) else None,
                         last_run=last_run if isinstance(last_run, dict) else None)
 

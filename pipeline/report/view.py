@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.report.highlight import Run, Span, split_runs, valid_span
-from pipeline.types import Article, ArticleAnalysis, Evidence, ExtractionRecord, utcnow_iso
+from pipeline.types import (Article, ArticleAnalysis, Evidence, ExtractionRecord, Usage,
+                            utcnow_iso)
 
 KINDS = ("winner", "loser", "unchanged")
 
@@ -29,6 +30,7 @@ class ReportInputs:
     digest_record: dict[str, Any] | None = None  # the latest `DigestRecord` as JSON
     evaluation: dict[str, Any] | None = None  # a saved `pipeline eval --json` result
     last_run: dict[str, Any] | None = None  # the last `pipeline run` summary
+    other_usage: Usage = field(default_factory=Usage)  # LLM usage beyond extraction (summaries)
     title: str = "Who wins, who loses"
     generated_at: str = field(default_factory=utcnow_iso)
 
@@ -165,10 +167,12 @@ def _claims(prefix: str, analysis: ArticleAnalysis) -> list[ClaimView]:
     return out
 
 
-def injection_flags(article: Article) -> list[dict[str, Any]]:
-    """The article's stored flags; for articles ingested without them, detect them now."""
+def injection_flags(article: Article, record: ExtractionRecord | None = None) -> list[dict[str, Any]]:
+    """The stored flags (article, then extraction record); when neither has them, detect now."""
     if article.injection_flags:
         return article.injection_flags
+    if record is not None and record.injection_flags and record.content_hash in (None, article.content_hash):
+        return record.injection_flags
     try:
         from pipeline.injection import detect_injection, flags_as_dicts
     except ImportError:  # pragma: no cover - the module ships with the package
@@ -176,9 +180,9 @@ def injection_flags(article: Article) -> list[dict[str, Any]]:
     return flags_as_dicts(detect_injection(article.text))
 
 
-def _injection_spans(article: Article) -> list[Span]:
+def _injection_spans(article: Article, record: ExtractionRecord | None) -> list[Span]:
     spans: list[Span] = []
-    for i, flag in enumerate(injection_flags(article)):
+    for i, flag in enumerate(injection_flags(article, record)):
         start, end = flag.get("start"), flag.get("end")
         if valid_span(article.text, start, end):
             reasons = flag.get("reasons") or [flag.get("reason") or "instruction-like text"]
@@ -204,7 +208,7 @@ def article_view(index: int, article: Article, record: ExtractionRecord | None,
         word = {"winner": "Winner", "loser": "Loser", "unchanged": "Unchanged"}[c.kind]
         note = "" if ev.status == "exact" else f" ({ev.status} match)"
         spans.append(Span(ev.start, ev.end, c.id, c.kind, ev.status, f"{word}: {c.label}{note}"))
-    inj = _injection_spans(article)
+    inj = _injection_spans(article, record)
     return ArticleView(
         anchor=f"art-{slug(article.id)}", article=article,
         summary=(summary or analysis.summary or "").strip(),
@@ -245,11 +249,13 @@ def chart(parties: list[PartyView], limit: int = 14) -> Chart:
                  hidden=max(0, len(parties) - limit))
 
 
-def totals(articles: list[ArticleView], records: dict[str, ExtractionRecord]) -> dict[str, Any]:
+def totals(articles: list[ArticleView], records: dict[str, ExtractionRecord],
+           other: Usage | None = None) -> dict[str, Any]:
     claims = [c for a in articles for c in a.claims]
     grounded = sum(1 for c in claims if c.status in ("exact", "fuzzy"))
-    tokens = sum(r.usage.input_tokens + r.usage.output_tokens for r in records.values())
-    costs = [r.usage.cost_usd for r in records.values() if r.usage.cost_usd is not None]
+    usages = [r.usage for r in records.values()] + ([other] if other else [])
+    tokens = sum(u.input_tokens + u.output_tokens for u in usages)
+    costs = [u.cost_usd for u in usages if u.cost_usd is not None]
     return {
         "articles": len(articles),
         "extracted": sum(1 for a in articles if a.model),

@@ -1,0 +1,145 @@
+"""`pipeline run` (the main job) and `pipeline report` (rebuild the HTML report, no LLM call)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn,
+                           TimeElapsedColumn)
+from rich.table import Table
+
+from pipeline.cli.app import app, console, emit_json, fail
+
+_LABELS = {"ingest": "Ingest", "extract": "Extract", "summarize": "Summarize", "report": "Report"}
+
+
+class RichStages:
+    """One progress display for the whole run: a line per stage, filled in as each runs."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            SpinnerColumn(finished_text="[green]✓[/]"), TextColumn("[bold]{task.fields[label]:<10}"),
+            BarColumn(bar_width=28), MofNCompleteColumn(), TextColumn("{task.fields[note]}", markup=False),
+            TimeElapsedColumn(), console=console, transient=False)
+        self.tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> "RichStages":
+        from pipeline.run import STAGES
+
+        self.progress.__enter__()
+        for name in STAGES:
+            self.tasks[name] = self.progress.add_task("", total=None, start=False, label=_LABELS[name],
+                                                      note="waiting")
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.progress.__exit__(*exc)
+
+    def start(self, stage: str, total: int | None = None, note: str = "") -> None:
+        tid = self.tasks[stage]
+        self.progress.start_task(tid)
+        self.progress.update(tid, total=total, note=note or "working…")
+
+    def update(self, stage: str, done: int, total: int | None = None, note: str = "") -> None:
+        kw: dict[str, Any] = {"completed": done}
+        if total is not None:
+            kw["total"] = total
+        if note:
+            kw["note"] = note
+        self.progress.update(self.tasks[stage], **kw)
+
+    def finish(self, stage: str, note: str) -> None:
+        tid = self.tasks[stage]
+        task = self.progress.tasks[tid]
+        total = task.total if task.total else max(1, int(task.completed))
+        self.progress.update(tid, total=total, completed=total, note=note or "done")
+        self.progress.stop_task(tid)
+
+
+def _money(x: float | None) -> str:
+    return "n/a (unpriced)" if x is None else ("$0" if x == 0 else f"${x:.4f}")
+
+
+def _tables(data: dict[str, Any]) -> tuple[Table, Table]:
+    rate = data["grounding_rate"]
+    corpus = Table(title="pipeline run", title_justify="left", show_header=False, box=None, padding=(0, 2))
+    corpus.add_column(style="bold")
+    corpus.add_column(justify="right")
+    for k, v in (("articles", data["articles"]), ("chunks", data["chunks"]),
+                 ("claims", f"{data['claims']} ({data['unverified']} unverified)"),
+                 ("grounding rate", "n/a" if rate is None else f"{100 * rate:.1f}%"),
+                 ("tokens", f"{data['tokens']:,} ({data['llm_calls']} LLM calls, {data['cached_calls']} cached)"),
+                 ("cost", _money(data["cost_usd"])), ("time", f"{data['seconds']:.1f}s")):
+        corpus.add_row(k, str(v))
+    stages = Table(title="time per stage", title_justify="left")
+    for col, just in (("stage", "left"), ("what happened", "left"), ("time", "right"), ("LLM calls", "right"),
+                      ("tokens", "right"), ("cost", "right")):
+        stages.add_column(col, justify=just)  # type: ignore[arg-type]
+    for s in data["stages"]:
+        stages.add_row(s["name"], s["detail"], f"{s['seconds']:.1f}s", str(s["calls"]), f"{s['tokens']:,}",
+                       _money(s["cost_usd"]) if s["calls"] else "–")
+    return corpus, stages
+
+
+@app.command("run")
+def run_cmd(
+    paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders to analyse (default: corpus/)."),
+    model: Optional[str] = typer.Option(None, "--model", help="PROVIDER:MODEL for every stage (default: local)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write report.html into this folder "
+                                                           "(default: $PIPELINE_HOME/report.html)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON on stdout."),
+    max_cost: Optional[float] = typer.Option(None, "--max-cost", min=0.0, help="Stop before spending more (USD)."),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1, help="Parallel extractions (remote models)."),
+    strategy: Optional[str] = typer.Option(None, "--strategy", help="Extraction strategy: single or small."),
+) -> None:
+    """Ingest, extract what is new, summarize what is new, and write the HTML report."""
+    from pipeline.llm import LLMError
+    from pipeline.lock import LockHeld
+    from pipeline.run import RunError, run_pipeline
+
+    try:
+        with RichStages() as stages:
+            result = run_pipeline(list(paths) if paths else None, model=model, out=out, max_cost=max_cost,
+                                  concurrency=concurrency, strategy=strategy, progress=stages)
+    except (RunError, LockHeld, LLMError, ValueError, OSError) as exc:
+        fail(str(exc), 2 if isinstance(exc, (RunError, LockHeld, ValueError)) else 1)
+    data = result.to_json()
+    if as_json:
+        emit_json(data)
+    else:
+        corpus, per_stage = _tables(data)
+        console.print(corpus)
+        console.print(per_stage)
+        for f in result.failed:
+            console.print(f"[yellow]failed:[/] {f.get('path')}: {f.get('error')}", highlight=False)
+        console.print(f"Report: [bold]{result.report}[/]  ({result.report.resolve().as_uri()})", highlight=False)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@app.command("report")
+def report_cmd(
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the report to this file "
+                                                           "(default: $PIPELINE_HOME/report.html)."),
+    as_json: bool = typer.Option(False, "--json", help='Print {"report", "articles", "extracted"} as JSON.'),
+) -> None:
+    """Rebuild the HTML report from $PIPELINE_HOME (no LLM call)."""
+    from pipeline import config
+    from pipeline.report.builder import write_report
+    from pipeline.report.data import default_report_path, load_inputs
+
+    home = config.home()
+    if not (home / "manifest.sqlite").exists():
+        fail(f"nothing to report: {home} has no ingested articles; run `pipeline run` first")
+    try:
+        inputs = load_inputs(home)
+        path = write_report(inputs, out or default_report_path(home))
+    except OSError as exc:
+        fail(f"cannot write the report: {exc}")
+    if as_json:
+        emit_json({"report": str(path), "articles": len(inputs.articles), "extracted": len(inputs.records)})
+    else:
+        console.print(f"Report: [bold]{path}[/]  ({path.resolve().as_uri()}) · {len(inputs.articles)} articles, "
+                      f"{len(inputs.records)} extracted", highlight=False)

@@ -1,0 +1,286 @@
+"""`pipeline run`: the main job. Ingest, extract what is new, summarize what is new, write the report.
+
+Each stage is the same code its own command runs (`ingest`, `extract --new`, `summarize`,
+`report`); this module only sequences them under one writer lock, times them, tallies each
+stage's LLM usage (through `pipeline.llm.run_options`) and keeps a summary of the run in
+`$PIPELINE_HOME/runs/last.json` for the report. With nothing new, no stage loads a model or
+calls one, so a re-run takes seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from pipeline import config
+from pipeline.types import Usage, utcnow_iso
+
+STAGES = ("ingest", "extract", "summarize", "report")
+DEFAULT_CORPUS = Path("corpus")
+
+
+class RunError(RuntimeError):
+    """The run cannot start or a stage failed outright (the message says which and why)."""
+
+
+class StageProgress(Protocol):
+    """What a run reports while it works; `pipeline.cli.run` draws it with rich."""
+
+    def start(self, stage: str, total: int | None = None, note: str = "") -> None: ...
+
+    def update(self, stage: str, done: int, total: int | None = None, note: str = "") -> None: ...
+
+    def finish(self, stage: str, note: str) -> None: ...
+
+
+class _Silent:
+    def start(self, stage: str, total: int | None = None, note: str = "") -> None:
+        pass
+
+    def update(self, stage: str, done: int, total: int | None = None, note: str = "") -> None:
+        pass
+
+    def finish(self, stage: str, note: str) -> None:
+        pass
+
+
+@dataclass
+class StageResult:
+    name: str
+    seconds: float = 0.0
+    detail: str = ""
+    usage: Usage = field(default_factory=Usage)
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        u = self.usage
+        return {"name": self.name, "seconds": round(self.seconds, 3), "detail": self.detail,
+                "calls": u.calls, "cached_calls": u.cached_calls, "input_tokens": u.input_tokens,
+                "output_tokens": u.output_tokens, "tokens": u.input_tokens + u.output_tokens,
+                "cost_usd": u.cost_usd, **({"result": self.data} if self.data else {})}
+
+
+@dataclass
+class RunResult:
+    """What `pipeline run --json` prints (and `runs/last.json` keeps)."""
+
+    report: Path
+    home: Path
+    models: dict[str, str]
+    stages: list[StageResult]
+    articles: int = 0
+    chunks: int = 0
+    claims: int = 0
+    grounded: int = 0
+    unverified: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+    started_at: str = field(default_factory=utcnow_iso)
+    finished_at: str = ""
+
+    @property
+    def usage(self) -> Usage:
+        total = Usage()
+        for s in self.stages:
+            total = total.add(s.usage)
+        return total
+
+    @property
+    def grounding_rate(self) -> float | None:
+        return self.grounded / self.claims if self.claims else None
+
+    @property
+    def seconds(self) -> float:
+        return sum(s.seconds for s in self.stages)
+
+    @property
+    def llm_calls(self) -> int:
+        return self.usage.calls
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_json(self) -> dict[str, Any]:
+        u = self.usage
+        return {
+            "report": str(self.report), "home": str(self.home), "models": self.models,
+            "articles": self.articles, "chunks": self.chunks, "claims": self.claims,
+            "grounded": self.grounded, "unverified": self.unverified,
+            "grounding_rate": None if self.grounding_rate is None else round(self.grounding_rate, 4),
+            "tokens": u.input_tokens + u.output_tokens, "input_tokens": u.input_tokens,
+            "output_tokens": u.output_tokens,
+            "cost_usd": 0.0 if u.cost_usd is None and not u.calls else u.cost_usd, "llm_calls": u.calls,
+            "cached_calls": u.cached_calls, "seconds": round(self.seconds, 3),
+            "stages": [s.to_json() for s in self.stages], "failed": self.failed,
+            "started_at": self.started_at, "finished_at": self.finished_at,
+        }
+
+
+def _stage(name: str, progress: StageProgress, results: list[StageResult],
+           body: Callable[[StageResult], None]) -> StageResult:
+    """Run one stage inside its own LLM accounting scope; time it; record it."""
+    from pipeline.llm import run_options
+
+    res = StageResult(name)
+    results.append(res)
+    progress.start(name)
+    t0 = time.perf_counter()
+    with run_options(stage=name) as scope:
+        try:
+            body(res)
+        finally:
+            res.seconds = time.perf_counter() - t0
+            res.usage = scope.usage
+    progress.finish(name, res.detail)
+    return res
+
+
+def _ingest(paths: list[Path], store: Any, res: StageResult, progress: StageProgress) -> list[dict[str, str]]:
+    from pipeline.ingest import ingest_paths
+
+    report = ingest_paths(list(paths), store=store, progress=False)
+    res.data = report.to_json()
+    parts = [f"{len(report.ingested)} new", f"{len(report.skipped)} unchanged"]
+    if report.duplicates:
+        parts.append(f"{len(report.duplicates)} duplicate(s)")
+    if report.failed:
+        parts.append(f"{len(report.failed)} failed")
+    res.detail = ", ".join(parts)
+    progress.update("ingest", len(report.ingested) + len(report.skipped), note=res.detail)
+    return list(report.failed)
+
+
+def _extract(model: Any, concurrency: int, strategy: str | None, res: StageResult,
+             progress: StageProgress) -> list[dict[str, str]]:
+    from pipeline.extract import run_extraction
+
+    kwargs: dict[str, Any] = {}
+    if strategy:
+        kwargs["strategy"] = strategy
+    out = run_extraction(None, all=False, new=True, model=model, concurrency=concurrency,
+                         progress=False, **kwargs)
+    data = _as_dict(out)
+    res.data = {k: v for k, v in data.items() if k != "records"}
+    done = _ids(data, "extracted", "records", "ok", "done")
+    skipped = _ids(data, "skipped")
+    failed = data.get("failed") or data.get("errors") or []
+    parts = [f"{len(done)} extracted", f"{len(skipped)} already done"]
+    if failed:
+        parts.append(f"{len(failed)} failed")
+    res.detail = ", ".join(parts)
+    progress.update("extract", len(done) + len(skipped), note=res.detail)
+    return [{"path": str(f.get("article_id") or f.get("id") or f.get("path") or "?"),
+             "error": str(f.get("error") or f)} if isinstance(f, dict) else {"path": "?", "error": str(f)}
+            for f in failed]
+
+
+def _summarize(model: Any, store: Any, res: StageResult, progress: StageProgress) -> None:
+    from pipeline.summarize import summarize
+
+    def on_progress(done: int, total: int, article_id: str) -> None:
+        progress.update("summarize", done - 1, total, note=article_id)
+
+    out = summarize(model=model, store=store, on_progress=on_progress)
+    fresh = sum(1 for a in out.articles if not a.get("reused"))
+    res.data = {"nothing_new": out.nothing_new, "summarized": fresh, "digest": out.out,
+                "llm_calls": out.llm_calls}
+    res.detail = (f"{fresh} summarized, digest over {len(out.articles)}" if out.articles and not out.nothing_new
+                  else "nothing new")
+    progress.update("summarize", len(out.articles), len(out.articles) or None, note=res.detail)
+
+
+def _as_dict(obj: Any) -> dict[str, Any]:
+    if obj is None:
+        return {}
+    if isinstance(obj, dict):
+        return obj
+    for attr in ("to_json", "model_dump"):
+        fn = getattr(obj, attr, None)
+        if callable(fn):
+            return fn()
+    return dict(vars(obj))
+
+
+def _ids(data: dict[str, Any], *keys: str) -> list[Any]:
+    for key in keys:
+        v = data.get(key)
+        if isinstance(v, list):
+            return v
+    return []
+
+
+def _tally(home: Path, store: Any, result: RunResult) -> None:
+    """Corpus-wide counts for the final table: from the manifest and the latest records."""
+    from pipeline.records import latest_records, records_path
+
+    counts = store.manifest.counts()
+    result.articles, result.chunks = counts["articles"], counts["chunks"]
+    ids = {a.id for a in store.list_articles()}
+    for aid, rec in latest_records(records_path(home)).items():
+        if aid not in ids:
+            continue
+        a = rec.analysis
+        for ev in [c.evidence for c in (*a.winners, *a.losers, *a.unchanged)]:
+            result.claims += 1
+            result.grounded += ev.status in ("exact", "fuzzy")
+            result.unverified += ev.status == "unverified"
+
+
+def run_pipeline(paths: list[Path | str] | None = None, *, model: Any = None, out: Path | None = None,
+                 max_cost: float | None = None, concurrency: int | None = None,
+                 strategy: str | None = None, progress: StageProgress | None = None) -> RunResult:
+    """The whole job; returns what happened. `model` (string or Provider) overrides every stage."""
+    from pipeline.llm import run_options
+    from pipeline.lock import writer_lock
+    from pipeline.report.data import build_report, default_report_path, save_last_run
+    from pipeline.store import Store
+
+    progress = progress or _Silent()
+    home = config.ensure_home()
+    settings = config.load_settings()
+    targets = [Path(p) for p in (paths or [DEFAULT_CORPUS])]
+    if not paths and not DEFAULT_CORPUS.is_dir():
+        raise RunError(f"no {DEFAULT_CORPUS}/ folder in {Path.cwd()}; pass the files or folders to "
+                       "analyse: pipeline run PATH...")
+    label = getattr(model, "model_string", model)
+    models = {s: str(label or settings.model_for(s)) for s in ("extract", "summarize")}
+    report_path = (Path(out) / "report.html") if out else default_report_path(home)
+    results: list[StageResult] = []
+    result = RunResult(report=report_path, home=home, models=models, stages=results)
+    budget = max_cost if max_cost is not None else settings.max_cost
+    with writer_lock(home), run_options(max_cost=budget):
+        store = Store(home)
+        try:
+            _stage("ingest", progress, results,
+                   lambda r: result.failed.extend(_ingest(targets, store, r, progress)))
+            _stage("extract", progress, results,
+                   lambda r: result.failed.extend(_extract(model or models["extract"],
+                                                           concurrency or settings.concurrency,
+                                                           strategy, r, progress)))
+            _stage("summarize", progress, results, lambda r: _summarize(model or models["summarize"],
+                                                                        store, r, progress))
+            _tally(home, store, result)
+            result.finished_at = utcnow_iso()
+            save_last_run(_last_run(result), home)
+
+            def report(r: StageResult) -> None:
+                build_report(home, report_path)
+                r.detail = f"{result.articles} articles → {report_path.name}"
+
+            _stage("report", progress, results, report)
+        finally:
+            store.close()
+    result.finished_at = utcnow_iso()
+    save_last_run(_last_run(result), home)
+    return result
+
+
+def _last_run(result: RunResult) -> dict[str, Any]:
+    """The run as the report's "Last run" table shows it."""
+    data = result.to_json()
+    data["model"] = ", ".join(sorted(set(result.models.values())))
+    data["stages"] = [{"name": s.name, "detail": s.detail, "seconds": s.seconds,
+                       "tokens": s.usage.input_tokens + s.usage.output_tokens} for s in result.stages]
+    return data

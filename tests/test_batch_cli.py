@@ -1,0 +1,161 @@
+"""`pipeline batch status|collect` in-process, and a batch submitted by one process and
+collected by another, against a stand-in vendor served over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.records import read_records
+
+from tests.batch_fixtures import LoopbackServer, OpenAIBatchVendor, answer
+from tests.test_batch_flow import OPENAI, corpus, corpus_home, _ids  # noqa: F401  (fixtures)
+
+REPO = Path(__file__).resolve().parents[1]
+SECRET = "sk-batch-test-5f2d9a7c1e"
+
+
+def _cli(*args: str):
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def vendor_env(monkeypatch):
+    """A loopback OpenAI stand-in; env points the SDK at it with a distinctive key."""
+    state: dict = {}
+    vendor = OpenAIBatchVendor(lambda cid, body: state["plan"](cid, body), sync=answer,
+                               valid_key=SECRET, polls_to_end=3)
+    state["plan"] = lambda cid, body: ("ok", answer(body))
+    with LoopbackServer(vendor) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url + "/v1")
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+        vendor.state = state
+        yield vendor
+
+
+def test_status_and_collect_commands(home, corpus, vendor_env):
+    from pipeline.batch import submit_extract_batch
+
+    ids = _ids(corpus)
+    vendor_env.state["plan"] = (lambda cid, body: ("expire",) if cid.startswith("00001")
+                                else ("ok", answer(body)))
+    job = submit_extract_batch(ids, OPENAI, store=corpus)
+    corpus.close()
+
+    res = _cli("batch", "status", "--json")
+    assert res.exit_code == 0, res.output
+    (row,) = json.loads(res.stdout)["jobs"]
+    assert row["batch_id"] == job.batch_id and row["provider"] == "openai"
+    assert row["kind"] == "extract" and row["status"] == "in_progress"
+    assert sorted(row["custom_ids"].values()) == ids and row["items"] == {"pending": 3}
+    assert row["created_at"] and row["updated_at"]
+
+    res = _cli("batch", "collect", "--json", "--no-retry")  # the vendor is still working
+    assert res.exit_code == 0 and json.loads(res.stdout)["jobs"][0]["status"] == "in_progress"
+
+    res = _cli("batch", "collect", "--json", "--wait", "--poll-interval", "0.01")
+    assert res.exit_code == 0, res.output
+    (rep,) = json.loads(res.stdout)["jobs"]
+    assert rep["status"] == "collected" and sorted(rep["stored"]) == ids
+    assert [r["article_id"] for r in rep["retried"]] == [ids[1]]
+    assert rep["from_batch"] == 2 and rep["sync_calls"] == 1
+    assert sorted(r.article_id for r in read_records()) == ids
+
+    res = _cli("batch", "status")
+    assert res.exit_code == 0 and job.job_id in res.output and "collected" in res.output
+    res = _cli("batch", "collect", "--json")
+    assert json.loads(res.stdout) == {"jobs": []}
+
+    # the key never lands in $PIPELINE_HOME
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert SECRET.encode() not in path.read_bytes(), path
+
+
+def test_collect_reports_failures_with_exit_code_1(home, corpus, vendor_env):
+    from pipeline.batch import submit_extract_batch
+
+    vendor_env.state["plan"] = lambda cid, body: ("http", 400, "invalid_request_error",
+                                                  "Invalid 'messages': empty array")
+    submit_extract_batch(_ids(corpus), OPENAI, store=corpus)
+    corpus.close()
+    res = _cli("batch", "collect", "--wait", "--poll-interval", "0.01", "--no-retry")
+    assert res.exit_code == 1
+    assert res.output.count("failed") >= 3 and "Invalid 'messages'" in res.output
+    assert read_records() == []
+
+
+def test_unknown_job_is_a_clear_error(home):
+    res = _cli("batch", "collect", "batch_nope")
+    assert res.exit_code == 1 and "no batch job 'batch_nope'" in res.output
+
+
+@pytest.mark.slow
+def test_submit_in_one_process_collect_in_another(home, corpus, vendor_env):
+    """Only $PIPELINE_HOME carries the job between the two processes."""
+    ids = _ids(corpus)
+    corpus.close()
+    env = {**os.environ, "PIPELINE_HOME": str(home), "PYTHONPATH": str(REPO)}
+    submit = subprocess.run(
+        [sys.executable, "-c",
+         "import json, sys; from pipeline.batch import submit_extract_batch; "
+         f"job = submit_extract_batch(sys.argv[1:], {OPENAI!r}); print(job.job_id)", *ids],
+        env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert submit.returncode == 0, submit.stderr
+    job_id = submit.stdout.strip().splitlines()[-1]
+
+    exe = shutil.which("pipeline", path=str(Path(sys.executable).parent)) or "pipeline"
+    got = subprocess.run([exe, "batch", "collect", "--json", "--wait", "--poll-interval", "0.05",
+                          "--timeout", "60"], env=env, cwd=REPO, capture_output=True, text=True,
+                         timeout=300)
+    assert got.returncode == 0, got.stderr
+    (rep,) = json.loads(got.stdout)["jobs"]
+    assert rep["job_id"] == job_id and rep["status"] == "collected"
+    assert rep["from_batch"] == 3 and rep["sync_calls"] == 0
+    assert sorted(r.article_id for r in read_records()) == ids
+    assert vendor_env.count("POST", "/batches") == 1
+
+
+def test_submit_batch_command_is_what_extract_and_summarize_batch_run(home, corpus, vendor_env):
+    """The `--batch` branch of `extract`/`summarize` (wired in their command modules)."""
+    import typer
+
+    from pipeline.cli.batch import submit_batch_command
+
+    ids = _ids(corpus)
+    corpus.close()
+    cmd = typer.Typer()
+
+    @cmd.command()
+    def run(kind: str, ids: list[str] = typer.Argument(None), json_out: bool = typer.Option(False, "--json"),
+            model: str = typer.Option(OPENAI, "--model")):
+        submit_batch_command(kind, model=model, ids=ids, as_json=json_out)
+
+    res = CliRunner().invoke(cmd, ["extract", *ids, "--json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    batch = json.loads(res.stdout)["batch"]
+    assert batch["kind"] == "extract" and batch["batch_id"].startswith("batch_")
+    assert sorted(batch["articles"]) == ids and batch["requests"] == 3
+
+    res = CliRunner().invoke(cmd, ["summarize"], catch_exceptions=False)
+    assert res.exit_code == 0 and "submitted summarize batch" in res.output
+    assert "pipeline batch collect" in res.output
+
+    res = CliRunner().invoke(cmd, ["extract", ids[0], "--model", "local"], catch_exceptions=False)
+    assert res.exit_code == 2 and "no batch API" in res.output
+
+    res = _cli("batch", "collect", "--json", "--wait", "--poll-interval", "0.01")
+    reps = json.loads(res.stdout)["jobs"]
+    assert [r["kind"] for r in reps] == ["extract", "summarize"]
+    assert all(r["status"] == "collected" for r in reps), reps
+    res = CliRunner().invoke(cmd, ["summarize", "--json"], catch_exceptions=False)
+    assert json.loads(res.stdout) == {"batch": None, "nothing_new": True,
+                                      "message": "Nothing new to summarize; no batch submitted."}

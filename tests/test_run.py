@@ -1,0 +1,149 @@
+"""`pipeline run` and `pipeline report`, in-process with PIPELINE_HOME in a temp dir.
+
+Real ingest (Chroma + MiniLM), real extraction and summarize code; the LLM is the scripted
+`scripted:demo` provider (tests/run_fixtures.py) registered through the real registry, so these
+tests need no model file. One slow test runs the embedded default model.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.llm import registry
+from pipeline.records import append_record, latest_records, records_path
+from pipeline.types import ArticleAnalysis, Evidence, ExtractionRecord, PartyClaim
+from tests.run_fixtures import DemoProvider
+
+REPO = Path(__file__).resolve().parents[1]
+TWO = ["seed-article.txt", "grid-storage-utilities.md"]
+
+pytestmark = pytest.mark.slow  # real Chroma and embeddings
+
+
+@pytest.fixture
+def scripted(monkeypatch):
+    monkeypatch.setitem(registry.PROVIDERS, "scripted", ("tests.run_fixtures", "DemoProvider", None))
+    return DemoProvider
+
+
+@pytest.fixture
+def corpus2(tmp_path) -> Path:
+    d = tmp_path / "corpus2"
+    d.mkdir()
+    for name in TWO:
+        shutil.copy(REPO / "corpus" / name, d / name)
+    return d
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def test_run_then_rerun_with_nothing_new_makes_no_llm_call(home, corpus2, tmp_path, scripted):
+    out = tmp_path / "out"
+    res = invoke("run", str(corpus2), "--model", "scripted:demo", "--out", str(out), "--json")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)  # stdout is only the JSON; progress went to stderr
+    assert data["articles"] == 2 and data["chunks"] > 2
+    assert data["claims"] > 0 and data["grounding_rate"] == 1.0  # every scripted quote is verbatim
+    assert data["llm_calls"] > 0 and data["tokens"] > 0
+    assert [s["name"] for s in data["stages"]] == ["ingest", "extract", "summarize", "report"]
+    assert all(s["seconds"] >= 0 for s in data["stages"])
+    assert {s["name"]: s["calls"] for s in data["stages"]}["ingest"] == 0
+    assert data["models"] == {"extract": "scripted:demo", "summarize": "scripted:demo"}
+    report = Path(data["report"])
+    assert report == out / "report.html" and report.is_file()
+    html = report.read_text(encoding="utf-8")
+    recs = latest_records(records_path(home))
+    assert len(recs) == 2
+    for rec in recs.values():
+        for c in rec.analysis.winners:
+            assert c.party in html or c.party.replace("’", "&#39;") in html
+    assert "Digest" in html and 'id="last-run"' in html
+    assert (home / "summaries.jsonl").is_file() and (home / "runs" / "last.json").is_file()
+
+    calls = scripted.total_calls
+    t0 = time.perf_counter()
+    res2 = invoke("run", str(corpus2), "--model", "scripted:demo", "--out", str(out), "--json")
+    took = time.perf_counter() - t0
+    assert res2.exit_code == 0, res2.stderr
+    again = json.loads(res2.stdout)
+    assert scripted.total_calls == calls  # not even a cache hit: nothing was asked
+    assert again["llm_calls"] == 0 and again["cached_calls"] == 0
+    assert again["stages"][0]["result"]["skipped"] and not again["stages"][0]["result"]["ingested"]
+    assert again["claims"] == data["claims"]
+    assert took < 20, f"re-run with nothing new took {took:.1f}s"
+
+
+def test_run_human_output_has_progress_table_and_report_path(home, corpus2, scripted):
+    res = invoke("run", str(corpus2), "--model", "scripted:demo")
+    assert res.exit_code == 0, res.stderr
+    err = res.stderr
+    for word in ("Ingest", "Extract", "Summarize", "Report", "articles", "chunks", "claims",
+                 "grounding rate", "tokens", "cost", "time per stage"):
+        assert word in err, word
+    assert str(home / "report.html") in err.replace("\n", "")
+    assert res.stdout == ""
+
+
+def test_run_reports_bad_files_but_still_writes_the_report(home, corpus2, scripted):
+    (corpus2 / "empty.txt").write_text("")
+    res = invoke("run", str(corpus2), "--model", "scripted:demo", "--json")
+    assert res.exit_code == 1
+    data = json.loads(res.stdout)
+    assert any("empty.txt" in f["path"] for f in data["failed"])
+    assert data["articles"] == 2 and Path(data["report"]).is_file()
+
+
+def test_run_without_corpus_folder_says_what_to_do(home, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = invoke("run")
+    assert res.exit_code == 2
+    assert "no corpus/ folder" in res.stderr and "pipeline run PATH" in res.stderr
+
+
+def test_report_rebuilds_from_home_without_any_llm_call(home, corpus2, tmp_path, scripted):
+    from pipeline.ingest import ingest_paths
+
+    rep = ingest_paths([corpus2], progress=False)
+    assert len(rep.ingested) == 2
+    from pipeline.store import Store
+
+    store = Store()
+    seed = next(a for a in store.list_articles() if a.path.endswith("seed-article.txt"))
+    store.close()
+    quote = "Google Cloud and Oracle win."
+    start = seed.text.index(quote)
+    append_record(ExtractionRecord(
+        article_id=seed.id, model="scripted:demo", prompt_hash="h",
+        analysis=ArticleAnalysis(winners=[PartyClaim(party="Google Cloud", reason="r", evidence=Evidence(
+            quote=quote, start=start, end=start + len(quote), status="exact"))])))
+    calls = scripted.total_calls
+    out = tmp_path / "r" / "rebuilt.html"
+    res = invoke("report", "--out", str(out), "--json")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout) == {"report": str(out), "articles": 2, "extracted": 1}
+    html = out.read_text(encoding="utf-8")
+    assert f'data-claims="a' in html and ">Google Cloud and Oracle win.</mark>" in html
+    assert "not extracted yet" in html  # the other article
+    assert scripted.total_calls == calls
+    assert not (home / "ledger.sqlite").exists() or _ledger_rows(home) == 0
+
+
+def test_report_on_empty_home_fails_clearly(home):
+    res = invoke("report")
+    assert res.exit_code == 1 and "run `pipeline run` first" in res.stderr
+
+
+def _ledger_rows(home: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(home / "ledger.sqlite") as c:
+        return c.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
