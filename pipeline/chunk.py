@@ -54,7 +54,11 @@ def _char_offset(token_bytes: list[bytes]) -> int:
 
 
 def _hard_split(text: str, start: int, end: int, max_tokens: int) -> list[tuple[int, int, int]]:
-    """Split an over-long span at token boundaries, preferring whitespace; each piece fits."""
+    """A span as pieces of at most `max_tokens`, cut at token boundaries, preferring whitespace.
+
+    Encodes a growing window rather than the whole rest of the span, so one enormous
+    unpunctuated paragraph stays linear (BPE on megabytes at once is very slow).
+    """
     enc = encoding()
     pieces: list[tuple[int, int, int]] = []
     pos = start
@@ -62,11 +66,16 @@ def _hard_split(text: str, start: int, end: int, max_tokens: int) -> list[tuple[
         pos, end = _strip(text, pos, end)
         if pos >= end:
             return pieces
-        n = count_tokens(text[pos:end])
-        if n <= max_tokens:
-            pieces.append((pos, end, n))
+        window = min(end, pos + max_tokens * 8)
+        while True:
+            tokens = enc.encode(text[pos:window], disallowed_special=())
+            if len(tokens) > max_tokens or window == end:
+                break
+            window = min(end, pos + (window - pos) * 4)
+        if len(tokens) <= max_tokens:
+            s, e = _strip(text, pos, end)
+            pieces.append((s, e, len(tokens)))
             return pieces
-        tokens = enc.encode(text[pos:end], disallowed_special=())
         cut = pos + max(1, _char_offset(enc.decode_tokens_bytes(tokens[: max_tokens + 1])))
         space = max((i for i in range(pos + 1, cut) if text[i].isspace()), default=-1)
         if space > pos + (cut - pos) // 2:

@@ -152,28 +152,30 @@ def _ingest(paths: list[Path], store: Any, res: StageResult, progress: StageProg
     return list(report.failed)
 
 
-def _extract(model: Any, concurrency: int, strategy: str | None, res: StageResult,
+def _extract(model: Any, concurrency: int, strategy: str | None, store: Any, res: StageResult,
              progress: StageProgress) -> list[dict[str, str]]:
     from pipeline.extract import run_extraction
 
-    kwargs: dict[str, Any] = {}
-    if strategy:
-        kwargs["strategy"] = strategy
+    done = 0
+
+    def on_record(rec: Any) -> None:
+        nonlocal done
+        done += 1
+        progress.update("extract", done, note=str(rec.article_id)[:40])
+
     out = run_extraction(None, all=False, new=True, model=model, concurrency=concurrency,
-                         progress=False, **kwargs)
-    data = _as_dict(out)
-    res.data = {k: v for k, v in data.items() if k != "records"}
-    done = _ids(data, "extracted", "records", "ok", "done")
-    skipped = _ids(data, "skipped")
-    failed = data.get("failed") or data.get("errors") or []
-    parts = [f"{len(done)} extracted", f"{len(skipped)} already done"]
-    if failed:
-        parts.append(f"{len(failed)} failed")
+                         progress=False, strategy=strategy, store=store, on_record=on_record)
+    res.data = out.to_json()
+    parts = [f"{len(out.extracted)} extracted", f"{len(out.skipped)} already done"]
+    if out.unverified:
+        parts.append(f"{out.unverified} unverified quote(s)")
+    if out.failed:
+        parts.append(f"{len(out.failed)} failed")
     res.detail = ", ".join(parts)
-    progress.update("extract", len(done) + len(skipped), note=res.detail)
-    return [{"path": str(f.get("article_id") or f.get("id") or f.get("path") or "?"),
-             "error": str(f.get("error") or f)} if isinstance(f, dict) else {"path": "?", "error": str(f)}
-            for f in failed]
+    progress.update("extract", len(out.extracted) + len(out.skipped) + len(out.failed),
+                    len(out.extracted) + len(out.skipped) + len(out.failed) or None, note=res.detail)
+    return [{"path": str(f.get("id") or f.get("path") or "?"), "error": f"extract: {f.get('error', '')}"}
+            for f in out.failed]
 
 
 def _summarize(model: Any, store: Any, res: StageResult, progress: StageProgress) -> None:
@@ -189,26 +191,6 @@ def _summarize(model: Any, store: Any, res: StageResult, progress: StageProgress
     res.detail = (f"{fresh} summarized, digest over {len(out.articles)}" if out.articles and not out.nothing_new
                   else "nothing new")
     progress.update("summarize", len(out.articles), len(out.articles) or None, note=res.detail)
-
-
-def _as_dict(obj: Any) -> dict[str, Any]:
-    if obj is None:
-        return {}
-    if isinstance(obj, dict):
-        return obj
-    for attr in ("to_json", "model_dump"):
-        fn = getattr(obj, attr, None)
-        if callable(fn):
-            return fn()
-    return dict(vars(obj))
-
-
-def _ids(data: dict[str, Any], *keys: str) -> list[Any]:
-    for key in keys:
-        v = data.get(key)
-        if isinstance(v, list):
-            return v
-    return []
 
 
 def _tally(home: Path, store: Any, result: RunResult) -> None:
@@ -258,7 +240,7 @@ def run_pipeline(paths: list[Path | str] | None = None, *, model: Any = None, ou
             _stage("extract", progress, results,
                    lambda r: result.failed.extend(_extract(model or models["extract"],
                                                            concurrency or settings.concurrency,
-                                                           strategy, r, progress)))
+                                                           strategy, store, r, progress)))
             _stage("summarize", progress, results, lambda r: _summarize(model or models["summarize"],
                                                                         store, r, progress))
             _tally(home, store, result)

@@ -168,7 +168,11 @@ class OpenAIBatchVendor(_Vendor):
         if method == "POST" and path.endswith("/chat/completions"):
             body = json.loads(request.read())
             self.sync_bodies.append(body)
-            return _json(200, self.completion(body, self.sync(body)),
+            payload = self.sync(body)
+            if isinstance(payload, tuple) and payload[0] == "http":  # ("http", status, type, msg)
+                return _json(payload[1], {"error": {"message": payload[3], "type": payload[2],
+                                                    "param": None, "code": None}})
+            return _json(200, self.completion(body, payload),
                          headers={"x-request-id": _id("req_")})
         return _json(404, {"error": {"message": f"Invalid URL ({method} {path})",
                                      "type": "invalid_request_error", "param": None, "code": None}})

@@ -25,9 +25,10 @@ OPENAI = "openai:gpt-4o-mini"
 ANTHROPIC = "anthropic:claude-3-5-haiku-latest"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def corpus_home(tmp_path_factory) -> Path:
-    """Three corpus articles ingested once (real chunking, embeddings, Chroma)."""
+    """Three corpus articles ingested once per session (real chunking, embeddings, Chroma);
+    each test gets a copy."""
     from pipeline.ingest import ingest_paths
 
     tpl = tmp_path_factory.mktemp("batch-corpus") / "home"
@@ -223,7 +224,29 @@ def test_interrupted_collect_resumes_without_duplicates(home, corpus, monkeypatc
     assert sorted(r.article_id for r in records) == ids  # each exactly once
     # the resumed run used only the one remaining answer; none was billed twice
     assert report.from_batch == 1 and report.sync_calls == 0
-    assert len([r for r in _ledger_rows(home) if r["status"] == "ok"]) == 3
+    rows = _ledger_rows(home)
+    assert len([r for r in rows if r["status"] == "ok"]) == 3
+    assert not [r for r in rows if r["status"] == "batch-unused"]  # the 2nd answer: billed once
+
+
+def test_failed_synchronous_reask_is_retried_next_collect_without_double_billing(home, corpus):
+    ids = _ids(corpus)[:1]
+    state = {"sync": ("http", 400, "invalid_request_error", "context_length_exceeded")}
+    vendor = OpenAIBatchVendor(lambda cid, body: ("ok", {"summary": 1, "winners": 2}),
+                               polls_to_end=1, sync=lambda body: state["sync"])
+    client = openai_client(vendor)
+    submit_extract_batch(ids, OPENAI, store=corpus, client=client)
+    (first,) = collect(client=client, store=corpus)
+    assert first.status == "ended" and first.failed[0]["will_retry"] is True
+    assert "context_length_exceeded" in first.failed[0]["error"] and read_records() == []
+
+    state["sync"] = None  # the vendor recovers
+    vendor.sync = answer
+    (second,) = collect(client=client, store=corpus)
+    assert second.status == "collected" and [r.article_id for r in read_records()] == ids
+    batch_rows = [r for r in _ledger_rows(home) if (r["mode"] or "").startswith("batch:")]
+    assert len(batch_rows) == 2  # the invalid answer was replayed twice...
+    assert [r["cost_usd"] > 0 for r in batch_rows] == [True, False]  # ...and billed once
 
 
 def test_whole_batch_failure_is_reported(home, corpus):
@@ -396,3 +419,16 @@ def test_unsubmitted_job_is_reported(home, corpus, monkeypatch):
     (report,) = collect(client=client, store=corpus)
     assert report.status == "preparing" and "submit the work again" in report.message
     assert vendor.batches == {}
+
+
+def test_budget_is_checked_before_submitting(home, corpus):
+    from pipeline.llm.base import BudgetExceeded
+    from pipeline.llm.options import run_options
+
+    vendor = OpenAIBatchVendor(lambda c, b: ("ok", answer(b)))
+    with run_options(max_cost=1e-7), pytest.raises(BudgetExceeded, match="after the batch discount"):
+        submit_extract_batch(_ids(corpus), OPENAI, store=corpus, client=openai_client(vendor))
+    assert vendor.requests == [] and JobStore().list() == []
+    with run_options(max_cost=1.0):  # ample: submitted
+        job = submit_extract_batch(_ids(corpus), OPENAI, store=corpus, client=openai_client(vendor))
+    assert 0 < job.meta["estimated_cost_usd"] < 1.0

@@ -132,7 +132,7 @@ def _a_outcomes(cid: str, params: dict) -> tuple:
 
 
 def test_anthropic_submit_sends_documented_requests(home):
-    vendor = AnthropicBatchVendor(_a_outcomes)
+    vendor = AnthropicBatchVendor(_a_outcomes, sync=lambda body: {"summary": "s", "parties": []})
     backend = backend_for("anthropic:claude-3-5-haiku-latest", client=anthropic_client(vendor))
     status = backend.submit(_requests(4), metadata={"pipeline_job": "job_1"})
     assert status.batch_id.startswith("msgbatch_") and status.vendor_status == "in_progress"
@@ -145,6 +145,11 @@ def test_anthropic_submit_sends_documented_requests(home):
     assert params["messages"] == [{"role": "user", "content": "Article 0: Acme wins."}]
     assert params["tools"][0]["name"] == "Out" and params["tools"][0]["input_schema"] == SCHEMA
     assert params["tool_choice"] == {"type": "tool", "name": "Out"}
+    # and they are exactly what the synchronous provider sends for the same call
+    req = _requests(1)[0]
+    backend.llm.complete([Message(**m) for m in req.messages], schema=SCHEMA, schema_name="Out",
+                         max_tokens=200, temperature=0.0)
+    assert params == vendor.sync_bodies[-1]
 
 
 def test_anthropic_partially_failed_batch_with_expired_and_canceled_items(home):

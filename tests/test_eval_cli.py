@@ -215,3 +215,21 @@ def test_repeat_uses_last_k_records_and_flags_flaky(setup, tmp_path):
     assert rep["flaky"] == ["seed"] and rep["overall"]["runs"] == 4
     seed = [a for a in rep["articles"] if a["article"] == "seed"][0]
     assert seed["repeat"]["f1"] == [1.0, 0.8]  # run 2: tp 2 fn 1 -> P 1 R .667 F1 .8
+
+
+def test_first_baseline_and_stale_prompt_warning(setup, tmp_path):
+    gold, preds = setup
+    base = tmp_path / "b" / "baseline.json"
+    # the config names a baseline that does not exist yet: saving to it bootstraps it
+    res = run("--gold", str(gold), "--predictions", str(preds), "--baseline", str(base), "--save-baseline", str(base))
+    assert res.exit_code == 0 and "this run creates it" in res.stderr and base.is_file()
+    data = json.loads(base.read_text())
+    assert data["prompt_hashes"] == ["p" * 12]
+    data["prompt_hashes"] = ["an-older-prompt"]
+    base.write_text(json.dumps(data))
+    rep = json.loads(run("--gold", str(gold), "--predictions", str(preds), "--baseline", str(base), "--json").stdout)
+    assert rep["gate"]["passed"] and any("prompts changed" in w for w in rep["gate"]["warnings"])
+    # a baseline that is not a report is refused clearly
+    base.write_text('{"overall": {}}')
+    res = run("--gold", str(gold), "--predictions", str(preds), "--baseline", str(base))
+    assert res.exit_code == 2 and "baseline must be an eval report" in res.stderr

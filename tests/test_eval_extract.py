@@ -142,3 +142,20 @@ def test_end_to_end_with_the_embedded_model(gold_dir, tmp_path):
     assert res2.exit_code == 0, res2.stderr
     again = json.loads(res2.stdout)["overall"]
     assert (again["tp"], again["fp"], again["fn"]) == (ov["tp"], ov["fp"], ov["fn"])
+
+
+def test_retrieval_flag_runs_the_retrieval_eval(gold_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    qs = tmp_path / "retrieval.yaml"
+    qs.write_text("k: 3\nquestions:\n  - id: stake\n    question: What share of OpenAI's capped-profit arm "
+                  f"does Microsoft still own?\n    relevant: [{SEED}]\n")
+    res = CliRunner().invoke(app, ["eval", "--retrieval", "--retrieval-set", str(qs), "--json"],
+                             catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["k"] == 3 and out["questions"] == 1 and out["recall_at_k"] == 1.0
+    res = CliRunner().invoke(app, ["eval", "--retrieval", "--retrieval-set", str(tmp_path / "nope.yaml")])
+    assert res.exit_code == 2 and "retrieval set not found" in res.stderr

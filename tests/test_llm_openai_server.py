@@ -17,7 +17,9 @@ from tests.llm_fixtures import llama_server, sdk_http  # noqa: F401  (fixture)
 pytestmark = pytest.mark.slow
 pytest.importorskip("openai")
 
-PROMPT = "Text: 'Acme Corp reported record profits this quarter.' Which company is mentioned?"
+# SmolLM2-135M is fragile: these two phrasings give clean answers at temperature 0.
+PROMPT = "Which company is mentioned in this sentence: Acme Corp reported record profits this quarter."
+PROMPT2 = "Acme Corp reported record profits this quarter. Name the company."
 
 
 class Mention(BaseModel):
@@ -49,8 +51,7 @@ def test_ladder_lands_on_a_working_rung_and_remembers_it(home, llama_server):
     # a new process (memory forgotten) reads the file and goes straight to the working rung
     capabilities.forget()
     http2, sent2 = counting_client()
-    res2 = generate(get_provider(spec, http_client=http2), PROMPT + " Answer briefly.", Mention,
-                    max_tokens=40)
+    res2 = generate(get_provider(spec, http_client=http2), PROMPT2, Mention, max_tokens=40)
     assert res2.mode == "tool" and len(sent2) == 1
 
     # the same work again is a cache hit: zero requests
@@ -77,3 +78,52 @@ def test_unreachable_server_falls_back_to_the_live_one(home, llama_server, monke
     res = generate(dead, PROMPT, Mention, max_tokens=40, max_retries=1, fallbacks=[live])
     assert res.model == live and isinstance(res.output, Mention)
     assert "connection" in res.fallback_errors[0].lower()
+
+
+def test_ollama_provider_speaks_to_a_compatible_host(home, llama_server, monkeypatch):
+    host = llama_server.base_url.removesuffix("/v1").removeprefix("http://")
+    monkeypatch.setenv("OLLAMA_HOST", host)  # Ollama's own form: host:port, no scheme
+    p = get_provider(f"ollama:{llama_server.model}")
+    assert p.base_url == llama_server.base_url
+    res = generate(p, "Say hello.", max_tokens=4)
+    assert res.text.strip() and res.model == f"ollama:{llama_server.model}"
+    assert res.usage.cost_usd == 0.0  # ollama runs on the user's own hardware
+
+
+def test_a_server_that_never_answers_times_out_and_is_retried(home, monkeypatch):
+    import socket
+    import threading
+    import time
+
+    monkeypatch.setattr(client_mod, "BACKOFF_BASE_S", 0.01)
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    port = srv.getsockname()[1]
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept():
+        srv.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+                held.append(conn)  # read nothing, answer nothing
+            except OSError:
+                pass
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    try:
+        p = get_provider(f"openai:m@http://127.0.0.1:{port}/v1", timeout=0.5)
+        t0 = time.perf_counter()
+        with pytest.raises(RetryableError, match="timed out"):
+            generate(p, "hi", max_retries=1)
+        assert time.perf_counter() - t0 >= 1.0  # two attempts of 0.5s each
+        assert len(held) == 2
+    finally:
+        stop.set()
+        t.join(2)
+        for c in held:
+            c.close()
+        srv.close()

@@ -308,3 +308,25 @@ def test_secrets_never_reach_files_or_logs(home, monkeypatch, caplog):
         assert all(s not in t for t in texts), s
         assert all(s.encode() not in b for b in blobs), s
     assert "[REDACTED]" in str(ei.value)
+
+
+def test_reasoning_model_parameter_fixups_are_remembered(azure_env):
+    import json
+
+    max_tokens_400 = {"error": {"message": "Unsupported parameter: 'max_tokens' is not supported with "
+                                "this model. Use 'max_completion_tokens' instead.",
+                                "type": "invalid_request_error", "param": "max_tokens",
+                                "code": "unsupported_parameter"}}
+    temperature_400 = {"error": {"message": "Unsupported value: 'temperature' does not support 0 with "
+                                 "this model. Only the default (1) value is supported.",
+                                 "type": "invalid_request_error", "param": "temperature",
+                                 "code": "unsupported_value"}}
+    rec = Recorder([(400, {}, max_tokens_400), (400, {}, temperature_400),
+                    (200, {}, azure_chat(json.dumps(GOOD), model="o4-mini-2025-04-16"))])
+    res = generate(azure(rec, "o4-mini"), "Who wins?", Verdict, max_tokens=300)
+    assert res.output == Verdict(**GOOD) and res.mode == "json_schema"
+    final = rec.body(2)
+    assert final["max_completion_tokens"] == 300 and "max_tokens" not in final
+    assert "temperature" not in final
+    generate(azure(rec, "o4-mini"), "Who loses?", Verdict, max_tokens=300)
+    assert len(rec.requests) == 4 and "max_completion_tokens" in rec.body(3)

@@ -20,6 +20,14 @@ from pipeline.llm.base import Completion, LLMError, Message
 SDK_RETRIES = 3
 
 
+def _takes_temperature(client: Any) -> bool:
+    """Newer Messages APIs have no `temperature`; send it only where the SDK still takes it."""
+    from pipeline.llm import anthropic as sync
+
+    check = getattr(sync, "_takes_temperature", None)
+    return bool(check(client)) if check else False
+
+
 class AnthropicBatchBackend:
     provider = "anthropic"
 
@@ -39,9 +47,10 @@ class AnthropicBatchBackend:
         from pipeline.llm.openai import safe_name
 
         system, turns = to_anthropic([Message(**m) for m in req.messages])
-        # No `temperature`: the Messages API of this SDK generation has none (the SDK rejects it).
         params: dict[str, Any] = {"model": self.llm.model, "max_tokens": req.max_tokens,
                                   "messages": turns}
+        if _takes_temperature(self.llm._client):  # as the synchronous client decides
+            params["temperature"] = req.temperature
         if system:
             params["system"] = system
         if req.schema is not None:

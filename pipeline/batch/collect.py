@@ -61,8 +61,9 @@ class _Skip(BaseException):
 
 
 class _StrictReplay(ReplayProvider):
-    def __init__(self, real: Any, answers: dict, failed: dict[str, tuple[str, str, str | None]]):
-        super().__init__(real, answers)
+    def __init__(self, real: Any, answers: dict, failed: dict[str, tuple[str, str, str | None]],
+                 on_use: Callable[[str], None] | None = None):
+        super().__init__(real, answers, on_use)
         self.failed = failed
 
     def complete(self, messages, *, schema=None, schema_name="output", max_tokens=1024,
@@ -103,7 +104,7 @@ def refresh_all(*, client: Any = None, home: Any = None) -> list[BatchJob]:
 
 
 def _record_unused(job: BatchJob, leftovers: list[tuple[str, Completion]], run: Any) -> None:
-    """Batch answers nobody consumed were still billed: write them to the ledger."""
+    """Batch answers nobody consumed were still billed: write them to the ledger (once)."""
     from pipeline.llm import ledger, prices
 
     for cid, comp in leftovers:
@@ -127,7 +128,7 @@ def _answers(job: BatchJob, results: dict[str, ItemResult]) -> tuple[dict, dict]
             continue
         r = results.get(item.custom_id)
         if r is not None and r.outcome == "succeeded":
-            answers[_key(item)] = (item.custom_id, completion_of(r))
+            answers[_key(item)] = (item.custom_id, completion_of(r, billed=item.billed))
         else:
             failed[_key(item)] = (item.custom_id, r.outcome if r else "missing",
                                   (r.error if r else "no result line for this request"))
@@ -153,7 +154,7 @@ def _finish_extract(job: BatchJob, replay: ReplayProvider, failed: dict, report:
         if item.state == "pending":
             by_article[item.article_id].append(item)
     failed_by_cid = {v[0]: v for v in failed.values()}
-    processed: set[str] = set()
+    final: set[str] = set()  # articles settled here: their unused answers can be billed now
     for n, (aid, items) in enumerate(by_article.items(), 1):
         if on_progress:
             on_progress(n, len(by_article), aid)
@@ -169,7 +170,7 @@ def _finish_extract(job: BatchJob, replay: ReplayProvider, failed: dict, report:
                                       "outcome": "missing-article",
                                       "error": "article no longer in the corpus"})
             continue
-        processed.add(aid)
+        final.add(aid)
         if _already_extracted(job, article):  # written just before an interrupted collect
             for it in items:
                 jobs.set_item(job.job_id, it.custom_id, state="stored", outcome="stored-earlier")
@@ -185,6 +186,7 @@ def _finish_extract(job: BatchJob, replay: ReplayProvider, failed: dict, report:
                                       "outcome": outcome, "error": err})
             continue
         except LLMError as exc:  # a synchronous re-ask or retry failed: try again next collect
+            final.discard(aid)
             for it in items:
                 jobs.set_item(job.job_id, it.custom_id, state="pending", outcome="error",
                               error=str(exc))
@@ -200,7 +202,7 @@ def _finish_extract(job: BatchJob, replay: ReplayProvider, failed: dict, report:
                                        "outcome": f[1], "error": f[2]})
             jobs.set_item(job.job_id, it.custom_id, state="stored",
                           outcome=f"retried-{f[1]}" if f else "succeeded")
-    return processed
+    return final
 
 
 def _finish_summarize(job: BatchJob, replay: ReplayProvider, failed: dict, report: CollectReport,
@@ -276,21 +278,26 @@ def collect_job(job: BatchJob, *, wait: bool = False, poll_interval: float = 30.
     results = {r.custom_id: r for r in backend.results(vs)}
     answers, failed = _answers(job, results)
     real = backend.llm
-    replay = (ReplayProvider(real, answers) if retry else _StrictReplay(real, answers, failed))
+
+    def billed(custom_id: str) -> None:
+        jobs.set_billed(job.job_id, [custom_id])
+
+    replay = (ReplayProvider(real, answers, billed) if retry
+              else _StrictReplay(real, answers, failed, billed))
     if store is None:
         from pipeline.store import Store
 
         store = Store()
     with run_options(stage=job.kind) as run:
         if job.kind == "extract":
-            processed = _finish_extract(job, replay, failed, report, jobs, store, on_progress)
+            settled = _finish_extract(job, replay, failed, report, jobs, store, on_progress)
         else:
-            processed = _finish_summarize(job, replay, failed, report, jobs, store, retry)
-        cid_article = job.custom_id_map
-        leftovers = [(cid, comp) for cid, comp in replay.unused() if cid_article[cid] in processed]
+            settled = _finish_summarize(job, replay, failed, report, jobs, store, retry)
+        items = {i.custom_id: i for i in job.items}
+        leftovers = [(cid, comp) for cid, comp in replay.unused()
+                     if items[cid].article_id in settled and not items[cid].billed]
         _record_unused(job, leftovers, run)
-        for cid, _ in leftovers:
-            jobs.set_item(job.job_id, cid, state="stored", outcome="unused")
+        jobs.set_billed(job.job_id, [cid for cid, _ in leftovers])
     report.usage = run.usage
     report.from_batch = len(replay.used)
     report.sync_calls = replay.sync_calls

@@ -53,6 +53,7 @@ CREATE TABLE IF NOT EXISTS items (
     state TEXT NOT NULL DEFAULT 'pending',
     outcome TEXT,
     error TEXT,
+    billed INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (job_id, custom_id)
 );
 """
@@ -65,8 +66,9 @@ class BatchItem(BaseModel):
     article_id: str
     request: dict[str, Any]  # messages, output_type, max_tokens, temperature, part, ...
     state: str = "pending"  # pending | stored | failed
-    outcome: str | None = None  # succeeded | errored | expired | canceled | missing | invalid | retried
+    outcome: str | None = None  # succeeded | retried-<why> | errored | expired | canceled | ...
     error: str | None = None
+    billed: bool = False  # its batch answer is in the ledger (never recorded twice)
 
 
 class BatchJob(BaseModel):
@@ -159,6 +161,11 @@ class JobStore:
                         "WHERE job_id = ? AND custom_id = ?",
                         (state, outcome, error, job_id, custom_id))
 
+    def set_billed(self, job_id: str, custom_ids: list[str]) -> None:
+        with self._db() as con:
+            con.executemany("UPDATE items SET billed = 1 WHERE job_id = ? AND custom_id = ?",
+                            [(job_id, c) for c in custom_ids])
+
     def get(self, ref: str) -> BatchJob:
         """By local job id or vendor batch id."""
         with self._db() as con:
@@ -186,8 +193,9 @@ class JobStore:
         d = dict(zip(cols, row))
         d["counts"] = json.loads(d["counts"] or "{}")
         d["meta"] = json.loads(d["meta"] or "{}")
-        items = con.execute("SELECT custom_id, article_id, request, state, outcome, error FROM items"
-                            " WHERE job_id = ? ORDER BY rowid", (d["job_id"],)).fetchall()
+        items = con.execute("SELECT custom_id, article_id, request, state, outcome, error, billed"
+                            " FROM items WHERE job_id = ? ORDER BY rowid", (d["job_id"],)).fetchall()
         d["items"] = [BatchItem(custom_id=c, article_id=a, request=json.loads(r), state=s,
-                                outcome=o, error=e) for c, a, r, s, o, e in items]
+                                outcome=o, error=e, billed=bool(b))
+                      for c, a, r, s, o, e, b in items]
         return BatchJob.model_validate(d)

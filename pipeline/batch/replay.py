@@ -18,7 +18,7 @@ import dataclasses
 import hashlib
 import json
 import threading
-from typing import Any
+from typing import Any, Callable
 
 from pipeline.batch.vendor import BATCH_DISCOUNT, ItemResult
 from pipeline.llm.base import Completion, Message, Provider
@@ -33,19 +33,21 @@ def request_key(messages: list[Message] | list[dict[str, str]], schema_name: str
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def completion_of(result: ItemResult) -> Completion:
-    """The vendor's answer, marked as batched: half price in the ledger, mode `batch:...`."""
+def completion_of(result: ItemResult, billed: bool = False) -> Completion:
+    """The vendor's answer, marked as batched: half price in the ledger, mode `batch:...`
+    (no price at all when an earlier, interrupted collect already recorded it)."""
     assert result.completion is not None
     comp = dataclasses.replace(result.completion, raw={**result.completion.raw, "batch": True},
                                mode=f"batch:{result.completion.mode or 'text'}")
-    comp.cost_factor = BATCH_DISCOUNT  # type: ignore[attr-defined]  # read by the ledger
+    comp.cost_factor = 0.0 if billed else BATCH_DISCOUNT  # type: ignore[attr-defined]  # ledger
     return comp
 
 
 class ReplayProvider(Provider):
     """The real provider, except that batched requests are answered from the batch."""
 
-    def __init__(self, real: Provider, answers: dict[str, tuple[str, Completion]]) -> None:
+    def __init__(self, real: Provider, answers: dict[str, tuple[str, Completion]],
+                 on_use: Callable[[str], None] | None = None) -> None:
         # no super().__init__: every attribute below mirrors the real provider
         self.real = real
         self.model = real.model
@@ -57,6 +59,7 @@ class ReplayProvider(Provider):
         self.answers = dict(answers)  # request key -> (custom_id, completion)
         self.used: list[str] = []  # custom ids answered from the batch
         self.sync_calls = 0
+        self.on_use = on_use  # told each custom id answered, before the ledger sees it
         self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:  # capabilities the real provider adds
@@ -87,6 +90,8 @@ class ReplayProvider(Provider):
             hit = self.answers.pop(key, None)
             if hit is not None:
                 self.used.append(hit[0])
+                if self.on_use is not None:
+                    self.on_use(hit[0])
                 return hit[1]
             self.sync_calls += 1
         return self.real.complete(messages, schema=schema, schema_name=schema_name,

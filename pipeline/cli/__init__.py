@@ -6,6 +6,7 @@ from pipeline.cli.app import app
 
 # Importing registers the commands. One module per area so they can grow independently.
 from pipeline.cli import corpus as _corpus  # noqa: F401,E402  ingest, show, status
+from pipeline.cli import extract as _extract  # noqa: F401,E402  extract, claims
 from pipeline.cli import evals as _evals  # noqa: F401,E402  eval
 from pipeline.cli import models as _models  # noqa: F401,E402  models
 from pipeline.cli import batch as _batch  # noqa: F401,E402  batch status|collect

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Optional
 
 import typer
@@ -111,30 +112,45 @@ def collect(job: Optional[str] = typer.Argument(None, help="Job id or vendor bat
 
 def submit_batch_command(kind: str, *, model: str, ids: list[str] | None = None,
                          since: str | None = None, out: str | None = None,
-                         strategy: str | None = None, as_json: bool = False) -> None:
+                         strategy: str | None = None, max_cost: float | None = None,
+                         as_json: bool = False) -> None:
     """What `pipeline extract --batch` and `pipeline summarize --batch` run instead of the
     synchronous work: submit, record in $PIPELINE_HOME, print the job (or `{"batch": ...}`)."""
-    from pipeline.batch import BatchUnsupported, submit_extract_batch, submit_summarize_batch
-    from pipeline.llm.base import LLMError
+    from pipeline.batch import BatchUnsupported
+    from pipeline.llm.base import BudgetExceeded, LLMError
+    from pipeline.llm.options import run_options
 
     try:
-        if kind == "extract":
-            if not ids:
-                fail("nothing to extract: no article ids were selected")
-            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                          console=console, transient=True, disable=as_json) as progress:
-                task = progress.add_task("planning", total=len(ids))
-                job = submit_extract_batch(
-                    ids, model, strategy=strategy,
-                    on_progress=lambda n, total, aid: progress.update(task, completed=n))
-        else:
-            job = submit_summarize_batch(model, since=since, out=out)
+        with run_options(max_cost=max_cost) if max_cost is not None else nullcontext():
+            job = _submit(kind, model=model, ids=ids, since=since, out=out, strategy=strategy,
+                          as_json=as_json)
     except BatchUnsupported as exc:
         fail(str(exc), code=2)
+    except BudgetExceeded as exc:
+        fail(str(exc), code=3)
     except KeyError as exc:
         fail(str(exc.args[0]) if exc.args else str(exc))
     except (LLMError, ValueError, OSError) as exc:
         fail(str(exc))
+    _print_submitted(kind, job, as_json)
+
+
+def _submit(kind: str, *, model: str, ids: list[str] | None, since: str | None, out: str | None,
+            strategy: str | None, as_json: bool):
+    from pipeline.batch import submit_extract_batch, submit_summarize_batch
+
+    if kind != "extract":
+        return submit_summarize_batch(model, since=since, out=out)
+    if not ids:
+        fail("nothing to extract: no article ids were selected")
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True, disable=as_json) as progress:
+        task = progress.add_task("planning", total=len(ids))
+        return submit_extract_batch(ids, model, strategy=strategy,
+                                    on_progress=lambda n, total, aid: progress.update(task, completed=n))
+
+
+def _print_submitted(kind: str, job, as_json: bool) -> None:
     if job is None:
         msg = "Nothing new to summarize; no batch submitted."
         if as_json:

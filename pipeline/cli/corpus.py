@@ -59,10 +59,13 @@ def ingest(
         emit_json(report.to_json())
     else:
         for d in report.duplicates:
-            console.print(f"duplicate: {escape(d['path'])} ({d['id']}) is a copy of {d['duplicate_of']}"
-                          f" (similarity {d['similarity']})", highlight=False)
+            kind = "a copy" if d["similarity"] >= 1.0 else f"a near-duplicate (similarity {d['similarity']})"
+            console.print(f"duplicate: {escape(d['path'])} ({d['id']}) is {kind} of {d['duplicate_of']}; not stored",
+                          highlight=False, soft_wrap=True)
         for r in report.replaced:
-            console.print(f"updated: {r['replaces']} → {r['id']}", highlight=False)
+            console.print(f"updated: {r['replaces']} → {r['id']}", highlight=False, soft_wrap=True)
+        for article_id in report.recovered:
+            console.print(f"finished interrupted ingest of {article_id}", highlight=False, soft_wrap=True)
         console.print(
             f"ingested {len(report.ingested)}, skipped {len(report.skipped)} unchanged, "
             f"{len(report.duplicates)} duplicate(s), {len(report.failed)} failed"
@@ -99,6 +102,10 @@ def show(
     for key, value in found.metadata.items():
         meta.add_row(f"[dim]{escape(key)}[/]", escape(str(value)))
     _out.print(meta)
+    for flag in found.injection_flags:
+        _out.print(f"[bold yellow]injection?[/] [{flag.get('start')}:{flag.get('end')}] "
+                   f"{escape(str(flag.get('excerpt', '')))} ({escape(', '.join(flag.get('reasons', [])))})",
+                   soft_wrap=True)
     _out.rule("text")
     _out.print(escape(found.text), soft_wrap=True)
     _out.rule(f"{len(chunks)} chunks")

@@ -158,7 +158,14 @@ def eval_cmd(
             bootstrap_samples=bootstrap_samples, seed=seed, tolerance=tolerance,
             party_fuzzy=party_threshold, party_embedding=party_embedding_threshold,
             statement=statement_threshold, evidence_overlap=evidence_threshold)
-        base_data = load_baseline(settings.baseline) if settings.baseline else None
+        base_data = None
+        if settings.baseline:
+            first = save_baseline is not None and not Path(settings.baseline).exists() and \
+                Path(save_baseline).resolve() == Path(settings.baseline).resolve()
+            if first:  # bootstrapping: this run creates the baseline it would compare against
+                console.print(f"no baseline at {settings.baseline} yet: this run creates it", highlight=False)
+            else:
+                base_data = load_baseline(settings.baseline)
     except (EvalConfigError, BaselineError) as exc:
         fail(str(exc), 2)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.cli.app import app, console, emit_json, fail
@@ -39,11 +40,11 @@ def models(
         return
     table = Table(title="LLM providers", show_lines=False)
     for col in ("provider", "configured", "example", "missing / note"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for p in data["providers"]:
         ok = "[green]yes[/]" if p["configured"] else "[red]no[/]"
         detail = "; ".join(p["missing"]) or p["note"]
-        table.add_row(p["name"], ok, p["example"], detail)
+        table.add_row(p["name"], ok, escape(p["example"]), escape(detail))
     console.print(table)
     console.print(f"default model: [bold]{data['default']}[/]"
                   + (" (from PIPELINE_MODEL)" if data["env_model"] else ""))

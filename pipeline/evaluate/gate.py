@@ -70,6 +70,7 @@ def baseline_from_report(report: dict[str, Any]) -> dict[str, Any]:
         "source": report.get("source"),
         "thresholds": report.get("thresholds"),
         "gold_fingerprint": gold_fingerprint(report),
+        "prompt_hashes": sorted({a["prompt_hash"] for a in report["articles"] if a.get("prompt_hash")}),
         "overall": {k: report["overall"].get(k) for k in (*keep, *RATE_KEYS, "articles", "runs", "tokens", "cost_usd")},
         "fields": {f: {k: report["fields"][f].get(k) for k in keep} for f in FIELDS},
         "articles": {a["article"]: {"f1": a["f1"], "precision": a["precision"], "recall": a["recall"]}
@@ -117,6 +118,10 @@ def check_gate(report: dict[str, Any], settings: EvalSettings,
             warnings.append("the baseline was computed on a different gold set; comparisons may not be meaningful")
         if baseline.get("thresholds") and baseline["thresholds"] != report.get("thresholds"):
             warnings.append("the baseline used different matching thresholds")
+        now = sorted({a["prompt_hash"] for a in report["articles"] if a.get("prompt_hash")})
+        if baseline.get("prompt_hashes") and now and baseline["prompt_hashes"] != now:
+            warnings.append("the extraction prompts changed since the baseline (prompt hash differs); "
+                            "refresh it with --save-baseline if the change is intended")
         targets = [("overall", "f1", ov.get("f1"), baseline["overall"].get("f1"))]
         targets += [(f, "f1", report["fields"][f]["f1"], baseline["fields"][f]["f1"]) for f in FIELDS]
         targets += [(k, k, ov.get(k), baseline["overall"].get(k)) for k in RATE_KEYS]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -49,19 +50,25 @@ _env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
 
 
 def render(name: str, **context: Any) -> list[Message]:
-    """Render a sectioned prompt file into chat messages."""
+    """Render a sectioned prompt file into chat messages.
+
+    The whole file is one jinja2 template (so a loop may emit several messages, e.g.
+    few-shot turns); section markers are swapped for a random token before rendering, so
+    text inside a variable (an article) can never open a message of its own.
+    """
     src = read_prompt(name)
-    marks = list(_SECTION.finditer(src))
-    if not marks:
+    if not _SECTION.search(src):
         raise PromptError(f"{prompts_dir() / name}: no '=== system ===' / '=== user ===' sections")
+    token = secrets.token_hex(8)
+    marked = _SECTION.sub(lambda m: f"\x00{token}:{m.group(1)}\x00", src)
+    try:
+        out = _env.from_string(marked).render(**context)
+    except jinja2.TemplateError as exc:
+        raise PromptError(f"{prompts_dir() / name}: template error: {exc}") from exc
+    parts = re.split(f"\x00{token}:(system|user|assistant)\x00", out)
     msgs: list[Message] = []
-    for i, m in enumerate(marks):
-        body = src[m.end(): marks[i + 1].start() if i + 1 < len(marks) else len(src)]
-        try:
-            content = _env.from_string(body).render(**context).strip()
-        except jinja2.TemplateError as exc:
-            raise PromptError(f"{prompts_dir() / name}: template error: {exc}") from exc
-        msgs.append(Message(role=m.group(1), content=content))  # type: ignore[arg-type]
+    for role, body in zip(parts[1::2], parts[2::2]):
+        msgs.append(Message(role=role, content=body.strip()))  # type: ignore[arg-type]
     return msgs
 
 

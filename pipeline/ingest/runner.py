@@ -84,6 +84,15 @@ class _Progress:
         return lambda n: self._p.advance(tid, n)  # type: ignore[union-attr]
 
 
+def _injection_flags(text: str) -> list[dict[str, Any]]:
+    """Passages that read as instructions to a model, flagged once at ingest (see pipeline.injection)."""
+    try:
+        from pipeline.injection import detect_injection, flags_as_dicts
+    except ImportError:  # the reliability layer is optional for ingest
+        return []
+    return flags_as_dicts(detect_injection(text))
+
+
 class _Classifier:
     """Decides new / unchanged / changed / duplicate against the store plus this run's picks."""
 
@@ -125,6 +134,7 @@ class _Classifier:
                 del self.by_hash[existing.article.content_hash]
         self.lsh.add(article.id, mh)
         self.by_hash[article.content_hash] = (article.id, cand.source_key)
+        article.injection_flags = _injection_flags(article.text)
         return Row(article=article, source_key=cand.source_key, fingerprint=fp,
                    minhash=dedupe.to_bytes(mh), chunk_ids=[], status="pending",
                    replaces=existing.article.id if existing is not None else None)
@@ -222,22 +232,23 @@ def ingest_paths(paths: list[Path | str], store: Any = None, progress: bool = Tr
             candidates, problems = read_file(path, max_bytes)
             report.failed += [p.as_dict() for p in problems]
             for cand in candidates:
-                row = classifier.classify(cand, report)
-                if row is None:
-                    continue
-                chunks = chunk_article(row.article)
-                row.chunk_ids = [c.id for c in chunks]
                 try:
+                    row = classifier.classify(cand, report)
+                    if row is None:
+                        continue
+                    chunks = chunk_article(row.article)
+                    row.chunk_ids = [c.id for c in chunks]
                     store.begin_article(row)
-                except Exception as exc:
-                    report.failed.append({"path": row.article.path, "error": f"cannot record {row.article.id}: {exc}"})
+                except Exception as exc:  # never let one article stop the run
+                    report.failed.append({"path": cand.article.path,
+                                          "error": f"cannot ingest {cand.article.id}: {type(exc).__name__}: {exc}"})
                     continue
                 jobs.append(_Job(row.article, chunks, row.replaces))
             advance(1)
 
         def done(job: _Job) -> None:
             report.ingested.append(job.article.id)
-            if job.replaces:
+            if job.replaces and job.replaces != job.article.id:
                 report.replaced.append({"id": job.article.id, "replaces": job.replaces})
 
         _run_jobs(store, get_emb, jobs, report, bar, done)

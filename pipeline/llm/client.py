@@ -47,17 +47,18 @@ def _as_messages(messages: Sequence[Message | dict[str, str]] | str) -> list[Mes
 
 
 def parse_json_output(text: str) -> Any:
-    """Parse a model's JSON, tolerating code fences and prose around one object."""
+    """Parse a model's JSON, tolerating code fences, prose around one object and raw newlines
+    inside strings (llama.cpp's JSON grammar lets control characters through)."""
     s = text.strip()
     if s.startswith("```"):
         s = s.split("\n", 1)[1] if "\n" in s else s
         s = s.rsplit("```", 1)[0]
     try:
-        return json.loads(s)
+        return json.loads(s, strict=False)
     except json.JSONDecodeError:
         start, end = s.find("{"), s.rfind("}")
         if start != -1 and end > start:
-            return json.loads(s[start:end + 1])
+            return json.loads(s[start:end + 1], strict=False)
         raise
 
 

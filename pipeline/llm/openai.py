@@ -92,6 +92,25 @@ def strict_schema(schema: dict[str, Any]) -> dict[str, Any] | None:
     return out if ok else None
 
 
+_quirks: dict[str, set[str]] = {}
+
+
+def _param_fix(exc: Any) -> str | None:
+    """OpenAI reasoning models reject `max_tokens` and non-default `temperature` with a 400
+    naming the parameter; say which fix-up to apply, or None."""
+    if int(getattr(exc, "status_code", 0) or 0) != 400:
+        return None
+    body = getattr(exc, "body", None)
+    err = body.get("error", body) if isinstance(body, dict) else {}
+    param = err.get("param") if isinstance(err, dict) else None
+    text = str(err.get("message", "")) if isinstance(err, dict) else ""
+    if param == "max_tokens" or "max_completion_tokens" in text:
+        return "max_completion_tokens"
+    if param == "temperature" or "'temperature'" in text:
+        return "no_temperature"
+    return None
+
+
 class _Unsupported(Exception):
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
@@ -213,23 +232,33 @@ class OpenAIProvider(Provider):
     def _call(self, mode: str | None, messages: list[Message], schema: dict[str, Any] | None,
               name: str, max_tokens: int, temperature: float, *, probing: bool) -> Completion:
         req = self._request(mode, messages, schema, name)
-        try:
-            resp = self._client.chat.completions.create(
-                model=self.model, max_tokens=max_tokens, temperature=temperature, **req)
-        except self.sdk.APIStatusError as exc:
-            status = int(exc.status_code)
-            # A remembered mode that now fails with 500 is a server fault (retried), not a
-            # capability change; 400/404/422/501 on it re-probe the ladder from there.
-            gate = PROBE_UNSUPPORTED if probing else PROBE_UNSUPPORTED - {500}
-            if mode not in (None, "prompt") and status in gate:
-                raise _Unsupported(status, str(translate(exc, provider=self.provider, model=self.model,
-                                                         sdk=self.sdk, key_env=self.key_env))) from None
-            raise translate(exc, provider=self.provider, model=self.model, sdk=self.sdk,
-                            key_env=self.key_env) from None
-        except Exception as exc:
-            raise translate(exc, provider=self.provider, model=self.model, sdk=self.sdk,
-                            key_env=self.key_env) from None
-        return self._completion(resp, mode)
+        quirks = _quirks.setdefault(self.endpoint, set())
+        for _ in range(3):  # at most two parameter fix-ups, then the real answer or error
+            params: dict[str, Any] = {"model": self.model, **req}
+            params["max_completion_tokens" if "max_completion_tokens" in quirks else "max_tokens"] = max_tokens
+            if "no_temperature" not in quirks:
+                params["temperature"] = temperature
+            try:
+                resp = self._client.chat.completions.create(**params)
+                return self._completion(resp, mode)
+            except self.sdk.APIStatusError as exc:
+                fix = _param_fix(exc)
+                if fix and fix not in quirks:
+                    quirks.add(fix)  # reasoning models: max_completion_tokens, default temperature
+                    continue
+                status = int(exc.status_code)
+                # A remembered mode that now fails with 500 is a server fault (retried), not a
+                # capability change; 400/404/422/501 on it re-probe the ladder from there.
+                gate = PROBE_UNSUPPORTED if probing else PROBE_UNSUPPORTED - {500}
+                if mode not in (None, "prompt") and status in gate:
+                    raise _Unsupported(status, str(translate(exc, provider=self.provider, model=self.model,
+                                                             sdk=self.sdk, key_env=self.key_env))) from None
+                raise translate(exc, provider=self.provider, model=self.model, sdk=self.sdk,
+                                key_env=self.key_env) from None
+            except Exception as exc:
+                raise translate(exc, provider=self.provider, model=self.model, sdk=self.sdk,
+                                key_env=self.key_env) from None
+        raise LLMError(f"{self.model_string}: request parameters were rejected", provider=self.provider)
 
     def _completion(self, resp: Any, mode: str | None) -> Completion:
         if not getattr(resp, "choices", None):

@@ -66,12 +66,30 @@ def pipeline_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "tests.reliability.runpipe", *args]
 
 
+def memory_cap(mb: int):
+    """A preexec_fn capping the child's data segment (a runaway reader fails, the machine lives)."""
+    def cap() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_DATA, (mb << 20, mb << 20))
+    return cap
+
+
 def run_pipeline(args: list[str], env: dict[str, str], timeout: float = 300, cwd: Path | None = None,
-                 stdin: str | None = None) -> Ran:
+                 stdin: str | None = None, mem_mb: int | None = 8000) -> Ran:
+    """Run the CLI to completion; a run over `timeout` is killed and reported (rc -9), not raised."""
     t0 = time.monotonic()
-    p = subprocess.run(pipeline_cmd(*args), env=env, cwd=str(cwd or REPO), capture_output=True,
-                       text=True, timeout=timeout, input=stdin)
-    return Ran(args, p.returncode, p.stdout, p.stderr, time.monotonic() - t0)
+    proc = subprocess.Popen(pipeline_cmd(*args), env=env, cwd=str(cwd or REPO), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                            text=True, start_new_session=True,
+                            preexec_fn=memory_cap(mem_mb) if mem_mb else None)
+    try:
+        out, err = proc.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        out, err = proc.communicate()
+        err += f"\n[reliability] killed: still running after {timeout}s"
+    return Ran(args, proc.returncode, out, err, time.monotonic() - t0)
 
 
 def start_pipeline(args: list[str], env: dict[str, str], cwd: Path | None = None,

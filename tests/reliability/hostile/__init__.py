@@ -132,7 +132,8 @@ def make_corpus(folder: Path) -> dict[str, Case]:
 def make_huge(folder: Path, mb: int = 50) -> Path:
     """A plain-text file of `mb` MB (real prose-like lines), written in 1 MB blocks."""
     path = folder / f"huge-{mb}mb.txt"
-    block = ((_prose(17, 40) + "\n\n") * 400).encode()[: 1 << 20]
+    para = (_prose(17, 40) + "\n\n").encode()
+    block = (para * ((1 << 20) // len(para) + 1))[: 1 << 20]
     with open(path, "wb") as fh:
         for _ in range(mb):
             fh.write(block)

@@ -1,0 +1,104 @@
+"""`pipeline extract` and `pipeline claims` (thin wrappers over `pipeline.extract`)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from pipeline.cli.app import app, console, emit_json, fail
+
+_out = Console(highlight=False)  # the command's product goes to stdout
+
+
+@app.command()
+def extract(
+    ids: Optional[list[str]] = typer.Argument(None, help="Article ids (or source paths) to extract."),
+    all_: bool = typer.Option(False, "--all", help="Extract every ingested article (again)."),
+    new: bool = typer.Option(False, "--new", help="Only articles not yet extracted with this model and prompt."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="PROVIDER:MODEL (default: config, else local)."),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1,
+                                              help="Parallel articles for remote models (default: config, 4)."),
+    strategy: Optional[str] = typer.Option(None, "--strategy",
+                                           help="single (one JSON call) or small (decomposed; default for local)."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for another writer to finish."),
+) -> None:
+    """Extract who wins, who loses and what stays the same, with grounded evidence quotes."""
+    from pipeline.config import ConfigError, load_settings
+    from pipeline.extract import STRATEGIES, run_extraction
+    from pipeline.extraction.run import SelectionError
+    from pipeline.lock import LockHeld
+
+    if all_ and new:
+        fail("--all and --new exclude each other: --all re-extracts everything, --new only what is missing",
+             code=2)
+    if strategy is not None and strategy not in STRATEGIES:
+        fail(f"unknown --strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}", code=2)
+    try:
+        settings = load_settings()
+        chosen = settings.model_for("extract", model)
+        conc = concurrency or settings.concurrency
+        report = run_extraction(list(ids or []), all=all_, new=new, model=chosen, concurrency=conc,
+                                progress=console.is_terminal, strategy=strategy, wait=wait)
+    except SelectionError as exc:
+        fail(str(exc), code=2)
+    except (LockHeld, ConfigError, ValueError) as exc:
+        fail(str(exc), code=2)
+    except Exception as exc:  # provider missing (e.g. no llama-cpp), store unreadable, ...
+        fail(f"{type(exc).__name__}: {exc}", code=2)
+    for f in report.failed:
+        console.print(f"[bold red]failed:[/] {escape(f['id'])}: {escape(f['error'])}", highlight=False,
+                      soft_wrap=True)
+    if json_out:
+        emit_json(report.to_json())
+    else:
+        u = report.usage
+        console.print(
+            f"extracted {len(report.extracted)}, skipped {len(report.skipped)}"
+            f"{' (resumed an interrupted run)' if report.resumed else ''}, failed {len(report.failed)}"
+            f" · {report.claims} claims, {report.unverified} unverified quote(s)"
+            f"{f', {report.flagged_claims} from passages flagged as prompt injection' if report.flagged_claims else ''}"
+            f" · {u.calls} call(s), {u.input_tokens}+{u.output_tokens} tokens"
+            f"{f', ${u.cost_usd:.4f}' if u.cost_usd else ''} · {report.model} ({report.strategy})"
+            f" · {report.seconds:.1f}s", highlight=False, soft_wrap=True)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def claims(
+    party: Optional[str] = typer.Option(None, "--party", "-p", help="Only this party (case-insensitive; aliases merge)."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Only records from this model."),
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+) -> None:
+    """The corpus-wide view: for each party, the articles calling it a winner or loser, with quotes."""
+    from pipeline.extraction.claims import corpus_claims
+
+    try:
+        data = corpus_claims(party=party, model=model)
+    except (OSError, ValueError) as exc:
+        fail(str(exc), code=2)
+    if json_out:
+        emit_json(data)
+        return
+    if not data["parties"]:
+        console.print("no claims" + (f" for party {escape(party)!r}" if party else "")
+                      + " (run `pipeline extract --new` first?)", highlight=False)
+        return
+    for p in data["parties"]:
+        table = Table(title=f"{escape(p['party'])}  (winner in {p['winner_count']}, loser in {p['loser_count']})",
+                      title_justify="left", show_lines=False, expand=False)
+        table.add_column("as", style="bold")
+        table.add_column("article")
+        table.add_column("quote")
+        for role in ("winner", "loser"):
+            for c in p[role + "s"]:
+                flag = " [red](flagged: injection)[/]" if c.get("flagged_injection") else ""
+                status = "" if c["status"] == "exact" else f" [dim]({c['status']})[/]"
+                table.add_row(role, escape(c["article_title"] or c["article_id"]),
+                              f"“{escape(c['quote'])}”{status}{flag}")
+        _out.print(table)
