@@ -16,7 +16,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -182,14 +182,3 @@ def llama_server(tmp_path_factory) -> Any:
             except subprocess.TimeoutExpired:
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=5)
-
-
-def make_handler(fn: Callable[[Any], tuple[int, dict[str, str], Any]]) -> Callable[[Any], Any]:
-    """A MockTransport handler from a function returning (status, headers, json body)."""
-
-    def handler(request: Any) -> Any:
-        status, headers, body = fn(request)
-        mod = sys.modules[type(request).__module__.split(".")[0]]
-        return mod.Response(status, headers={"content-type": "application/json", **headers},
-                            content=json.dumps(body).encode())
-    return handler

@@ -84,3 +84,13 @@ def test_parse_json_output_tolerates_fences_prose_and_raw_newlines():
     assert parse_json_output('{"a": "line one\nline two"}') == {"a": "line one\nline two"}
     with pytest.raises(ValueError):
         parse_json_output("no json")
+
+
+def test_estimate_cost_needs_no_key(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    from pipeline.llm import estimate_cost
+
+    est = estimate_cost("openai:gpt-4o-mini", "hello there", max_tokens=1000)
+    assert 0.0006 <= est <= 0.0007  # 1000 output tokens at $0.60/M plus a few input tokens
+    assert estimate_cost("openai:unknown-model", "hi") is None
+    assert estimate_cost("local", "hi") == 0.0

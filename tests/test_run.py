@@ -147,3 +147,45 @@ def _ledger_rows(home: Path) -> int:
 
     with sqlite3.connect(home / "ledger.sqlite") as c:
         return c.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
+
+
+def test_run_on_the_embedded_default_model_end_to_end(home, tmp_path, monkeypatch):
+    """The README's first command, on two corpus articles: no key, no network, the shipped GGUF."""
+    from pipeline.store import Store
+
+    monkeypatch.delenv("PIPELINE_MODEL", raising=False)
+    d = tmp_path / "two"
+    d.mkdir()
+    for name in ("regional-airline-merger.txt", "open-weights-model-release.md"):
+        shutil.copy(REPO / "corpus" / name, d / name)
+    res = invoke("run", str(d), "--json")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)
+    assert data["models"]["extract"] == "local" and data["articles"] == 2
+    assert data["llm_calls"] > 0 and data["cost_usd"] == 0.0
+    store = Store()
+    texts = {a.id: a.text for a in store.list_articles()}
+    store.close()
+    recs = latest_records(records_path(home))
+    assert set(recs) == set(texts)
+    located = 0
+    for aid, rec in recs.items():
+        assert rec.model.startswith("local")
+        a = rec.analysis
+        for ev in [c.evidence for c in (*a.winners, *a.losers, *a.unchanged)]:
+            if ev.status == "exact":
+                assert texts[aid][ev.start:ev.end] == ev.quote
+            if ev.start is not None:
+                located += 1
+    html = Path(data["report"]).read_text(encoding="utf-8")
+    assert html.count("<span class=\"hl-anchor\" id=\"hl-") == located
+    assert data["claims"] == sum(len(r.analysis.winners) + len(r.analysis.losers) + len(r.analysis.unchanged)
+                                 for r in recs.values())
+
+    t0 = time.perf_counter()
+    again = invoke("run", str(d), "--json")
+    took = time.perf_counter() - t0
+    assert again.exit_code == 0, again.stderr
+    second = json.loads(again.stdout)
+    assert second["llm_calls"] == 0 and second["cached_calls"] == 0
+    assert took < 30, f"re-run with nothing new took {took:.1f}s"

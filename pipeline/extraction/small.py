@@ -46,22 +46,22 @@ MAX_CALLS = 60  # per article: the cue filter keeps typical articles far below t
 # ---------------------------------------------------------------------------------------------
 # cues
 
-_W = r"(?:^|(?<=[^\w-]))"
+_W = r"(?:^|(?<=[^\w-]))(?=\w)"
 WIN_CUES = re.compile(
     _W + r"(?:wins?|winners?|winning|won|benefit(?:s|ed|ing)?|beneficiar(?:y|ies)|gains?|gained|"
     r"come(?:s)? out (?:ahead|fine|on top)|stands? to gain|pleased|upside|boost(?:s|ed)?|better off|"
     r"an opening|tailwind|windfall|leverage to|advantage|big(?:ger|gest)? payday|profit(?:s|able)?|"
-    r"thrive|rall(?:y|ied)|jump(?:s|ed)?|soar(?:s|ed)?|rose|surged?)\b", re.I)
+    r"thrive|fortunes? change|stronger|better position)\b(?!-)", re.I)
 LOSE_CUES = re.compile(
     _W + r"(?:los(?:e|es|ers?|ing)|lost|hurt(?:s)?|hit|exposed|suffer(?:s|ed)?|wrong side|pay more|"
     r"squeez(?:e|ed)|in trouble|harder|nervous|awkward|worse off|threat(?:ened|s)?|the other side of|"
-    r"pain|pressure|decline(?:s|d)?|drop(?:s|ped)?|f[ae]ll(?:s|en)?|cut(?:s)? (?:their|its)|"
-    r"suspend(?:s|ed)?|weaker|no longer|downside|target|at risk|victims?|casualt(?:y|ies))\b", re.I)
+    r"take (?:a |an )?(?:\w+ )?hit|weaker|downside|obvious target|at risk|victims?|casualt(?:y|ies)|"
+    r"most exposed|face (?:a |an )?(?:\w+ )?(?:problem|choice|squeeze)|next in line)\b(?!-)", re.I)
 SAME_CUES = re.compile(
     _W + r"(?:still|remains?|remained|unchanged|stays?|stayed|staying|(?:is|are|was|were|looks?) (?:exactly |"
     r"largely |much )?the same|the same as|not (?:be |being )?affected|unaffected|untouched|continues? to|"
     r"will continue|keeps?|will keep|kept|do(?:es)? not change|not chang\w*|in place|honou?red|"
-    r"not being revised|no change|has not (?:added|withdrawn|changed))\b", re.I)
+    r"not being revised|no change|has not (?:added|withdrawn|changed))\b(?!-)", re.I)
 
 HEADING_WIN = re.compile(r"\bwin|\bwinners?\b|\bbenefit|\bprofit|\bgain|\bupside|\bbeneficiar", re.I)
 HEADING_LOSE = re.compile(r"\blos(?:e|es|ers?|ing)\b|\bpays?\b|\bhurt|\bdownside|\bpain\b", re.I)
@@ -71,7 +71,7 @@ HEADING_SAME = re.compile(r"\bstays?\b|\bsame\b|\bunchanged\b|\bnot change|\brem
 # a small heuristic NER: the subject noun phrase, bold text, capitalized spans
 
 _LEAD_WORDS = {"and", "but", "so", "also", "still", "meanwhile", "now", "then", "yet", "instead",
-               "in practice", "for now", "for investors", "first", "second", "third", "finally",
+               "in practice", "for now", "first", "second", "third", "finally",
                "however", "even", "on paper", "at least", "against that"}
 _VERBS = set("""is are was were be been being has have had will would can could may might must should
 shall does do did win wins won lose loses lost gain gains benefit benefits face faces take takes
@@ -88,6 +88,13 @@ _PRONOUNS = {"it", "they", "this", "that", "these", "those", "he", "she", "we", 
 _NP_STOP = {"that", "who", "which", "whose", "where", "when", "with", "in", "on", "at", "from",
             "by", "after", "before", "because", "since", "if", "than", "whether", "as", "to"}
 _DETERMINERS = {"the", "a", "an"}
+# subject heads that are not parties ("the message is", "the cheapest way", "a lot stays")
+_GENERIC = set("""lot much things thing little nothing everything rest part picture question lesson
+point message story result way objection amount workload credit cut cuts deal rule rules change
+changes news announcement report decision move headline number idea problem issue case reason
+answer effect impact attraction combination option settlement company pain trend shift price prices
+plan plans terms amendment statement release results market sector industry business timing
+catch difference goal aim hope risk bet""".split())
 _PLURAL_VERBS = {"win", "lose", "are", "were", "have", "gain", "benefit", "face", "get", "take",
                  "stand", "come", "see", "keep", "remain", "stay", "look", "pay", "need"}
 _TOKEN = re.compile(r"[\w&'\u2019.-]+|[,;:()\u2014\u2013]|\*\*")
@@ -122,7 +129,7 @@ def _bare(w: str) -> str:
     return w.strip(",;:.!?()\"'\u201c\u201d\u2018").lower()
 
 
-def _is_verb(w: str, np_words: list[str]) -> bool:
+def _is_verb(w: str, np_words: list[str], nxt: str | None = None) -> bool:
     bare = _bare(w)
     if bare in _VERBS:
         return True
@@ -130,16 +137,23 @@ def _is_verb(w: str, np_words: list[str]) -> bool:
         return False
     if bare.endswith("ed") and len(bare) > 4:
         return True
-    # "Microsoft retains", "AWS competes": a lowercase -s word right after a capitalized name
+    # "Microsoft retains some", "AWS competes harder": a lowercase -s word right after a
+    # capitalized name is a verb unless a verb or relative clause follows ("Battery developers are")
     prev = np_words[-1]
+    nb = _bare(nxt or "")
     return (bare.endswith("s") and not bare.endswith(("ss", "us", "is")) and prev[:1].isupper()
-            and not prev.endswith(("'s", "\u2019s")) and len(bare) > 3)
+            and not prev.endswith(("'s", "\u2019s")) and len(bare) > 3
+            and nb not in _VERBS and nb not in _NP_STOP and nb not in _ADVERBS and bool(nb))
 
 
 def subject_phrase(sentence: str) -> tuple[str | None, str | None]:
     """(subject noun phrase, the verb that ends it), or (None, None) when none is clear."""
     bold = re.match(r"^\s*(?:[-*+]\s+)?\*\*([^*]{2,80})\*\*", sentence)
     s = _strip_markup(sentence)
+    for_m = re.match(r"^For ((?:[\w'\u2019-]+\s?){1,4}),\s", s)
+    for_np = for_m.group(1).strip() if for_m and for_m.group(1).split()[0].lower() not in _PRONOUNS else None
+    if for_m:
+        s = s[for_m.end():]
     head_colon = re.match(r"^([^:]{1,30}):\s+(.+)$", s)
     if head_colon and len(head_colon.group(1).split()) <= 3:
         s = head_colon.group(2)  # "The headline: Microsoft's license is ..."
@@ -160,9 +174,9 @@ def subject_phrase(sentence: str) -> tuple[str | None, str | None]:
     np_words: list[str] = []
     verb = None
     ended = False
-    for w in words[:14]:
+    for i, w in enumerate(words[:14]):
         bare = _bare(w)
-        if _is_verb(w, np_words):
+        if _is_verb(w, np_words, words[i + 1] if i + 1 < len(words) else None):
             verb = bare
             break
         if bare in _ADVERBS and np_words:
@@ -182,7 +196,19 @@ def subject_phrase(sentence: str) -> tuple[str | None, str | None]:
     while head_words and head_words[0].lower() in _DETERMINERS:
         head_words = head_words[1:]
     head = " ".join(head_words).strip(" ,;:")
-    if not head or len(head_words) > 8 or head_words[0].lower() in _PRONOUNS:
+    role = re.search(r"\b(?:winners?|losers?|beneficiar(?:y|ies)|targets?)$", head, re.I)
+    if role and verb in ("is", "are", "was", "were"):
+        # "The clearest winners are FreshWay's store workers and the union ..."
+        after = re.split(rf"\b{re.escape(verb)}\b", s, maxsplit=1)[-1]
+        comp = re.split(r",|;|\.|\s(?:and the|who|which|that|because|but)\s", after.strip(), maxsplit=1)[0]
+        comp_words = [w for w in comp.split() if w.lower() not in _DETERMINERS]
+        if 0 < len(comp_words) <= 6 and comp_words[0].lower() not in _PRONOUNS:
+            return " ".join(comp_words).strip(" ,;:"), verb
+        return None, verb
+    if (not head or len(head_words) > 8 or head_words[0].lower() in _PRONOUNS
+            or _bare(head_words[-1]) in _GENERIC):
+        if for_np:
+            return for_np, verb
         return None, verb
     return head, verb
 
@@ -281,16 +307,24 @@ def candidates(text: str) -> list[Candidate]:
     return out
 
 
+_META = re.compile(r"^(?:it is|it's|what|this is|so this|that is|here is|there is|there are|some things|"
+                   r"a lot|much|little|nothing|not everything)\b", re.I)
+
+
 def allowed_labels(c: Candidate) -> list[str]:
     """Labels worth asking about for this sentence (empty: skip it without a call)."""
-    labels = set(c.near) if c.subject else set()
+    labels = set(c.near) & {"winner", "loser"} if c.subject else set()
     if c.section in ("winner", "loser") and c.lead and c.subject:
         labels.add(c.section)
     if c.section == "mixed" and c.subject:
         labels |= c.cues & {"winner", "loser"}
-    if "unchanged" in c.cues and (c.section == "unchanged" or "unchanged" in c.near or not c.subject):
-        labels.add("unchanged")
-    if c.section == "unchanged" and c.lead:
+    meta = bool(_META.match(_strip_markup(c.span.text)))
+    if "unchanged" in c.cues and not meta:
+        if c.subject and ("unchanged" in c.near or c.section == "unchanged"):
+            labels.add("unchanged")
+        elif not c.subject and c.section == "unchanged":
+            labels.add("unchanged")
+    if c.section == "unchanged" and c.lead and c.subject and not meta:
         labels.add("unchanged")
     return [lab for lab in LABELS if lab in labels]
 

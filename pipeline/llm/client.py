@@ -90,11 +90,12 @@ def estimate_input_tokens(messages: list[Message], schema: dict[str, Any] | None
 
 def estimate_cost(model: str | Provider, messages: Sequence[Message | dict[str, str]] | str,
                   output_type: type[BaseModel] | None = None, *, max_tokens: int = 1024) -> float | None:
-    """Upper-bound dollars for one call (input counted, output = max_tokens); None if unpriced."""
-    provider = get_provider(model)
+    """Upper-bound dollars for one call (input counted, output = max_tokens); None if unpriced.
+    Needs no key and builds no client, so a command can print it before a run."""
+    key = model.price_key() if isinstance(model, Provider) else model.split("@http", 1)[0]
     schema = output_type.model_json_schema() if output_type else None
     n_in = estimate_input_tokens(_as_messages(messages), schema)
-    return prices.cost_of(provider.price_key(), n_in, max_tokens)
+    return prices.cost_of(key, n_in, max_tokens)
 
 
 def _check_budget(run: Run, provider: Provider, messages: list[Message],
@@ -255,8 +256,8 @@ def generate(
     """Call `model` (then each fallback) and return validated output with usage.
 
     `use_cache`: None caches what the provider allows (not in-process fakes), True forces,
-    False bypasses. Unset options come from the enclosing `run_options(...)`, then
-    `pipeline.toml`. Raises `BudgetExceeded` before a call that could pass `max_cost`.
+    False bypasses. `fallbacks`: None takes them from `run_options`, then `pipeline.toml`;
+    `[]` disables them. Raises `BudgetExceeded` before a call that could pass `max_cost`.
     """
     run = current_run()
     msgs = _as_messages(messages)
