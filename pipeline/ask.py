@@ -165,23 +165,32 @@ def strip_citations(text: str) -> str:
     return re.sub(r"\s+([.,;:!?])", r"\1", s)
 
 
+_LEADING_CITES = re.compile(r"^(?:\s*\[[^\[\]]*#\d+[^\[\]]*\])+")
+
+
 def parse_citations(answer: str) -> list[tuple[str, list[str]]]:
-    """(sentence without citations, [chunk ids cited in it]) for every sentence of the answer."""
-    out = []
+    """(sentence without citations, [chunk ids cited in it]) for every sentence of the answer.
+
+    Citations may sit before or after the sentence's full stop ("… win [a#1]." or "… win. [a#1]");
+    a citation group that opens a sentence belongs to the sentence before it.
+    """
+    out: list[tuple[str, list[str]]] = []
     for s, e in split_sentences(answer):
         sent = answer[s:e]
+        lead = _LEADING_CITES.match(sent)
+        if lead and out:
+            prev_ids = out[-1][1]
+            prev_ids += [i for i in _CITE_ID.findall(lead.group(0)) if i not in prev_ids]
+            sent = sent[lead.end():]
         ids: list[str] = []
         for m in _CITE.finditer(sent):
             ids += [i for i in _CITE_ID.findall(m.group(1)) if i not in ids]
-        out.append((strip_citations(sent), ids))
-    # a citation group that ends up alone after a sentence break belongs to the previous sentence
-    merged: list[tuple[str, list[str]]] = []
-    for sent, ids in out:
-        if not sent and merged:
-            merged[-1] = (merged[-1][0], merged[-1][1] + [i for i in ids if i not in merged[-1][1]])
-        else:
-            merged.append((sent, ids))
-    return merged
+        text = strip_citations(sent)
+        if text:
+            out.append((text, ids))
+        elif out:
+            out[-1][1].extend(i for i in ids if i not in out[-1][1])
+    return out
 
 
 # ---------------------------------------------------------------- support check

@@ -34,10 +34,14 @@ def _module(strategy: str):
     raise ValueError(f"unknown extraction strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
 
 
-def prompt_hash(strategy: str) -> str:
-    """Content hash of every prompt file the strategy reads, plus its algorithm version."""
+def prompt_hash(strategy: str, model: str | Provider | None = None) -> str:
+    """Content hash of every prompt file the strategy reads, plus its algorithm version (and,
+    for `small`, how labels are decided for this model: a change there changes results too)."""
     mod = _module(strategy)
-    return content_hash(list(mod.FILES), extra=f"{strategy}:{mod.ALGO_VERSION}")
+    extra = f"{strategy}:{mod.ALGO_VERSION}"
+    if strategy == "small":
+        extra += ":" + small.mode_for(get_provider(model) if model is not None else None)
+    return content_hash(list(mod.FILES), extra=extra)
 
 
 def resolve_strategy(provider: Provider, strategy: str | None) -> str:
@@ -59,6 +63,7 @@ def extract_article(article: Article, model: str | Provider = "local", *,
     evidence = [c.evidence for c in [*analysis.winners, *analysis.losers, *analysis.unchanged]]
     stats = {
         "requested_model": provider.model_string,
+        "path": article.path,
         "claims": len(evidence),
         "exact": sum(e.status == "exact" for e in evidence),
         "fuzzy": sum(e.status == "fuzzy" for e in evidence),
@@ -66,13 +71,16 @@ def extract_article(article: Article, model: str | Provider = "local", *,
         "reasks": outcome.reasks,
         "repaired": outcome.repaired,
         "sections": outcome.sections,
+        "calls": outcome.usage.calls,
         "flagged_claims": flagged,
         "seconds": round(time.perf_counter() - t0, 3),
     }
+    if getattr(outcome, "mode", ""):
+        stats["small_mode"] = outcome.mode
     return ExtractionRecord(
         article_id=article.id,
         model=outcome.model or provider.model_string,
-        prompt_hash=prompt_hash(strat),
+        prompt_hash=prompt_hash(strat, provider),
         analysis=analysis,
         usage=outcome.usage,
         strategy=strat,

@@ -214,16 +214,16 @@ def corpus_key(chunk_ids: Iterable[str]) -> str:
     return h.hexdigest()[:24]
 
 
-_memo: dict[str, BM25Index] = {}
+_memo: dict[str, BM25Index] = {}  # index folder → loaded index, for repeated queries in one process
 
 
 def load_or_build_index(chunks: Sequence[Chunk], cache_dir: Path | None = None) -> BM25Index:
     """The BM25 index for exactly these chunks: from memory, else the disk cache, else built."""
     key = corpus_key(c.id for c in chunks)
-    if key in _memo:
-        return _memo[key]
     root = cache_dir if cache_dir is not None else pipeline_home() / BM25_DIR
     target = root / key
+    if str(target) in _memo:
+        return _memo[str(target)]
     index: BM25Index | None = None
     if (target / "ids.json").is_file():
         try:
@@ -240,8 +240,9 @@ def load_or_build_index(chunks: Sequence[Chunk], cache_dir: Path | None = None) 
         for other in root.iterdir():  # only the current corpus's index is worth keeping
             if other.is_dir() and other.name != key and not other.name.startswith(".bm25-"):
                 shutil.rmtree(other, ignore_errors=True)
-    _memo.clear()
-    _memo[key] = index
+    if len(_memo) > 8:
+        _memo.clear()
+    _memo[str(target)] = index
     return index
 
 
@@ -304,7 +305,10 @@ class Retriever:
         self._chunks = None
 
     def bm25(self) -> BM25Index:
-        return load_or_build_index(list(self.chunks.values()), self.cache_dir)
+        cache = self.cache_dir
+        if cache is None and getattr(self.store, "home", None) is not None:
+            cache = Path(self.store.home) / BM25_DIR  # beside the store it indexes
+        return load_or_build_index(list(self.chunks.values()), cache)
 
     def embed_query(self, text: str) -> np.ndarray:
         return np.asarray(self.embedder.embed([text]))[0]
@@ -435,11 +439,14 @@ def rank_articles(hits: Sequence[Hit]) -> list[str]:
 MRR_DEPTH = 10  # MRR is computed over the first 10 distinct articles
 
 
-def _resolve_article(ref: str, articles: dict[str, Article]) -> str | None:
+def _resolve_article(ref: str, articles: dict[str, Article], store: Any = None) -> str | None:
     """An article id from an id, a source path (as ingested, or any suffix of it) or a file name."""
     ref = str(ref).strip()
     if ref in articles:
         return ref
+    found = store.find_article(ref) if hasattr(store, "find_article") else None
+    if found is not None and found.id in articles:
+        return found.id
     want = Path(ref).as_posix().lstrip("./")
     for a in articles.values():
         p = Path(a.path).as_posix() if a.path else ""
@@ -499,7 +506,7 @@ def evaluate_retrieval(set_path: str | Path = "evals/retrieval.yaml", k: int | N
         raise RetrievalError("the store is empty: run `pipeline ingest corpus/` before a retrieval eval")
     unresolved = []
     for q in questions:
-        ids = [_resolve_article(ref, r.articles) for ref in q["relevant"]]
+        ids = [_resolve_article(ref, r.articles, r.store) for ref in q["relevant"]]
         unresolved += [f"{q['id']}: {ref}" for ref, i in zip(q["relevant"], ids) if i is None]
         q["relevant_ids"] = [i for i in ids if i]
     if unresolved:

@@ -178,19 +178,27 @@ def _extract(model: Any, concurrency: int, strategy: str | None, store: Any, res
             for f in out.failed]
 
 
-def _summarize(model: Any, store: Any, res: StageResult, progress: StageProgress) -> None:
+def _summarize(model: Any, store: Any, res: StageResult, progress: StageProgress) -> list[dict[str, str]]:
+    """Summaries are a nice-to-have on the way to the report: a model failure here (bad key,
+    budget reached) is reported and the run goes on to write the report."""
+    from pipeline.llm import LLMError
     from pipeline.summarize import summarize
 
     def on_progress(done: int, total: int, article_id: str) -> None:
         progress.update("summarize", done - 1, total, note=article_id)
 
-    out = summarize(model=model, store=store, on_progress=on_progress)
+    try:
+        out = summarize(model=model, store=store, on_progress=on_progress)
+    except LLMError as exc:
+        res.detail = f"failed: {exc}"
+        return [{"path": "summarize", "error": str(exc)}]
     fresh = sum(1 for a in out.articles if not a.get("reused"))
     res.data = {"nothing_new": out.nothing_new, "summarized": fresh, "digest": out.out,
                 "llm_calls": out.llm_calls}
     res.detail = (f"{fresh} summarized, digest over {len(out.articles)}" if out.articles and not out.nothing_new
                   else "nothing new")
     progress.update("summarize", len(out.articles), len(out.articles) or None, note=res.detail)
+    return []
 
 
 def _tally(home: Path, store: Any, result: RunResult) -> None:
@@ -214,7 +222,7 @@ def run_pipeline(paths: list[Path | str] | None = None, *, model: Any = None, ou
                  max_cost: float | None = None, concurrency: int | None = None,
                  strategy: str | None = None, progress: StageProgress | None = None) -> RunResult:
     """The whole job; returns what happened. `model` (string or Provider) overrides every stage."""
-    from pipeline.llm import run_options
+    from pipeline.llm import get_provider, run_options
     from pipeline.lock import writer_lock
     from pipeline.report.data import build_report, default_report_path, save_last_run
     from pipeline.store import Store
@@ -228,6 +236,8 @@ def run_pipeline(paths: list[Path | str] | None = None, *, model: Any = None, ou
                        "analyse: pipeline run PATH...")
     label = getattr(model, "model_string", model)
     models = {s: str(label or settings.model_for(s)) for s in ("extract", "summarize")}
+    for stage in ("extract", "summarize"):  # a bad model string or missing key: say so before any work
+        get_provider(model or models[stage])
     report_path = (Path(out) / "report.html") if out else default_report_path(home)
     results: list[StageResult] = []
     result = RunResult(report=report_path, home=home, models=models, stages=results)
@@ -241,8 +251,8 @@ def run_pipeline(paths: list[Path | str] | None = None, *, model: Any = None, ou
                    lambda r: result.failed.extend(_extract(model or models["extract"],
                                                            concurrency or settings.concurrency,
                                                            strategy, store, r, progress)))
-            _stage("summarize", progress, results, lambda r: _summarize(model or models["summarize"],
-                                                                        store, r, progress))
+            _stage("summarize", progress, results,
+                   lambda r: result.failed.extend(_summarize(model or models["summarize"], store, r, progress)))
             _tally(home, store, result)
             result.finished_at = utcnow_iso()
             save_last_run(_last_run(result), home)

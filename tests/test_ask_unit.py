@@ -44,6 +44,12 @@ def test_split_sentences_offsets_are_exact():
     assert parts == ["First one.", "Second “quoted.”", "Third!", "Heading line", "Last?", "yes"]
 
 
+def test_citations_after_the_full_stop_belong_to_the_sentence_before():
+    ans = "Fares rise. [a#0] Boise loses its hub. [a#1][b#2] Pilots win. [c#3]"
+    assert parse_citations(ans) == [("Fares rise.", ["a#0"]), ("Boise loses its hub.", ["a#1", "b#2"]),
+                                    ("Pilots win.", ["c#3"])]
+
+
 def test_parse_citations_per_sentence():
     ans = ("Google Cloud wins [a-1#2]. AWS wins partially [a-1#3, b-2#0]. "
            "No citation here. Trailing group. [c#1]")

@@ -104,15 +104,12 @@ def test_submit_in_one_process_collect_in_another(home, corpus, vendor_env):
     ids = _ids(corpus)
     corpus.close()
     env = {**os.environ, "PIPELINE_HOME": str(home), "PYTHONPATH": str(REPO)}
-    submit = subprocess.run(
-        [sys.executable, "-c",
-         "import json, sys; from pipeline.batch import submit_extract_batch; "
-         f"job = submit_extract_batch(sys.argv[1:], {OPENAI!r}); print(job.job_id)", *ids],
-        env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert submit.returncode == 0, submit.stderr
-    job_id = submit.stdout.strip().splitlines()[-1]
-
     exe = shutil.which("pipeline", path=str(Path(sys.executable).parent)) or "pipeline"
+    submit = subprocess.run([exe, "extract", "--all", "--batch", "--model", OPENAI, "--json"],
+                            env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert submit.returncode == 0, submit.stderr
+    job_id = json.loads(submit.stdout)["batch"]["job_id"]
+
     got = subprocess.run([exe, "batch", "collect", "--json", "--wait", "--poll-interval", "0.05",
                           "--timeout", "60"], env=env, cwd=REPO, capture_output=True, text=True,
                          timeout=300)
@@ -124,38 +121,61 @@ def test_submit_in_one_process_collect_in_another(home, corpus, vendor_env):
     assert vendor_env.count("POST", "/batches") == 1
 
 
-def test_submit_batch_command_is_what_extract_and_summarize_batch_run(home, corpus, vendor_env):
-    """The `--batch` branch of `extract`/`summarize` (wired in their command modules)."""
-    import typer
-
-    from pipeline.cli.batch import submit_batch_command
-
+def test_extract_and_summarize_batch_flags(home, corpus, vendor_env):
     ids = _ids(corpus)
     corpus.close()
-    cmd = typer.Typer()
-
-    @cmd.command()
-    def run(kind: str, ids: list[str] = typer.Argument(None), json_out: bool = typer.Option(False, "--json"),
-            model: str = typer.Option(OPENAI, "--model")):
-        submit_batch_command(kind, model=model, ids=ids, as_json=json_out)
-
-    res = CliRunner().invoke(cmd, ["extract", *ids, "--json"], catch_exceptions=False)
+    res = _cli("extract", *ids[:2], "--batch", "--model", OPENAI, "--json")
     assert res.exit_code == 0, res.output
     batch = json.loads(res.stdout)["batch"]
     assert batch["kind"] == "extract" and batch["batch_id"].startswith("batch_")
-    assert sorted(batch["articles"]) == ids and batch["requests"] == 3
+    assert sorted(batch["articles"]) == ids[:2] and batch["requests"] == 2
 
-    res = CliRunner().invoke(cmd, ["summarize"], catch_exceptions=False)
+    res = _cli("summarize", "--batch", "--model", OPENAI)
     assert res.exit_code == 0 and "submitted summarize batch" in res.output
     assert "pipeline batch collect" in res.output
 
-    res = CliRunner().invoke(cmd, ["extract", ids[0], "--model", "local"], catch_exceptions=False)
+    res = _cli("extract", ids[0], "--batch", "--model", "local")
     assert res.exit_code == 2 and "no batch API" in res.output
+    res = _cli("extract", "no-such-id", "--batch", "--model", OPENAI)
+    assert res.exit_code == 1 and "no-such-id" in res.output
+    res = _cli("summarize", "--batch", "--model", OPENAI, "--strategy", "extractive")
+    assert res.exit_code == 2 and "no batch form" in res.output
 
     res = _cli("batch", "collect", "--json", "--wait", "--poll-interval", "0.01")
     reps = json.loads(res.stdout)["jobs"]
     assert [r["kind"] for r in reps] == ["extract", "summarize"]
     assert all(r["status"] == "collected" for r in reps), reps
-    res = CliRunner().invoke(cmd, ["summarize", "--json"], catch_exceptions=False)
-    assert json.loads(res.stdout) == {"batch": None, "nothing_new": True,
-                                      "message": "Nothing new to summarize; no batch submitted."}
+    assert sorted(r.article_id for r in read_records()) == ids[:2]
+
+    # --new submits only what is not extracted yet; nothing new submits nothing
+    res = _cli("extract", "--new", "--batch", "--model", OPENAI, "--json")
+    assert json.loads(res.stdout)["batch"]["articles"] == ids[2:]
+    _cli("batch", "collect", "--wait", "--poll-interval", "0.01")
+    res = _cli("extract", "--new", "--batch", "--model", OPENAI, "--json")
+    out = json.loads(res.stdout)
+    assert out["batch"] is None and out["nothing_new"] and sorted(out["skipped"]) == ids
+    res = _cli("summarize", "--batch", "--model", OPENAI, "--json")
+    assert json.loads(res.stdout)["batch"] is None
+
+
+def test_collect_waits_for_no_other_writer(home, corpus, vendor_env):
+    from pipeline.batch import submit_extract_batch
+
+    submit_extract_batch(_ids(corpus)[:1], OPENAI, store=corpus)
+    corpus.close()
+    holder = subprocess.Popen(  # another process writing this home (e.g. an ingest)
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from pipeline.lock import writer_lock\n"
+         "with writer_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(120)",
+         str(home)], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        res = _cli("batch", "collect", "--wait", "--poll-interval", "0.01")
+    finally:
+        holder.terminate()
+        holder.wait(timeout=30)
+    assert res.exit_code == 2 and "another pipeline writer holds the lock" in res.output
+    assert read_records() == []
+    res = _cli("batch", "collect", "--json")
+    assert res.exit_code == 0 and json.loads(res.stdout)["jobs"][0]["status"] == "collected"

@@ -58,9 +58,13 @@ def gold_dir(tmp_path, seed_home, monkeypatch):
     return tmp_path / "gold"
 
 
-def test_extract_repeats_score_each_run(gold_dir):
+def test_extract_repeats_score_each_run(gold_dir, tmp_path):
+    from pipeline.evaluate.predictions import save_prediction
+
     fake = FakeProvider(script=[RUN1, RUN2])
-    rep = run_eval(EvalSettings(gold=[str(gold_dir)], model=fake, repeat=2), strategy="single", explain=True)
+    saved = tmp_path / "saved.jsonl"
+    rep = run_eval(EvalSettings(gold=[str(gold_dir)], model=fake, repeat=2), strategy="single", explain=True,
+                   on_prediction=lambda p: save_prediction(p, saved))
     [art] = rep["articles"]
     assert art["resolved_via"] == "store" and art["article_id"].startswith("seed-article")
     # run 1: Google Cloud tp, Oracle fn; Anthropic tp; "The board seat stays" matches on evidence
@@ -74,6 +78,10 @@ def test_extract_repeats_score_each_run(gold_dir):
     ex = art["explain"][0]["unchanged"]["gold"][0]
     assert ex["matched"] and ex["method"] == "evidence" and ex["score"] == 1.0
     assert rep["source"] == "extract:fake:scripted strategy=single" and len(fake.calls) == 2
+    # the records saved as they were extracted re-score identically, with no LLM call
+    again = run_eval(EvalSettings(gold=[str(gold_dir)], predictions=str(saved), repeat=2))
+    assert again["articles"][0]["repeat"]["f1"] == [0.8571, 0.6667]
+    assert again["articles"][0]["resolved_via"] == "store" and again["model"] == "fake:scripted"
 
 
 def test_output_that_never_fits_is_a_scored_failure(gold_dir):

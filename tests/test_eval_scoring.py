@@ -64,6 +64,9 @@ def test_normalized_exact_match():
 def test_fuzzy_threshold_and_containment():
     assert name_fuzzy("ai", "openai") < 0.85  # a short substring is not a token match
     assert name_fuzzy("google", "google cloud") == 0.9  # whole-token containment
+    assert name_fuzzy("anthropic", "anthropic and other competitors") == 0.9
+    assert name_fuzzy("large", "large enterprises") < 0.85  # a generic word identifies nobody
+    assert name_fuzzy("companies", "companies with exclusive deals") < 0.85
     r = score({W: [gi("Anthropic")]}, analysis(winners=["Anthropik"]), party_fuzzy=0.85)[W]
     assert r.tp == 1 and r.sims[0][0].method == "fuzzy"  # ratio 0.889
     r = score({W: [gi("Anthropic")]}, analysis(winners=["Anthropik"]), party_fuzzy=0.95)[W]

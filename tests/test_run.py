@@ -189,3 +189,51 @@ def test_run_on_the_embedded_default_model_end_to_end(home, tmp_path, monkeypatc
     second = json.loads(again.stdout)
     assert second["llm_calls"] == 0 and second["cached_calls"] == 0
     assert took < 30, f"re-run with nothing new took {took:.1f}s"
+
+
+def test_report_shows_a_real_eval_result_gold_vs_predicted(home, tmp_path, monkeypatch, scripted):
+    """`pipeline eval --json --explain` (the real scorer) → `pipeline report --eval` → the table
+    and per-article gold vs predicted, misses and false positives marked."""
+    monkeypatch.chdir(REPO)  # gold files name articles by their corpus path
+    res = invoke("run", "corpus/seed-article.txt", "--model", "scripted:demo", "--json")
+    assert res.exit_code == 0, res.stderr
+    ev = invoke("eval", "--gold", "evals/gold/seed-article.yaml", "--predictions",
+                str(records_path(home)), "--json", "--explain", "--bootstrap-samples", "0")
+    assert ev.exit_code == 0, ev.stderr
+    saved = tmp_path / "eval.json"
+    saved.write_text(ev.stdout)
+    result = json.loads(ev.stdout)
+    out = tmp_path / "with-eval.html"
+    rep = invoke("report", "--eval", str(saved), "--out", str(out))
+    assert rep.exit_code == 0, rep.stderr
+    assert (home / "eval" / "last.json").is_file()
+    html = out.read_text(encoding="utf-8")
+    section = html[html.index('id="evaluation"'):html.index("</section>", html.index('id="evaluation"'))]
+    f1 = result["overall"]["f1"]
+    assert f"{f1:.2f}" in section
+    explain = result["articles"][0]["explain"][0]
+    misses = sum(1 for f in ("winners", "losers", "unchanged") for g in explain[f]["gold"]
+                 if not g["matched"] and g["required"])
+    fps = sum(1 for f in ("winners", "losers", "unchanged") for p in explain[f]["predictions"]
+              if p["outcome"] == "false-positive")
+    assert section.count('<li class="miss"') == misses
+    assert section.count('<li class="fp"') == fps
+    assert misses + fps > 0  # the scripted model is far from the gold labels
+    assert 'href="#art-' in section  # the article link resolved through article_id
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"nope": 1}')
+    res_bad = invoke("report", "--eval", str(bad))
+    assert res_bad.exit_code == 2 and "not a `pipeline eval --json` result" in res_bad.stderr
+
+
+def test_run_with_a_remote_model_and_no_key_fails_before_any_work(home, corpus2, monkeypatch):
+    pytest.importorskip("openai")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    t0 = time.perf_counter()
+    res = invoke("run", str(corpus2), "--model", "openai:gpt-4o-mini", "--json")
+    assert res.exit_code == 1 and res.stdout == ""
+    assert "OPENAI_API_KEY" in res.stderr
+    assert time.perf_counter() - t0 < 10 and not (home / "manifest.sqlite").exists()  # nothing ingested
+    bad = invoke("run", str(corpus2), "--model", "nosuch:model")
+    assert bad.exit_code == 2 and "unknown provider 'nosuch'" in bad.stderr

@@ -193,6 +193,8 @@ def _finish_extract(job: BatchJob, replay: ReplayProvider, failed: dict, report:
             report.failed.append({"custom_id": items[0].custom_id, "article_id": aid,
                                   "outcome": "error", "error": str(exc), "will_retry": True})
             continue
+        rec.stats.setdefault("path", article.path)
+        rec.stats["batch_id"] = job.batch_id
         append_record(rec)
         report.stored.append(aid)
         for it in items:
@@ -239,7 +241,7 @@ def _finish_summarize(job: BatchJob, replay: ReplayProvider, failed: dict, repor
 
 def collect_job(job: BatchJob, *, wait: bool = False, poll_interval: float = 30.0,
                 timeout: float | None = None, retry: bool = True, client: Any = None,
-                store: Any = None, home: Any = None,
+                store: Any = None, home: Any = None, lock_wait: float = 0.0,
                 on_progress: Callable[[int, int, str], None] | None = None) -> CollectReport:
     """Poll one job (until it ends, with `wait`) and, once ended, store its results."""
     from pipeline.llm.options import run_options
@@ -288,7 +290,10 @@ def collect_job(job: BatchJob, *, wait: bool = False, poll_interval: float = 30.
         from pipeline.store import Store
 
         store = Store()
-    with run_options(stage=job.kind) as run:
+    from pipeline.lock import writer_lock
+
+    # one writer per $PIPELINE_HOME, as for `pipeline extract` (LockHeld names the holder)
+    with writer_lock(jobs.path.parent, wait=lock_wait), run_options(stage=job.kind) as run:
         if job.kind == "extract":
             settled = _finish_extract(job, replay, failed, report, jobs, store, on_progress)
         else:

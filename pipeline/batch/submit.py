@@ -117,6 +117,28 @@ def submit(kind: JobKind, backend: Any, plan: list[tuple[Article, list[PlannedCa
     return jobs.get(job.job_id)
 
 
+def select_extract_ids(ids: list[str] | None, *, all: bool, new: bool, model: str,
+                       store: Any = None) -> tuple[list[str], list[str]]:
+    """`pipeline extract` selection for `--batch`: (ids to submit, ids up to date).
+
+    The same rules as the synchronous run (`pipeline.extraction.run`): IDS or source paths,
+    `--all`, or `--new` (skip articles whose newest record has this model, prompt and text).
+    Unknown ids raise `KeyError` naming them; nothing is submitted then."""
+    from pipeline.extraction.run import _up_to_date, select_articles
+    from pipeline.llm.registry import parse_model_string
+    from pipeline.records import read_records
+
+    arts, missing = select_articles(ids, all=all, new=new, store=_open_store(store))
+    if missing:
+        raise KeyError("not in the corpus ($PIPELINE_HOME): " + ", ".join(m["id"] for m in missing))
+    if not new:
+        return [a.id for a in arts], []
+    provider, name = parse_model_string(model)
+    done = _up_to_date(read_records(), f"{provider}:{name}", extract_prompt_hash())
+    fresh = {a.id for a in arts if a.id in done and done[a.id].content_hash in (None, a.content_hash)}
+    return [a.id for a in arts if a.id not in fresh], sorted(fresh)
+
+
 def submit_extract_batch(article_ids: list[str], model: str, *, strategy: str | None = None,
                          store: Any = None, client: Any = None,
                          on_progress: Callable[[int, int, str], None] | None = None) -> BatchJob:

@@ -69,10 +69,13 @@ def collect(job: Optional[str] = typer.Argument(None, help="Job id or vendor bat
                                                     help="Stop waiting after this many seconds."),
             retry: bool = typer.Option(True, "--retry/--no-retry",
                                        help="Redo failed or expired requests synchronously "
-                                            "(default) or only report them.")) -> None:
+                                            "(default) or only report them."),
+            lock_wait: float = typer.Option(0.0, "--lock-wait",
+                                            help="Seconds to wait for another writer to finish.")) -> None:
     """Store the results of ended batches exactly as synchronous runs would."""
     from pipeline.batch import collect as do_collect
     from pipeline.llm.base import LLMError
+    from pipeline.lock import LockHeld
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=as_json) as progress:
@@ -83,9 +86,11 @@ def collect(job: Optional[str] = typer.Argument(None, help="Job id or vendor bat
 
         try:
             reports = do_collect(job, wait=wait, poll_interval=poll_interval, timeout=timeout,
-                                 retry=retry, on_progress=on_progress)
+                                 retry=retry, lock_wait=lock_wait, on_progress=on_progress)
         except KeyError as exc:
             fail(str(exc.args[0]) if exc.args else str(exc))
+        except LockHeld as exc:
+            fail(str(exc), code=2)
         except (LLMError, OSError, ValueError) as exc:
             fail(str(exc))
     if as_json:
@@ -111,6 +116,7 @@ def collect(job: Optional[str] = typer.Argument(None, help="Job id or vendor bat
 
 
 def submit_batch_command(kind: str, *, model: str, ids: list[str] | None = None,
+                         all: bool = False, new: bool = False,
                          since: str | None = None, out: str | None = None,
                          strategy: str | None = None, max_cost: float | None = None,
                          as_json: bool = False) -> None:
@@ -122,8 +128,8 @@ def submit_batch_command(kind: str, *, model: str, ids: list[str] | None = None,
 
     try:
         with run_options(max_cost=max_cost) if max_cost is not None else nullcontext():
-            job = _submit(kind, model=model, ids=ids, since=since, out=out, strategy=strategy,
-                          as_json=as_json)
+            job = _submit(kind, model=model, ids=ids, all=all, new=new, since=since, out=out,
+                          strategy=strategy, as_json=as_json)
     except BatchUnsupported as exc:
         fail(str(exc), code=2)
     except BudgetExceeded as exc:
@@ -135,14 +141,28 @@ def submit_batch_command(kind: str, *, model: str, ids: list[str] | None = None,
     _print_submitted(kind, job, as_json)
 
 
-def _submit(kind: str, *, model: str, ids: list[str] | None, since: str | None, out: str | None,
-            strategy: str | None, as_json: bool):
+def _submit(kind: str, *, model: str, ids: list[str] | None, all: bool, new: bool,
+            since: str | None, out: str | None, strategy: str | None, as_json: bool):
     from pipeline.batch import submit_extract_batch, submit_summarize_batch
+    from pipeline.batch.submit import select_extract_ids
+    from pipeline.extraction.run import SelectionError
 
     if kind != "extract":
+        if strategy not in (None, "auto", "free"):
+            fail(f"--batch summarizes with the free strategy; --strategy {strategy} has no batch "
+                 "form", code=2)
         return submit_summarize_batch(model, since=since, out=out)
+    try:
+        ids, fresh = select_extract_ids(ids, all=all, new=new, model=model)
+    except SelectionError as exc:
+        fail(str(exc), code=2)
     if not ids:
-        fail("nothing to extract: no article ids were selected")
+        msg = f"Nothing new to extract ({len(fresh)} article(s) up to date); no batch submitted."
+        if as_json:
+            emit_json({"batch": None, "nothing_new": True, "skipped": fresh, "message": msg})
+        else:
+            console.print(msg)
+        raise typer.Exit(0)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=as_json) as progress:
         task = progress.add_task("planning", total=len(ids))

@@ -147,7 +147,7 @@ def eval_cmd(
                                    load_baseline, load_settings_file, run_eval, save_baseline as write_baseline,
                                    with_overrides)
     from pipeline.evaluate.outputs import render_junit, render_markdown
-    from pipeline.evaluate.predictions import write_predictions
+    from pipeline.evaluate.predictions import save_prediction
 
     try:
         base = load_settings_file(config) if config else EvalSettings()
@@ -174,6 +174,10 @@ def eval_cmd(
         tasks: dict[str, Any] = {}
 
         def progress(label: str, done: int, total: int) -> None:
+            if not console.is_terminal:  # CI logs: one plain line per extraction, nothing per score
+                if label.startswith("extracting"):
+                    console.print(f"[{done}/{total}] {label[len('extracting '):]}", markup=False, highlight=False)
+                return
             key = label.split(" ")[0]
             if key not in tasks:
                 tasks[key] = bar.add_task(label, total=total)
@@ -181,7 +185,7 @@ def eval_cmd(
 
         try:
             report = run_eval(settings, explain=True, strategy=strategy, progress=progress,
-                              on_predictions=(lambda g: write_predictions(g, save_predictions))
+                              on_prediction=(lambda p: save_prediction(p, save_predictions))
                               if save_predictions else None)
         except GoldError as exc:
             fail(f"invalid gold file(s):\n{exc}", 2)

@@ -26,6 +26,8 @@ def extract(
                                            help="single (one JSON call) or small (decomposed; default for local)."),
     json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
     wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for another writer to finish."),
+    batch: bool = typer.Option(False, "--batch", help="Submit through the provider's batch API (half price, "
+                               "results within 24h); store them with `pipeline batch collect`."),
 ) -> None:
     """Extract who wins, who loses and what stays the same, with grounded evidence quotes."""
     from pipeline.config import ConfigError, load_settings
@@ -38,6 +40,10 @@ def extract(
              code=2)
     if strategy is not None and strategy not in STRATEGIES:
         fail(f"unknown --strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}", code=2)
+    if batch:  # pipeline.batch: submit now, `pipeline batch collect` stores the records later
+        from pipeline.cli.batch import submit_batch_command
+        return submit_batch_command("extract", model=load_settings().model_for("extract", model),
+                                    ids=list(ids or []), all=all_, new=new, strategy=strategy, as_json=json_out)
     try:
         settings = load_settings()
         chosen = settings.model_for("extract", model)

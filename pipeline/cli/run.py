@@ -124,15 +124,23 @@ def report_cmd(
     out: Optional[Path] = typer.Option(None, "--out", help="Write the report to this file "
                                                            "(default: $PIPELINE_HOME/report.html)."),
     as_json: bool = typer.Option(False, "--json", help='Print {"report", "articles", "extracted"} as JSON.'),
+    eval_result: Optional[Path] = typer.Option(
+        None, "--eval", help="A saved `pipeline eval --json [--explain]` result to include (kept in "
+                             "$PIPELINE_HOME/eval/last.json for later rebuilds)."),
 ) -> None:
     """Rebuild the HTML report from $PIPELINE_HOME (no LLM call)."""
     from pipeline import config
     from pipeline.report.builder import write_report
-    from pipeline.report.data import default_report_path, load_inputs
+    from pipeline.report.data import default_report_path, load_eval_file, load_inputs, save_eval_result
 
     home = config.home()
     if not (home / "manifest.sqlite").exists():
         fail(f"nothing to report: {home} has no ingested articles; run `pipeline run` first")
+    if eval_result is not None:
+        try:
+            save_eval_result(load_eval_file(eval_result), home)
+        except ValueError as exc:
+            fail(str(exc), 2)
     try:
         inputs = load_inputs(home)
         path = write_report(inputs, out or default_report_path(home))

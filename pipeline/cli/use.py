@@ -25,6 +25,8 @@ def summarize(
     out: Optional[str] = typer.Option(None, "--out", "-o", help="Markdown file for the digest (default: $PIPELINE_HOME/digest.md)."),
     strategy: str = typer.Option("auto", "--strategy", help="auto | free (model writes) | extractive (model picks sentences)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summaries and digest as JSON."),
+    batch: bool = typer.Option(False, "--batch", help="Submit through the provider's batch API (half price, "
+                               "results within 24h); `pipeline batch collect` writes summaries and digest."),
 ) -> None:
     """Summarize new articles and write a digest: winners, losers, what stays, disagreements."""
     from pipeline.llm import LLMError
@@ -36,6 +38,11 @@ def summarize(
         fail("--new and --since are alternatives; give one")
     if strategy not in ("auto", "free", "extractive"):
         fail(f"--strategy must be auto, free or extractive, not {strategy!r}")
+    if batch:  # pipeline.batch: submit now, `pipeline batch collect` writes the digest later
+        from pipeline.cli.batch import submit_batch_command
+        from pipeline.config import load_settings
+        return submit_batch_command("summarize", model=load_settings().model_for("summarize", model),
+                                    since=since, out=out, strategy=strategy, as_json=as_json)
     try:
         store = _store()
         with Progress(TextColumn("[bold]Summarize"), BarColumn(), MofNCompleteColumn(),

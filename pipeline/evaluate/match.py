@@ -1,7 +1,8 @@
 """Matching predictions to gold items: similarity per pair, then one-to-one optimal assignment.
 
 Parties match by normalized name or alias (score 1.0), then fuzzy (rapidfuzz token-sort ratio,
-or a whole-token containment such as "Google" in "Google Cloud", scored 0.9), then optionally by
+or a whole-token containment of a distinctive name such as "Google" in "Google Cloud", scored 0.9,
+but not a generic word such as "Large" in "Large enterprises"), then optionally by
 MiniLM cosine. Statements (`unchanged`) match on meaning (MiniLM cosine against the gold
 statement and its aliases) or on evidence overlap (Dice coefficient of the two character spans
 in the article). The assignment maximizes, in this order: the number of matches, the number of
@@ -19,7 +20,7 @@ from rapidfuzz import fuzz
 from scipy.optimize import linear_sum_assignment
 
 from pipeline.evaluate.gold import GoldItem
-from pipeline.evaluate.names import name_tokens, normalize_name, normalize_statement
+from pipeline.evaluate.names import distinctive, name_tokens, normalize_name, normalize_statement
 from pipeline.types import ArticleAnalysis
 
 EmbedFn = Callable[[list[str]], np.ndarray]
@@ -115,7 +116,7 @@ def name_fuzzy(a: str, b: str) -> float:
     ratio = fuzz.token_sort_ratio(a, b) / 100.0
     ta, tb = name_tokens(a), name_tokens(b)
     small, big = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
-    if small and small <= big and any(len(t) >= 3 for t in small):
+    if small and small <= big and distinctive(small):
         ratio = max(ratio, CONTAINMENT_SCORE)
     return ratio
 

@@ -14,6 +14,16 @@ _NON_WORD = re.compile(r"[^\w&+]+")
 _LEADING = {"the"}
 _SUFFIXES = {"inc", "corp", "corporation", "co", "ltd", "llc", "plc", "gmbh", "ag", "sa", "lp"}
 STOPWORDS = {"the", "a", "an", "and", "or", "of", "other", "its", "their", "in", "on", "for", "to"}
+# Words that do not identify a party on their own: "Large" must not match "Large enterprises",
+# nor "Companies" match "Companies with exclusive deals", by token containment.
+GENERIC = {
+    "large", "small", "big", "major", "new", "old", "local", "global", "top", "all", "some", "many", "most",
+    "company", "companies", "firm", "firms", "group", "groups", "user", "users", "customer", "customers",
+    "people", "industry", "market", "markets", "team", "teams", "business", "businesses", "provider",
+    "providers", "maker", "makers", "owner", "owners", "holder", "holders", "stock", "shares", "share",
+    "investors", "rivals", "competitors", "government", "players", "buyers", "sellers", "workers",
+    "employees", "consumers", "shoppers", "incumbents", "partners", "stakeholders", "everyone",
+}
 
 
 def normalize_name(name: str) -> str:
@@ -26,6 +36,11 @@ def normalize_name(name: str) -> str:
     while len(words) > 1 and words[-1] in _SUFFIXES:
         words.pop()
     return " ".join(words)
+
+
+def distinctive(tokens: set[str]) -> bool:
+    """True when some token can identify a party by itself (not generic, 3+ characters)."""
+    return any(len(t) >= 3 and t not in GENERIC for t in tokens)
 
 
 def name_tokens(normalized: str) -> set[str]:

@@ -203,14 +203,9 @@ def resolve_articles(gold: list[GoldArticle], *, store: Any = None,
     return out
 
 
-def write_predictions(grouped: dict[str, list[Prediction]], path: str | Path) -> int:
-    """Append the valid records to a JSONL (`pipeline extract`'s format) for re-scoring later."""
+def save_prediction(pred: Prediction, path: str | Path) -> None:
+    """Append a valid record to a JSONL (`pipeline extract`'s format) to re-score it later."""
     from pipeline.records import append_record
 
-    n = 0
-    for preds in grouped.values():
-        for pr in preds:
-            if pr.record is not None:
-                append_record(pr.record, Path(path))
-                n += 1
-    return n
+    if pred.record is not None:
+        append_record(pred.record, Path(path))

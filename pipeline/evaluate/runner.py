@@ -92,7 +92,8 @@ def score_all(resolved: list[ResolvedArticle], grouped: dict[str, list[Predictio
 
 
 def extract_all(resolved: list[ResolvedArticle], model: Any, repeat: int, *, strategy: str | None = None,
-                progress: Progress | None = None) -> dict[str, list[Prediction]]:
+                progress: Progress | None = None,
+                on_prediction: Callable[[Prediction], None] | None = None) -> dict[str, list[Prediction]]:
     """Extract each gold article `repeat` times with `model`.
 
     The first run goes through the LLM cache (a re-run of the same eval makes no call); runs
@@ -119,7 +120,10 @@ def extract_all(resolved: list[ResolvedArticle], model: Any, repeat: int, *, str
             try:
                 with run_options(**opts):
                     rec = extract_article(r.article, model, **kwargs)
-                out.setdefault(r.article_id, []).append(Prediction(r.article_id, rec, None, k + 1, (), rec.model))
+                pred = Prediction(r.article_id, rec, None, k + 1, (), rec.model)
+                out.setdefault(r.article_id, []).append(pred)
+                if on_prediction:
+                    on_prediction(pred)  # e.g. saved at once, so a killed eval keeps what it paid for
             except (AuthError, ProviderNotAvailable, BudgetExceeded) as exc:
                 raise EvalError(f"extraction with {model!r} stopped: {exc}") from exc
             except (LLMError, ValidationError) as exc:  # output that never fit the schema, retries spent
@@ -249,7 +253,7 @@ def build_report(scores: list[ArticleScore], settings: EvalSettings, *, source: 
 
 def run_eval(settings: EvalSettings, *, explain: bool = False, embed: EmbedFn | None = None,
              strategy: str | None = None, progress: Progress | None = None,
-             on_predictions: Callable[[dict[str, list[Prediction]]], None] | None = None) -> dict[str, Any]:
+             on_prediction: Callable[[Prediction], None] | None = None) -> dict[str, Any]:
     """Load gold, get predictions (file or extraction), score; returns the report dict."""
     gold: list[GoldArticle] = load_gold(settings.gold)
     warnings: list[str] = []
@@ -292,10 +296,9 @@ def run_eval(settings: EvalSettings, *, explain: bool = False, embed: EmbedFn | 
                 close_store(store)
         except ResolveError as exc:
             raise EvalError(str(exc)) from exc
-        grouped = extract_all(resolved, model, settings.repeat, strategy=strategy, progress=progress)
+        grouped = extract_all(resolved, model, settings.repeat, strategy=strategy, progress=progress,
+                              on_prediction=on_prediction)
         warnings += [f"{r.gold.ref}: {p.error}" for r in resolved for p in grouped.get(r.article_id, []) if p.error]
-        if on_predictions:
-            on_predictions(grouped)
         model = getattr(model, "model_string", model)  # a Provider instance (tests, library use)
         source = f"extract:{model}" + (f" strategy={strategy}" if strategy else "")
     scorer = Scorer(settings.thresholds, embed)

@@ -132,7 +132,7 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
     h.mkdir(parents=True, exist_ok=True)
     provider = get_provider(model)
     strat = resolve_strategy(provider, strategy)
-    phash = prompt_hash(strat)
+    phash = prompt_hash(strat, provider)
     mstr = provider.model_string
     report = ExtractionRunReport(model=mstr, strategy=strat, prompt_hash=phash)
 
@@ -178,7 +178,6 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
 
         def one(a: Article) -> ExtractionRecord:
             rec = extract_article(a, provider, strategy=strat)
-            rec.stats.setdefault("path", a.path)
             append_record(rec, rpath)
             return rec
 

@@ -62,6 +62,20 @@ def load_summaries(home: Path) -> tuple[dict[str, str], dict[str, Any] | None, s
     return summaries, (digest.model_dump(mode="json") if digest else None), markdown, usage
 
 
+def load_eval_file(path: Path) -> dict[str, Any]:
+    """A `pipeline eval --json` document, checked enough to be shown; ValueError names the problem."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read the eval result ({exc.strerror or exc})") from exc
+    except ValueError as exc:
+        raise ValueError(f"{path}: not JSON ({exc})") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("overall"), dict) \
+            or not isinstance(data.get("articles"), list):
+        raise ValueError(f"{path}: not a `pipeline eval --json` result (needs \"overall\" and \"articles\")")
+    return data
+
+
 def save_eval_result(result: dict[str, Any], home: Path | None = None) -> Path:
     """Keep the last eval result where the report finds it (atomic write)."""
     path = (Path(home) if home else config.home()) / EVAL_RESULT

@@ -146,8 +146,8 @@ def analysis(text: str) -> dict[str, Any]:
     def claim(s: str) -> dict[str, str]:
         return {"party": s.split()[0].strip(",;:\"'"), "reason": "named in the article", "quote": s}
 
-    winners = [claim(s) for s in sents if re.search(r"\b(gain|win|benefit|grow)", s, re.I)][:3]
-    losers = [claim(s) for s in sents if re.search(r"\b(los|fall|hurt|cut|drop)", s, re.I)][:3]
+    winners = [claim(s) for s in sents if re.search(r"\b(gains|wins|benefits|grows)\b", s, re.I)][:3]
+    losers = [claim(s) for s in sents if re.search(r"\b(loses|lost|falls|hurt|drops)\b", s, re.I)][:3]
     if not winners and sents:
         winners = [claim(sents[0])]
     unchanged = [{"statement": "Something stays the same.", "quote": s}
@@ -394,19 +394,20 @@ class _Handler(BaseHTTPRequestHandler):
         stop = "tool_use" if tool else "end_turn"
         if fault == "schema_violation":
             value = violate(schema)
-        if tool and not isinstance(value, str):
+        if tool and not isinstance(value, str) and fault != "truncated_output":
             block: dict[str, Any] = {"type": "tool_use", "id": "toolu_" + uuid.uuid4().hex[:24],
                                      "name": name, "input": value}
-            if fault in ("truncated_output", "max_tokens"):
-                # The API stops mid-tool-call: the input holds what was parsed so far (here nothing).
+            if fault == "max_tokens":
+                # Cut off mid-tool-call: an incomplete tool_use block (documented; here an empty
+                # input) with stop_reason max_tokens. The caller must retry, not accept it.
                 block["input"] = {}
-                stop = "max_tokens" if fault == "max_tokens" else stop
+                stop = "max_tokens"
             content = [block]
         else:
             text = value if isinstance(value, str) else json.dumps(value)
-            if fault in ("truncated_output", "max_tokens"):
+            if fault in ("truncated_output", "max_tokens"):  # a text answer cut in half
                 text = text[: max(1, len(text) // 2)]
-                stop = "max_tokens" if fault == "max_tokens" else stop
+                stop = "max_tokens" if fault == "max_tokens" else "end_turn"
             content = [{"type": "text", "text": text}]
         if fault_content is not None:
             content = fault_content

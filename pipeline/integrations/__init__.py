@@ -1,0 +1,1 @@
+"""Adapters that let other frameworks use the corpus as-is (each imports its framework lazily)."""
