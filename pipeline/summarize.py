@@ -381,8 +381,24 @@ def _summary_free(article: Article, provider: Any, usage: list[Usage], max_token
         usage.append(res.usage)
         return [res.output.summary.strip() if res.output else ""]
 
-    paras = [p for p in re.split(r"\n\s*\n|\n", article.text) if p.strip()]
-    return map_reduce(paras, budget, provider.count_tokens, step)[0]
+    return map_reduce(pieces(article.text, budget // 2, provider.count_tokens), budget,
+                      provider.count_tokens, step)[0]
+
+
+def pieces(text: str, limit: int, count: Callable[[str], int]) -> list[str]:
+    """The text as consecutive runs of whole sentences of at most `limit` tokens each."""
+    from pipeline.ask import split_sentences
+
+    out: list[str] = []
+    used = 0
+    for s, e in split_sentences(text):
+        sent, n = text[s:e], count(text[s:e])
+        if out and used + n + 1 <= limit:
+            out[-1], used = f"{out[-1]} {sent}", used + n + 1
+        else:
+            out.append(sent)
+            used = n
+    return out
 
 
 _CITED = re.compile(r"\[([^\[\]\s]+)\]")

@@ -142,7 +142,8 @@ def test_end_to_end_with_the_embedded_model(gold_dir, tmp_path):
     ov = rep["overall"]
     assert ov["schema_valid_rate"] == 1.0 and ov["runs"] == 1
     assert 0.0 <= ov["f1"] <= 1.0 and ov["evidence"]["offset_errors"] == 0
-    assert ov["usage"]["input_tokens"] > 0 or ov["usage"]["cached_calls"] > 0
+    assert ov["tp"] >= 1  # the seed article's winners are stated outright: something must match
+    assert rep["articles"][0]["model"].startswith("local")
     assert rep["model"] == "local" and md.read_text().startswith("## Extraction eval")
     # the saved records re-score to the same numbers with no LLM call
     res2 = CliRunner().invoke(app, ["eval", "--gold", str(gold_dir), "--json",

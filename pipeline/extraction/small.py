@@ -182,10 +182,6 @@ def subject_phrase(sentence: str) -> tuple[str | None, str | None]:
         if bare in _ADVERBS and np_words:
             ended = True
             continue
-        if (bare == "with" and len(np_words) == 1 and not ended
-                and _bare(np_words[0]) in ("companies", "firms", "providers", "banks", "countries", "users")):
-            np_words.append(w)  # "Companies with exclusive deals": the with-phrase names the party
-            continue
         if (bare in _NP_STOP and np_words) or ended:
             ended = True
             continue

@@ -270,6 +270,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         prompt = _prompt_text(api, body)
         fault = self.server.script.next(prompt)
+        if self.server.delay_s:  # a slow model: think before answering (or failing)
+            self.server.stopping.wait(self.server.delay_s)
         with self.server.lock:
             self.server.seen.append(Seen(api, path, {k.lower(): v for k, v in self.headers.items()},
                                          body, fault, prompt, time.time()))
@@ -516,11 +518,12 @@ class FaultServer:
 
     def __init__(self, script: FaultScript | None = None, *, responder: Responder = default_responder,
                  hang_s: float = 2.0, slow_s: float = 0.02, retry_after: str = "0",
-                 unsupported: tuple[str, ...] = (), idle_s: float = 600.0, port: int = 0) -> None:
+                 unsupported: tuple[str, ...] = (), idle_s: float = 600.0, port: int = 0,
+                 delay_s: float = 0.0) -> None:
         self._srv = _Server(("127.0.0.1", port), _Handler)
         s = self._srv
         s.script, s.responder, s.hang_s, s.slow_s = script or FaultScript(), responder, hang_s, slow_s
-        s.retry_after, s.unsupported = retry_after, set(unsupported)
+        s.retry_after, s.unsupported, s.delay_s = retry_after, set(unsupported), delay_s
         s.seen, s.lock, s.stopping = [], threading.Lock(), threading.Event()
         s.touch()
         self.idle_s = idle_s
@@ -543,6 +546,19 @@ class FaultServer:
     @property
     def script(self) -> FaultScript:
         return self._srv.script
+
+    def configure(self, script: FaultScript | None = None, **knobs: Any) -> "FaultServer":
+        """Swap the script and/or set `hang_s`, `slow_s`, `delay_s`, `retry_after`, `responder`;
+        clears the request log."""
+        if script is not None:
+            self._srv.script = script
+        for k, v in knobs.items():
+            if k not in ("hang_s", "slow_s", "delay_s", "retry_after", "responder", "unsupported"):
+                raise TypeError(f"unknown knob {k}")
+            setattr(self._srv, k, set(v) if k == "unsupported" else v)
+        with self._srv.lock:
+            self._srv.seen.clear()
+        return self
 
     def faults(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -587,10 +603,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--hang-s", type=float, default=2.0)
     p.add_argument("--slow-s", type=float, default=0.02)
     p.add_argument("--idle-s", type=float, default=600.0)
+    p.add_argument("--delay-s", type=float, default=0.0, help="pause before every answer")
     a = p.parse_args(argv)
     script = FaultScript(sequence=[f for f in a.sequence.split(",") if f], rate=a.rate,
                          kinds=tuple(k for k in a.kinds.split(",") if k), seed=a.seed)
-    srv = FaultServer(script, hang_s=a.hang_s, slow_s=a.slow_s, idle_s=a.idle_s, port=a.port).start()
+    srv = FaultServer(script, hang_s=a.hang_s, slow_s=a.slow_s, idle_s=a.idle_s, port=a.port,
+                      delay_s=a.delay_s).start()
     print(f"PORT {srv.port}", flush=True)
     try:
         while not srv._srv.stopping.wait(0.5):

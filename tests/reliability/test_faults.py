@@ -46,8 +46,7 @@ def test_one_call_under_each_fault(vendor, fault, rel_home, fault_server, fast_r
     from pipeline.llm.base import AuthError, LLMError
 
     model = _point_at(fault_server, vendor, monkeypatch)
-    fault_server._srv.script = FaultScript(sequence=[fault])
-    fault_server._srv.hang_s = 2.0
+    fault_server.configure(FaultScript(sequence=[fault]), hang_s=2.0)
     t0 = time.monotonic()
     if fault == "auth":
         with pytest.raises(AuthError) as err:
@@ -99,10 +98,8 @@ def test_100_articles_through_faults_every_article_accounted_for(vendor, tmp_pat
         marker_ids[aid] = fault
     model = _point_at(fault_server, vendor, monkeypatch)
     kinds = tuple(k for k in SURVIVABLE)
-    fault_server._srv.script = FaultScript(
-        rules=[(m, f, None) for m, f in MARKERS.values()], sequence=list(kinds),
-        rate=0.3, kinds=kinds, seed=99)
-    fault_server._srv.hang_s = 2.0
+    fault_server.configure(FaultScript(rules=[(m, f, None) for m, f in MARKERS.values()],
+                                       sequence=list(kinds), rate=0.3, kinds=kinds, seed=99), hang_s=2.0)
     t0 = time.monotonic()
     r = CliRunner().invoke(app, ["extract", "--all", "--model", model, "--concurrency", "8", "--json"])
     seconds = time.monotonic() - t0
@@ -143,7 +140,7 @@ def test_100_articles_through_faults_every_article_accounted_for(vendor, tmp_pat
     assert set(kinds) <= set(faults), f"not every fault kind was injected: {set(kinds) - set(faults)}"
     assert len(extracted) >= 80, "most articles should survive transient faults"
     # A --new re-run retries exactly the failed articles and duplicates nothing.
-    fault_server._srv.script = FaultScript(rules=[(m, f, None) for m, f in MARKERS.values()])
+    fault_server.configure(FaultScript(rules=[(m, f, None) for m, f in MARKERS.values()]))
     r2 = CliRunner().invoke(app, ["extract", "--new", "--model", model, "--concurrency", "8", "--json"])
     again = json.loads(r2.stdout)
     assert sorted(again["skipped"]) == sorted(extracted)
