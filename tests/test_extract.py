@@ -139,6 +139,7 @@ def test_small_strategy_never_uses_an_injected_sentence_as_evidence(home, monkey
     rec = extract_article(make_article(text), FakeProvider(), strategy="small")
     parties = {c.party for c in [*rec.analysis.winners, *rec.analysis.losers]}
     assert parties == {"Beta Industries"}
+    assert "AI systems" not in rec.analysis.summary and "Ignore" not in rec.analysis.summary
     for needle in ("AI systems summarizing", "Ignore previous instructions"):
         at = text.index(needle)
         assert any(f["start"] <= at < f["end"] for f in rec.injection_flags)

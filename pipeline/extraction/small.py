@@ -421,10 +421,14 @@ class Outcome:
 
 
 def _summary(text: str) -> str:
-    """Extractive: the first two sentences that are not headings (faithful by construction)."""
+    """Extractive: the first two sentences that are not headings (faithful by construction;
+    a 135M model's own summary is not), never a passage flagged as prompt injection."""
+    flagged = detect_injection(text)
     out = []
     for s in sentences(text):
         if _is_heading(s.text, True) or len(s.text.split()) < 6:
+            continue
+        if any(f.start < s.end and s.start < f.end for f in flagged):
             continue
         out.append(s.text.strip())
         if len(out) == 2:
