@@ -149,6 +149,7 @@ class Context:
 
     json_mode: bool = False
     keep: bool = False
+    quick: bool = False  # smoke mode (tests): fewer repetitions and variants, same JSON keys
     results_dir: Path = RESULTS_DIR
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="pipeline-bench-")))
     console: Console = field(default_factory=lambda: Console(stderr=True))

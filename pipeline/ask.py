@@ -37,6 +37,7 @@ CANDIDATES = 6  # sentences offered to a small model
 SMALL_MODEL_REFUSAL = 0.5
 _CLOSERS = ".!?\"'\u201d\u2019)"
 MAX_PICKS = 3
+PICK_MARGIN = 0.15  # cosine to the question a picked sentence may trail the best pick by
 
 _CITE = re.compile(r"\[([^\[\]]*#\d+[^\[\]]*)\]")
 _CITE_ID = re.compile(r"([A-Za-z0-9][\w.\-]*#\d+)")
@@ -259,7 +260,10 @@ def is_small(provider: Any) -> bool:
 
 
 def _passages(hits: list[Hit]) -> str:
-    return "\n\n".join(f"<passage id=\"{h.chunk_id}\" title=\"{h.title}\">\n{h.chunk.text}\n</passage>"
+    def attr(v: str) -> str:
+        return v.replace('"', "'")
+
+    return "\n\n".join(f'<passage id="{h.chunk_id}" title="{attr(h.title)}">\n{h.chunk.text}\n</passage>'
                        for h in hits)
 
 
@@ -315,6 +319,15 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Any, embedder: 
     if not picks:  # a small model that found an answer but picked nothing: use the best match
         picks = [1]
     chosen = sorted(picks, key=lambda p: -cands[p - 1][3])[:MAX_PICKS]
+    best = cands[chosen[0] - 1][3]  # drop picks far weaker than the best one (a small model's filler)
+    chosen = [p for p in chosen if cands[p - 1][3] >= best - PICK_MARGIN]
+    asked = set(_NUMBER.findall(question))  # "fell 7%": a sentence without the 7 does not answer it
+    if asked:
+        def has(p: int) -> bool:
+            h, s, e, _ = cands[p - 1]
+            return asked <= set(_NUMBER.findall(h.chunk.text[s:e]))
+
+        chosen = [p for p in chosen if has(p)] or chosen
     parts = []
     for p in chosen:
         h, s, e, _ = cands[p - 1]

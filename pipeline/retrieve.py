@@ -11,13 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Literal, Sequence
+from typing import Any, Callable, Iterable, Literal, Sequence
 
 import numpy as np
 from pydantic import BaseModel
@@ -217,9 +216,15 @@ def corpus_key(chunk_ids: Iterable[str]) -> str:
 _memo: dict[str, BM25Index] = {}  # index folder → loaded index, for repeated queries in one process
 
 
-def load_or_build_index(chunks: Sequence[Chunk], cache_dir: Path | None = None) -> BM25Index:
-    """The BM25 index for exactly these chunks: from memory, else the disk cache, else built."""
-    key = corpus_key(c.id for c in chunks)
+def load_or_build_index(chunks: Sequence[Chunk] | Sequence[str], cache_dir: Path | None = None,
+                        load: Callable[[], Sequence[Chunk]] | None = None) -> BM25Index:
+    """The BM25 index for exactly these chunks: from memory, else the disk cache, else built.
+
+    `chunks` may be the chunk ids alone (cheap to list) with `load` to fetch the chunks when the
+    index has to be built.
+    """
+    ids = [c if isinstance(c, str) else c.id for c in chunks]
+    key = corpus_key(ids)
     root = cache_dir if cache_dir is not None else pipeline_home() / BM25_DIR
     target = root / key
     if str(target) in _memo:
@@ -228,18 +233,20 @@ def load_or_build_index(chunks: Sequence[Chunk], cache_dir: Path | None = None) 
     if (target / "ids.json").is_file():
         try:
             index = BM25Index.load(target)
-            if index.key != key or len(index.ids) != len(chunks):
+            if index.key != key or len(index.ids) != len(ids):
                 index = None
         except (OSError, ValueError, KeyError):
             index = None  # a damaged cache is rebuilt, never trusted
     if index is None:
         shutil.rmtree(target, ignore_errors=True)
-        ordered = sorted(chunks, key=lambda c: c.id)
-        index = BM25Index.build([c.id for c in ordered], [c.text for c in ordered], key=key)
-        index.save(target)
+        full = [c for c in chunks if isinstance(c, Chunk)] if load is None else list(load())
+        ordered = sorted(full, key=lambda c: c.id)
+        index = BM25Index.build([c.id for c in ordered], [c.text for c in ordered], key=corpus_key(c.id for c in ordered))
+        index.save(root / index.key)
         for other in root.iterdir():  # only the current corpus's index is worth keeping
-            if other.is_dir() and other.name != key and not other.name.startswith(".bm25-"):
+            if other.is_dir() and other.name != index.key and not other.name.startswith(".bm25-"):
                 shutil.rmtree(other, ignore_errors=True)
+        target = root / index.key
     if len(_memo) > 8:
         _memo.clear()
     _memo[str(target)] = index
@@ -277,6 +284,8 @@ class Retriever:
         self.candidates = candidates
         self._articles: dict[str, Article] | None = None
         self._chunks: dict[str, Chunk] | None = None
+        self._ids: list[str] | None = None
+        self._by_article: dict[str, dict[str, Chunk]] = {}
 
     # lazily loaded views of the store -------------------------------------------------
     @property
@@ -293,22 +302,43 @@ class Retriever:
             self._articles = {a.id: a for a in self.store.list_articles()}
         return self._articles
 
-    @property
-    def chunks(self) -> dict[str, Chunk]:
+    def chunk_ids(self) -> list[str]:
+        """Every stored chunk id: from the store's manifest when it has one (no Chroma read)."""
+        if self._ids is None:
+            manifest = getattr(self.store, "manifest", None)
+            if manifest is not None and hasattr(manifest, "complete"):
+                self._ids = [cid for row in manifest.complete() for cid in row.chunk_ids]
+            else:
+                self._ids = list(self.all_chunks())
+        return self._ids
+
+    def all_chunks(self) -> dict[str, Chunk]:
         if self._chunks is None:
             self._chunks = {c.id: c for c in map(_chunk_from, self.store.iter_chunks())}
         return self._chunks
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        """One chunk by id, reading its article's chunks from the store once."""
+        if self._chunks is not None and chunk_id in self._chunks:
+            return self._chunks[chunk_id]
+        article_id = chunk_id.rsplit("#", 1)[0]
+        if article_id not in self._by_article:
+            self._by_article[article_id] = {c.id: c for c in self.store.get_chunks(article_id)}
+        return self._by_article[article_id].get(chunk_id)
 
     def refresh(self) -> None:
         """Forget cached views (after an ingest in the same process)."""
         self._articles = None
         self._chunks = None
+        self._ids = None
+        self._by_article = {}
 
     def bm25(self) -> BM25Index:
         cache = self.cache_dir
         if cache is None and getattr(self.store, "home", None) is not None:
             cache = Path(self.store.home) / BM25_DIR  # beside the store it indexes
-        return load_or_build_index(list(self.chunks.values()), cache)
+        return load_or_build_index(self.chunk_ids(), cache,
+                                   load=lambda: list(self.all_chunks().values()))
 
     def embed_query(self, text: str) -> np.ndarray:
         return np.asarray(self.embedder.embed([text]))[0]
@@ -381,7 +411,7 @@ class Retriever:
         if mode in ("hybrid", "bm25"):
             allowed_chunks = None
             if allowed is not None:
-                allowed_chunks = {cid for cid, c in self.chunks.items() if c.article_id in allowed}
+                allowed_chunks = {cid for cid in self.chunk_ids() if cid.rsplit("#", 1)[0] in allowed}
             sparse = self.bm25().top(query, n, allowed_chunks)
 
         hits: dict[str, Hit] = {}
@@ -391,7 +421,7 @@ class Retriever:
             if cid in hits:
                 hits[cid].bm25_score, hits[cid].bm25_rank = score, rank
             else:
-                chunk = self.chunks.get(cid)
+                chunk = self.chunk(cid)
                 if chunk is not None:
                     hits[cid] = self._hit(chunk, bm25_score=score, bm25_rank=rank)
         if mode == "hybrid":

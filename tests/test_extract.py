@@ -275,3 +275,21 @@ def test_fake_model_string_resolves_through_the_registry():
 def test_analysis_type_is_unchanged_contract():
     fields = set(ArticleAnalysis.model_fields)
     assert {"summary", "winners", "losers", "unchanged"} <= fields
+
+
+def test_party_key_and_merge_rules():
+    from pipeline.extraction.parties import merge_party_claims, party_key
+    from pipeline.types import Evidence, PartyClaim
+
+    assert party_key("Microsoft\u2019s stock") == party_key("Microsoft Corp.") == party_key("microsoft")
+    assert party_key("The Boeing Company") == "boeing"
+    assert party_key("Google Cloud") != party_key("Google")
+
+    def claim(name, status="exact"):
+        return PartyClaim(party=name, evidence=Evidence(quote=name, start=0 if status != "unverified" else None,
+                                                        end=1 if status != "unverified" else None, status=status))
+
+    merged = merge_party_claims([claim("ACME Corp", "unverified"), claim("Acme"), claim("card networks"),
+                                 claim("networks"), claim("Beta")])
+    assert [c.party for c in merged] == ["Acme", "card networks", "Beta"]
+    assert merged[0].evidence.status == "exact"  # the better-grounded duplicate wins

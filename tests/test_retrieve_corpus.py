@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
 from pipeline.retrieve import RetrievalError, Retriever, evaluate_retrieval, load_retrieval_set, rank_articles
-from tests.conftest import CORPUS, REPO
+from tests.conftest import REPO
 from tests.use_fixtures import corpus_copy, corpus_home, retriever  # noqa: F401  (fixtures)
 
 SET = REPO / "evals" / "retrieval.yaml"

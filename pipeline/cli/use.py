@@ -76,7 +76,7 @@ def ask(
     strategy: str = typer.Option("auto", "--strategy", help="auto | free (model writes, cites) | extractive (model picks sentences)."),
     as_json: bool = typer.Option(False, "--json", help='Print {"answer", "citations", "retrieved"} as JSON.'),
 ) -> None:
-    """Answer a question from the corpus with checked [article_id#chunk] citations."""
+    """Answer a question from the corpus with checked \\[article_id#chunk] citations."""
     from pipeline.ask import ask as run_ask
     from pipeline.ask import render_markdown
     from pipeline.llm import LLMError

@@ -45,11 +45,22 @@ def _better(a: Evidence, b: Evidence) -> bool:
     return _STATUS_RANK[a.status] < _STATUS_RANK[b.status]
 
 
+def _same_head(short: str, long: str) -> bool:
+    """'networks' names the same party as 'card networks' within one article."""
+    a, b = short.split(), long.split()
+    return 0 < len(a) < len(b) and b[-len(a):] == a
+
+
 def merge_party_claims(claims: list[PartyClaim]) -> list[PartyClaim]:
-    """One claim per party key, keeping first-seen order and the best-grounded evidence."""
+    """One claim per party key, keeping first-seen order and the best-grounded evidence; a
+    bare head noun ('networks') merges into the fuller name ('card networks') beside it."""
     out: dict[str, PartyClaim] = {}
-    for c in claims:
-        key = party_key(c.party) or c.party.casefold()
+    keys = [party_key(c.party) or c.party.casefold() for c in claims]
+    for c, key in zip(claims, keys):
+        fuller = [k for k in keys if _same_head(key, k)]
+        if len(set(fuller)) == 1:
+            key = fuller[0]
+            c = c.model_copy(update={"party": next(x.party for x, k in zip(claims, keys) if k == key)})
         cur = out.get(key)
         if cur is None:
             out[key] = c

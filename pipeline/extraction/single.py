@@ -4,6 +4,7 @@ section, then grounding with one targeted re-ask for quotes that cannot be align
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -21,24 +22,33 @@ ALGO_VERSION = "single-1"
 OUTPUT_TOKENS = 1500
 
 
+# Bounded fields: a JSON-schema grammar then forces a small model to close every string and
+# list, so it cannot run on until the token limit (measured: SmolLM2-135M never closed the
+# summary string within 1500 tokens without these bounds). Generous for capable models.
+# (llama.cpp refuses grammars with string bounds much above ~1000 characters.)
+Party = Annotated[str, Field(max_length=100)]
+Short = Annotated[str, Field(max_length=300)]
+Quote = Annotated[str, Field(max_length=500)]
+
+
 class RawPartyClaim(BaseModel):
-    party: str
-    reason: str = ""
-    quote: str = ""
+    party: Party
+    reason: Short = ""
+    quote: Quote = ""
 
 
 class RawUnchanged(BaseModel):
-    statement: str
-    quote: str = ""
+    statement: Short
+    quote: Quote = ""
 
 
 class RawAnalysis(BaseModel):
     """What the model writes: quotes as strings; offsets come from grounding, not the model."""
 
-    summary: str = ""
-    winners: list[RawPartyClaim] = Field(default_factory=list)
-    losers: list[RawPartyClaim] = Field(default_factory=list)
-    unchanged: list[RawUnchanged] = Field(default_factory=list)
+    summary: Annotated[str, Field(max_length=800)] = ""
+    winners: list[RawPartyClaim] = Field(default_factory=list, max_length=15)
+    losers: list[RawPartyClaim] = Field(default_factory=list, max_length=15)
+    unchanged: list[RawUnchanged] = Field(default_factory=list, max_length=15)
 
 
 class QuoteFix(BaseModel):

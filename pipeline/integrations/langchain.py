@@ -11,6 +11,7 @@ Needs `langchain-core` (`pip install 'article-pipeline[langchain]'`).
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, Optional
 
@@ -52,22 +53,35 @@ class PipelineRetriever(BaseRetriever):
     mode: Mode = "hybrid"
     home: Optional[str] = None
     _retriever: Optional[Retriever] = PrivateAttr(default=None)
+    _owner: Optional[int] = PrivateAttr(default=None)
+    _local: Any = PrivateAttr(default_factory=threading.local)
 
     @classmethod
     def from_retriever(cls, retriever: Retriever, **kwargs: Any) -> "PipelineRetriever":
         """Wrap an existing `pipeline.retrieve.Retriever` (shares its store and caches)."""
         obj = cls(**kwargs)
         obj._retriever = retriever
+        obj._owner = threading.get_ident()
         return obj
 
     @property
     def retriever(self) -> Retriever:
-        if self._retriever is None:
+        """This thread's retriever. LangChain runs parallel branches and `batch` on worker threads,
+        and the store's SQLite manifest may only be used by the thread that opened it."""
+        if self._retriever is not None and self._owner == threading.get_ident():
+            return self._retriever
+        mine = getattr(self._local, "retriever", None)
+        if mine is None:
             from pipeline.store import Store
 
-            store = Store(home=Path(self.home)) if self.home else Store()
-            self._retriever = Retriever(store)
-        return self._retriever
+            if self._retriever is not None:  # same store as the wrapped one, opened here
+                base = self._retriever.store
+                store = Store(home=base.home, chroma_url=getattr(base, "chroma_url", None) or "")
+                mine = Retriever(store, embedder=self._retriever._embedder)
+            else:
+                mine = Retriever(Store(home=Path(self.home)) if self.home else Store())
+            self._local.retriever = mine
+        return mine
 
     def _get_relevant_documents(self, query: str, *,
                                 run_manager: CallbackManagerForRetrieverRun) -> list[Document]:

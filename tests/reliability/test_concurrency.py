@@ -106,3 +106,33 @@ def test_reader_during_a_write_sees_a_consistent_store(tmp_path: Path) -> None:
     finally:
         assert writer.wait(timeout=400) == 0, (tmp_path / "w.log").read_text()[-2000:]
     assert seen
+
+
+@pytest.mark.parametrize("stage", ["extract", "summarize"])
+def test_two_llm_stage_runs_at_once_store_each_article_once(stage: str, ingest_corpus, fault_server,
+                                                          tmp_path: Path) -> None:
+    """Two `extract --new` (or two `summarize`) at once: the second waits or refuses; every
+    article ends with one record, and no article is paid for twice."""
+    from collections import Counter
+
+    from tests.reliability.faultserver import FaultScript
+    from tests.reliability.state import jsonl_lines
+
+    n = 12
+    home = ingest_corpus(n)
+    env = base_env(home, OPENAI_BASE_URL=fault_server.url + "/v1", OPENAI_API_KEY="sk-test-CONC-0123456789")
+    fault_server.configure(FaultScript(), delay_s=0.3)
+    args = (["extract", "--new", "--model", "openai:gpt-4o-mini", "--concurrency", "2", "--json"]
+            if stage == "extract" else ["summarize", "--model", "openai:gpt-4o-mini", "--strategy", "free", "--json"])
+    (rc_a, log_a), (rc_b, log_b) = _start_two(tmp_path, args, args, env, gap_s=0.5)
+    for rc, log in ((rc_a, log_a), (rc_b, log_b)):
+        assert rc == 0 or ("another pipeline writer" in log and "Traceback" not in log), log[-2000:]
+    log_file = home / ("extractions.jsonl" if stage == "extract" else "summaries.jsonl")
+    recs = jsonl_lines(log_file)
+    per_article = Counter(r["article_id"] for r in recs["records"] if r.get("kind", "article") == "article")
+    assert len(per_article) == n
+    twice = {a: c for a, c in per_article.items() if c > 1}
+    assert not twice, f"{stage}: {len(twice)} articles processed by both runs: {sorted(twice)[:4]}"
+    calls = [s for s in fault_server.seen if "article-" in s.prompt]
+    assert not recs["bad_lines"]
+    assert len(calls) <= n + 1 + (1 if stage == "summarize" else 0), f"{len(calls)} provider calls for {n} articles"

@@ -59,7 +59,7 @@ def test_kill9_during_ingest_next_run_completes(tmp_path: Path, record_property)
     log: list[str] = []
     est = 15.0
     t_all = time.monotonic()
-    for it in range(kills()):
+    for it in range(kills("ingest")):
         if it:
             for i in rng.sample(sorted(versions), CHANGED):
                 versions[i] += 1

@@ -1,0 +1,86 @@
+"""Prompt files (`prompts/*.md`, Jinja2, hashed by content) and constrained picks for small models.
+
+A small model cannot be trusted to write grounded prose, but it can choose among numbered items
+when its output is constrained to those numbers; the items are ordered by our own ranking, and its
+picks are topped up from that ranking when it chooses too few.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from pipeline.types import Usage
+
+PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A prompt file: `<!-- role: system -->` / `<!-- role: user -->` sections, Jinja2 templated."""
+
+    name: str
+    text: str
+
+    @property
+    def hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:12]
+
+    def messages(self, **values: Any) -> list[dict[str, str]]:
+        import jinja2
+
+        env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
+                                 keep_trailing_newline=False)
+        parts = re.split(r"<!--\s*role:\s*(system|user|assistant)\s*-->", self.text)
+        if len(parts) == 1:
+            return [{"role": "user", "content": env.from_string(self.text).render(**values).strip()}]
+        return [{"role": role, "content": env.from_string(body).render(**values).strip()}
+                for role, body in zip(parts[1::2], parts[2::2])]
+
+
+def load_prompt(name: str) -> Prompt:
+    path = Path(os.environ.get("PIPELINE_PROMPTS") or PROMPTS_DIR) / f"{name}.md"
+    try:
+        return Prompt(name, path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise FileNotFoundError(f"{path}: prompt file missing ({exc.strerror})") from exc
+
+
+def picks_type(n: int, most: int) -> type[BaseModel]:
+    choice = Literal[tuple(range(1, n + 1))]  # type: ignore[valid-type]
+    return create_model("Picks", picks=(list[choice], Field(default_factory=list, max_length=most)))
+
+
+def pick_items(provider: Any, prompt: Prompt, items: list[str], most: int, usage: list[Usage],
+          **values: Any) -> list[int]:
+    """Ask the model to choose up to `most` of the numbered items; 0-based, de-duplicated."""
+    from pipeline.llm import generate
+
+    listing = "\n".join(f"{i}. {t}" for i, t in enumerate(items, start=1))
+    res = generate(provider, prompt.messages(items=listing, n=len(items), most=most, **values),
+                   picks_type(len(items), most), max_tokens=64, temperature=0.0)
+    usage.append(res.usage)
+    picks = [p - 1 for p in dict.fromkeys(getattr(res.output, "picks", []) or []) if 1 <= p <= len(items)]
+    return picks[:most]
+
+
+def top_up(picks: list[int], ranked: list[int], n: int) -> list[int]:
+    """The model's picks, topped up from our own ranking to at least n (when there are n)."""
+    out = list(picks)
+    for i in ranked:
+        if len(out) >= n:
+            break
+        if i not in out:
+            out.append(i)
+    return out
+
+
+def prompt_budget(provider: Any, prompt: Prompt, max_tokens: int, **values: Any) -> int:
+    overhead = sum(provider.count_tokens(m["content"]) for m in prompt.messages(**values))
+    return max(64, int(provider.context_window * 0.9) - overhead - max_tokens)
