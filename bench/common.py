@@ -156,6 +156,18 @@ class Context:
     corpora: dict[tuple[int, int], Path] = field(default_factory=dict)
     ingested: dict[int, Ingested] = field(default_factory=dict)  # by corpus size
     seed: int = 1234
+    _embedder: Any = None
+
+    def embedder(self) -> Any:
+        """The embedder as shipped (`Embedder()`, dtype from PIPELINE_EMBED_DTYPE or auto), loaded
+        once per run and shared by the benchmarks that need one."""
+        if self._embedder is None:
+            from pipeline.embed import Embedder
+
+            t0 = time.perf_counter()
+            self._embedder = Embedder()
+            self._embedder.load_seconds = time.perf_counter() - t0
+        return self._embedder
 
     def path(self, *parts: str) -> Path:
         p = self.root.joinpath(*parts)

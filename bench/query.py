@@ -171,16 +171,14 @@ def _measure_tier(store: Any, embedder: Any, questions: list[str], home: Path) -
 
 
 def run(ctx: Context, size: int | None = None) -> dict[str, Any]:
-    from pipeline.embed import get_embedder
-
     big = size or DEFAULT_SIZE
     tiers = sorted({min(big, max(CHUNKS_PER_ARTICLE, big // 10)), big})
     started = time.perf_counter()
     result = new_result(NAME, big, tiers=tiers, queries=QUERIES, k=K,
                         synthetic={"chunks_per_article": CHUNKS_PER_ARTICLE, "sentences_per_chunk": SENTENCES_PER_CHUNK,
                                    "vectors": "normalized sum of MiniLM vectors of the chunk's pool sentences; queries embedded by MiniLM"})
-    embedder = get_embedder()
-    questions = _questions(ctx.seed, 5 if ctx.quick else QUERIES)
+    embedder = ctx.embedder()
+    questions = _questions(ctx.seed, 3 if ctx.quick else QUERIES)
     result["queries"] = len(questions)
     home = ctx.path("query", "home")
     syn = SyntheticStore(home, ctx.seed, embedder, pool=150 if ctx.quick else POOL)

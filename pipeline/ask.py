@@ -354,7 +354,7 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
         max_tokens: int = 512) -> AskResult:
     """Answer a question from the corpus with checked citations (or say the corpus lacks it)."""
     from pipeline.config import load_settings
-    from pipeline.llm import get_provider
+    from pipeline.llm import OutputValidationError, get_provider
 
     r = retriever or Retriever()
     hits = r.search(question, k=k, source=source, since=since)
@@ -371,10 +371,15 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
     result.model = provider.model_string
     chosen = strategy if strategy != "auto" else ("extractive" if is_small(provider) else "free")
     result.strategy = chosen
+    if chosen == "free":
+        try:
+            answer, found, usage, why = _answer_free(question, hits, provider, max_tokens)
+        except OutputValidationError:
+            if strategy != "auto":
+                raise
+            chosen = result.strategy = "extractive"  # a model that cannot write the JSON can still pick
     if chosen == "extractive":
         answer, found, usage, why = _answer_extractive(question, hits, provider, r.embedder, max_tokens)
-    else:
-        answer, found, usage, why = _answer_free(question, hits, provider, max_tokens)
     result.usage, result.found, result.answer, result.reason = usage, found, answer, why
     if found:
         result.citations = validate_citations(answer, hits, SupportChecker(r.embedder))

@@ -128,3 +128,13 @@ def test_extractive_drops_picks_that_lack_the_asked_number(retriever):
     res = ask("Whose shares fell 7% after losing a kiosk customer?", model=fake, strategy="extractive",
               retriever=retriever)
     assert res.found and [c.quote for c in res.citations] == ["ScanPoint's shares fell 7% on Wednesday."]
+
+
+def test_auto_strategy_falls_back_to_extractive_when_free_output_is_invalid(retriever):
+    fake = FakeProvider(script=["not json at all", "still not json", "nope", {"found": True, "picks": [1]}])
+    res = ask("What does the Pathway crossover cost after the price cut?", model=fake, retriever=retriever)
+    assert res.strategy == "extractive" and res.found and len(fake.calls) == 4  # 3 failed tries, 1 pick
+    assert all(c.supported for c in res.citations)
+    with pytest.raises(Exception, match="did not fit FreeAnswer"):
+        ask("What does the Pathway crossover cost?", model=FakeProvider(script=["bad"]), strategy="free",
+            retriever=retriever)

@@ -101,8 +101,16 @@ def sections_for(text: str, provider: Provider, overhead_tokens: int) -> list[Se
     return out
 
 
+SECTION_NOTE = "The article is long; you see one part of it. Report only what this part supports."
+
+
 def _messages(article_text: str, note: str | None) -> list[Message]:
     return render(PROMPT, fence=fence(article_text, "extract"), article=article_text, section_note=note)
+
+
+def section_messages(section_text: str, n_sections: int) -> list[Message]:
+    """The exact messages of one section's call (also used to plan provider batch jobs)."""
+    return _messages(section_text, SECTION_NOTE if n_sections > 1 else None)
 
 
 def _ground(raw: RawAnalysis, text: str, sec: Section) -> ArticleAnalysis:
@@ -130,10 +138,7 @@ def _claims(a: ArticleAnalysis) -> list[tuple[str, str, PartyClaim | UnchangedCl
 
 def extract_section(provider: Provider, text: str, sec: Section, n_sections: int) -> Outcome:
     body = text[sec.start:sec.end]
-    note = None
-    if n_sections > 1:
-        note = ("The article is long; you see one part of it. Report only what this part supports.")
-    msgs = _messages(body, note)
+    msgs = section_messages(body, n_sections)
     res = generate(provider, msgs, RawAnalysis, max_tokens=OUTPUT_TOKENS)
     raw: RawAnalysis = res.output  # type: ignore[assignment]
     usage, reasks, repaired = res.usage, 0, 0

@@ -10,12 +10,15 @@ the job is cut into pieces it can do, and everything else is done deterministica
    "Who loses" is about a loser), so calls stay few;
 3. each candidate sentence's party is found by a small heuristic NER (its subject noun phrase,
    bold text, coordinated proper names);
-4. the model answers one tiny constrained question per (sentence, party): a label from an enum
-   (JSON-schema grammar), with few-shot examples from `prompts/`; its choices are limited to
-   the labels the cues allow, plus "none", so the model can veto a cue but not invent one;
+4. the label: in `hybrid` mode the model answers one tiny constrained question per
+   (sentence, party), a label from an enum (JSON-schema grammar) with few-shot examples from
+   `prompts/`, limited to the labels the cues allow plus "none" (it can veto a cue, never
+   invent one); in `rules` mode the cues decide. `rules` is the default for the embedded
+   SmolLM2-135M because it scored better: the 135M model's constrained answers follow the
+   order of the options, not the sentence (see `mode_for`);
 5. evidence is the sentence itself, so every claim is grounded by construction (`exact`).
 
-Sentences flagged as prompt injection are never used as evidence.
+Sentences flagged as prompt injection are never used as evidence, nor in the summary.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 import yaml
@@ -44,6 +48,7 @@ FILES = [PROMPT, EXAMPLES]
 ALGO_VERSION = "small-1"
 LABELS = ("winner", "loser", "unchanged", "none")
 MAX_CALLS = 60  # per article: the cue filter keeps typical articles far below this
+
 
 @dataclass
 class Candidate:
@@ -125,8 +130,17 @@ def allowed_labels(c: Candidate) -> list[str]:
 # the model's question
 
 def _examples() -> list[dict]:
-    data = yaml.safe_load(read_prompt(EXAMPLES)) or []
-    return list(data)
+    return _parse_examples(read_prompt(EXAMPLES))
+
+
+@lru_cache(maxsize=4)
+def _parse_examples(src: str) -> list[dict]:
+    data = yaml.safe_load(src) or []
+    if not isinstance(data, list) or not all(isinstance(d, dict) and {"sentence", "label"} <= set(d) for d in data):
+        from pipeline.extraction.prompts import PromptError, prompts_dir
+
+        raise PromptError(f"{prompts_dir() / EXAMPLES}: expected a list of {{section, sentence, party, label}}")
+    return data
 
 
 def _answer_type(options: list[str]) -> type[BaseModel]:

@@ -78,7 +78,7 @@ def test_ingest_hostile_folder_end_to_end(hostile, probed, tmp_path: Path) -> No
     offsets exact, injection flagged, nothing written outside, report escapes, re-run idempotent."""
     folder, cases = hostile
     env = base_env(tmp_path / "home")
-    r = run_pipeline(["ingest", str(folder), "--json"], env, timeout=150)
+    r = run_pipeline(["ingest", str(folder), "--json"], env, timeout=100)
     assert r.rc in (0, 1), str(r)
     assert "Traceback" not in r.stderr, str(r)
     report = r.json()
@@ -159,8 +159,8 @@ def test_named_pipe_in_a_corpus_folder_does_not_hang_ingest(tmp_path: Path) -> N
     if make_fifo(folder) is None:
         pytest.skip("no mkfifo on this platform")
     env = base_env(tmp_path / "home")
-    r = run_pipeline(["ingest", str(folder), "--json"], env, timeout=90)
-    assert r.rc != -9, "ingest hung on a named pipe (killed after 90s)"
+    r = run_pipeline(["ingest", str(folder), "--json"], env, timeout=45)
+    assert r.rc != -9, "ingest hung on a named pipe (killed after 45s)"
     report = r.json()
     assert len(report["ingested"]) == 1
     assert any("pipe.txt" in f["path"] for f in report["failed"]), report["failed"]

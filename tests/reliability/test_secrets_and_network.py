@@ -72,13 +72,14 @@ def test_keys_never_in_files_logs_errors_or_json(corpus_home: Path, fault_server
             assert sent, f"`{' '.join(args)}` never reached the fault server:\n{r}"
 
     auth = FaultScript(rate=1.0, kinds=("auth",))
+    question = "Who gains customers in the market 0 revision 0 after a price cut?"
     for key in (OPENAI_SHAPED, PLAIN):
         run(["extract", "--all", "--model", OPENAI_MODEL, "--json"], key)
         run(["extract", "--all", "--model", OPENAI_MODEL, "--json"], key, auth)  # 401 echoing the key
-        run(["summarize", "--model", OPENAI_MODEL, "--strategy", "free", "--json"], key, auth)
-        run(["ask", "Who gains customers in the market 0 revision 0 after a price cut?", "--model", OPENAI_MODEL, "--strategy", "free", "--json"], key, auth)
-        run(["ask", "Who gains customers in the market 0 revision 0 after a price cut?", "--model", OPENAI_MODEL, "--strategy", "free", "--json"], key)
-        run(["summarize", "--model", OPENAI_MODEL, "--strategy", "free", "--json"], key)
+        run(["ask", question, "--model", OPENAI_MODEL, "--strategy", "free", "--json"], key, auth)
+    run(["summarize", "--model", OPENAI_MODEL, "--strategy", "free", "--json"], OPENAI_SHAPED, auth)
+    run(["ask", question, "--model", OPENAI_MODEL, "--strategy", "free", "--json"], OPENAI_SHAPED)
+    run(["summarize", "--model", OPENAI_MODEL, "--strategy", "free", "--json"], OPENAI_SHAPED)
     run(["extract", "--all", "--model", ANTHROPIC_MODEL, "--json"], OPENAI_SHAPED)
     run(["extract", "--all", "--model", ANTHROPIC_MODEL, "--json"], OPENAI_SHAPED, auth)
     run(["models", "--json"], OPENAI_SHAPED)
