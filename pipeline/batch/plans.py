@@ -104,14 +104,17 @@ def summarize_targets(articles: list[Article], model: str, since: str | None) ->
 def plan_summarize(article: Article, provider: Provider,
                    max_tokens: int = SUMMARY_MAX_TOKENS) -> list[PlannedCall]:
     """The first map-reduce level of `pipeline.summarize._summary_free` for one article."""
-    from pipeline.summarize import SummaryOut, _budget, load_prompt, pack, truncate_tokens
+    from pipeline.summarize.digest import pack, pieces, truncate_tokens
+    from pipeline.summarize.prompts import load_prompt, prompt_budget
+    from pipeline.summarize.run import SummaryOut
 
     prompt = load_prompt("summarize")
-    budget = _budget(provider, prompt, max_tokens, title=article.title, text="", partial=True)
+    budget = prompt_budget(provider, prompt, max_tokens, title=article.title, text="", partial=True)
     count = provider.count_tokens
     half = max(16, budget // 2)
-    paras = [p for p in re.split(r"\n\s*\n|\n", article.text) if p.strip()]
-    items = [p if count(p) <= half else truncate_tokens(p, half) for p in paras]
+    # Mirrors the first level of `map_reduce(pieces(...))` in `_summary_free` exactly.
+    items = [p if count(p) <= half else truncate_tokens(p, half)
+             for p in pieces(article.text, budget // 2, count)]
     groups = pack(items, budget, count)
     final = len(groups) == 1
     return [PlannedCall([Message(**m) for m in prompt.messages(

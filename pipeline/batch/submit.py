@@ -163,7 +163,7 @@ def submit_summarize_batch(model: str, *, since: str | None = None, out: str | N
     Returns None when nothing is new (no batch is sent). `collect` writes the summaries and
     the digest (whose overview is one synchronous call) exactly as `pipeline summarize` does."""
     from pipeline.batch.plans import is_small
-    from pipeline.summarize import _articles
+    from pipeline.summarize.run import _articles
 
     backend = backend_for(model, client=client)
     provider = backend.llm
