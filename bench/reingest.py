@@ -22,13 +22,15 @@ REPEATS = 3
 def first_ingest(ctx: Context, n: int) -> Ingested:
     if n in ctx.ingested:
         return ctx.ingested[n]
-    from bench.ingest import run_pipeline
+    from bench.ingest import PipelinePath
 
     corpus = ctx.corpus(n)
     home = ctx.path("reingest", "home")
     ctx.log(f"reingest: first ingest of {n} articles")
     emb = ctx.embedder()
-    r = run_pipeline(corpus, home, emb)
+    path = PipelinePath(home, emb)
+    path.ingest([corpus])
+    r = path.summary()
     ctx.ingested[n] = Ingested(home=home, corpus=corpus, articles=r["articles"], chunks=r["chunks"],
                                seconds=r["seconds"], embed_dtype=emb.dtype)
     return ctx.ingested[n]

@@ -243,3 +243,15 @@ def test_claims_merge_case_and_possessive_variants(home):
     [p] = data["parties"]
     assert p["winner_count"] == 1 and p["loser_count"] == 2
     assert set(p["names"]) == {"Microsoft Corp.", "microsoft", "Microsoft\u2019s stock"}
+
+
+def test_a_bad_key_stops_the_run_instead_of_failing_every_article_against_the_vendor(home):
+    from pipeline.llm.base import AuthError
+
+    fake = FakeProvider(script=[AuthError("401: invalid key; set OPENAI_API_KEY", provider="fake")])
+    rep = run_extraction(None, all=True, new=False, model=fake, concurrency=1, progress=False,
+                         store=StubStore(ARTS))
+    assert len(rep.failed) == 5 and rep.extracted == []
+    assert len(fake.calls) == 1  # one failed call, not five
+    assert "AuthError" in rep.failed[0]["error"]
+    assert all(f["error"].startswith("not attempted: AuthError") for f in rep.failed[1:])

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from pydantic import BaseModel, Field
 
 from pipeline import config
-from pipeline.llm.base import Provider
+from pipeline.llm.base import AuthError, BudgetExceeded, Provider, ProviderNotAvailable
 from pipeline.llm.registry import get_provider
 from pipeline.records import append_record, read_records, records_path
 from pipeline.types import Article, ExtractionRecord, Usage, utcnow_iso
@@ -51,6 +51,13 @@ class ExtractionRunReport(BaseModel):
 
 class SelectionError(ValueError):
     pass
+
+
+class RunStopped(RuntimeError):
+    """An earlier article hit an error every other article would hit too."""
+
+
+FATAL: tuple[type[BaseException], ...] = (AuthError, BudgetExceeded, ProviderNotAvailable)
 
 
 def _store() -> Any:
@@ -176,8 +183,16 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
             else:
                 todo.append(a)
 
+        stop: list[str] = []  # set by an error no other article can avoid (bad key, budget)
+
         def one(a: Article) -> ExtractionRecord:
-            rec = extract_article(a, provider, strategy=strat)
+            if stop:
+                raise RunStopped(f"not attempted: {stop[0]}")
+            try:
+                rec = extract_article(a, provider, strategy=strat)
+            except FATAL as exc:
+                stop.append(f"{type(exc).__name__}: {exc}")
+                raise
             append_record(rec, rpath)
             return rec
 
@@ -221,6 +236,8 @@ def _attempt(fn: Callable[[Article], ExtractionRecord], a: Article) -> tuple[str
     """One article; a failure is reported with its reason and the run continues."""
     try:
         return a.id, fn(a), None
+    except RunStopped as exc:
+        return a.id, None, str(exc)[:500]
     except Exception as exc:  # noqa: BLE001 - reported per article, never fatal for the run
         msg = str(exc).strip() or type(exc).__name__
         return a.id, None, f"{type(exc).__name__}: {msg}"[:500]

@@ -73,7 +73,7 @@ def test_each_hostile_file_gets_a_clear_error_or_is_read_safely(name: str, hosti
 
 
 @pytest.mark.slow
-def test_ingest_hostile_folder_end_to_end(hostile, probed, tmp_path: Path) -> None:
+def test_ingest_hostile_folder_end_to_end(hostile, probed, tmp_path: Path, monkeypatch) -> None:
     """`pipeline ingest` over the whole hostile folder: per-file errors, the rest stored once,
     offsets exact, injection flagged, nothing written outside, report escapes, re-run idempotent."""
     folder, cases = hostile
@@ -103,17 +103,6 @@ def test_ingest_hostile_folder_end_to_end(hostile, probed, tmp_path: Path) -> No
         if case.expect == "ok":
             assert name in stored, (name, failed_names.get(name))
     assert len(stored["mixed.jsonl"]) == 2 and len(failed_names["mixed.jsonl"]) == 3
-    for name, ids in stored.items():
-        for aid in ids:
-            assert SAFE_ID.fullmatch(aid), aid
-            show = run_pipeline(["show", aid, "--json"], env).json()
-            text = show["text"]
-            for c in show["chunks"]:
-                assert text[c["start"]:c["end"]] == c["text"], (name, c["id"])
-            if "no-control" in cases[name].checks:
-                assert "\x1b" not in text and "\x07" not in text
-            if "flagged" in cases[name].checks:
-                assert show.get("injection_flags"), f"{name}: injection passage not flagged in `show`"
     for p in OUTSIDE:
         assert not Path(p).exists(), f"{p} was created"
     assert not (folder / "PWNED").exists()
@@ -130,6 +119,26 @@ def test_ingest_hostile_folder_end_to_end(hostile, probed, tmp_path: Path) -> No
     assert again["ingested"] == [] and again["duplicates"] == []
     assert sorted(again["skipped"]) == sorted(i for ids in stored.values() for i in ids)
     assert len(again["failed"]) == len(report["failed"])
+    # Every stored article through `pipeline show --json` (in-process: no more writers now).
+    monkeypatch.setenv("PIPELINE_HOME", str(tmp_path / "home"))
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    for name, ids in stored.items():
+        for aid in ids:
+            assert SAFE_ID.fullmatch(aid), aid
+            res = CliRunner().invoke(app, ["show", aid, "--json"])
+            assert res.exit_code == 0, res.output
+            show = json.loads(res.stdout)
+            text = show["text"]
+            assert show["chunks"], name
+            for c in show["chunks"]:
+                assert text[c["start"]:c["end"]] == c["text"], (name, c["id"])
+            if "no-control" in cases[name].checks:
+                assert "\x1b" not in text and "\x07" not in text
+            if "flagged" in cases[name].checks:
+                assert show.get("injection_flags"), f"{name}: injection passage not flagged in `show`"
 
 
 @pytest.mark.slow

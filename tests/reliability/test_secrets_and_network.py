@@ -76,9 +76,8 @@ def test_keys_never_in_files_logs_errors_or_json(corpus_home: Path, fault_server
     for key in (OPENAI_SHAPED, PLAIN):
         run(["extract", "--all", "--model", OPENAI_MODEL, "--json"], key)
         run(["extract", "--all", "--model", OPENAI_MODEL, "--json"], key, auth)  # 401 echoing the key
-        run(["ask", question, "--model", OPENAI_MODEL, "--strategy", "free", "--json"], key, auth)
+    run(["ask", question, "--model", OPENAI_MODEL, "--strategy", "free", "--json"], PLAIN, auth)
     run(["summarize", "--model", OPENAI_MODEL, "--strategy", "free", "--json"], OPENAI_SHAPED, auth)
-    run(["ask", question, "--model", OPENAI_MODEL, "--strategy", "free", "--json"], OPENAI_SHAPED)
     run(["summarize", "--model", OPENAI_MODEL, "--strategy", "free", "--json"], OPENAI_SHAPED)
     run(["extract", "--all", "--model", ANTHROPIC_MODEL, "--json"], OPENAI_SHAPED)
     run(["extract", "--all", "--model", ANTHROPIC_MODEL, "--json"], OPENAI_SHAPED, auth)
@@ -147,14 +146,19 @@ def test_only_the_configured_provider_and_chroma_host_are_contacted(tmp_path: Pa
             env.pop(var, None)
         if chroma_port:
             env.update(CHROMA_HOST="127.0.0.1", CHROMA_PORT=str(chroma_port))
+        strace = shutil.which("strace")
+        if strace:  # ingest (the step that loads native code: torch, Chroma's Rust core) under strace
+            cmd = [strace, "-f", "-qq", "-e", "trace=connect", "-o", str(tmp_path / "strace.txt"),
+                   sys.executable, "-m", "tests.reliability.runpipe", "ingest", str(tmp_path / "corpus"), "--json"]
+            p = subprocess.run(cmd, env=env, cwd=str(REPO), capture_output=True, text=True, timeout=300)
+            assert p.returncode == 0, p.stderr[-3000:]
         commands = [["ingest", str(tmp_path / "corpus"), "--json"], ["status", "--json"],
                     ["extract", "--all", "--model", OPENAI_MODEL, "--json"],
                     ["extract", "--all", "--model", ANTHROPIC_MODEL, "--json"],
                     ["summarize", "--model", OPENAI_MODEL, "--strategy", "free", "--json"],
                     ["ask", "Who gains customers in the market 0 revision 0 after a price cut?", "--model", OPENAI_MODEL, "--json"],
                     ["report", "--json"], ["models", "--json"]]
-        strace = shutil.which("strace")
-        for args in commands:
+        for args in commands[1:] if strace else commands:
             r = run_pipeline(args, env, timeout=300)
             assert r.rc == 0, str(r)
         allowed_ports = {fault_server.port} | ({chroma_port} if chroma_port else set())
@@ -165,16 +169,11 @@ def test_only_the_configured_provider_and_chroma_host_are_contacted(tmp_path: Pa
         ports = {e["port"] for e in entries if e["op"] == "connect"}
         assert ports <= allowed_ports, f"connections to unexpected ports {ports - allowed_ports}"
         assert fault_server.port in ports and (not chroma_port or chroma_port in ports)
-        if strace:  # one level lower: native code (Rust bindings, C libraries) included
-            out = tmp_path / "strace.txt"
-            cmd = [strace, "-f", "-qq", "-e", "trace=connect", "-o", str(out), sys.executable, "-m",
-                   "tests.reliability.runpipe", "ingest", str(tmp_path / "corpus"), "--json"]
-            env2 = {k: v for k, v in env.items() if k != "RELIABILITY_NETLOG"}
-            p = subprocess.run(cmd, env=env2, cwd=str(REPO), capture_output=True, text=True, timeout=300)
-            if p.returncode == 0 and out.exists():
-                conns = netguard.strace_connects(out.read_text(errors="replace"))
-                outside = [c for c in conns if not netguard.is_loopback(c[0])]
-                assert not outside, f"native connect() to {outside}"
+        if strace:  # the ingest ran under strace too: native code (Rust, C libraries) included
+            conns = netguard.strace_connects((tmp_path / "strace.txt").read_text(errors="replace"))
+            assert conns or not chroma_port, "strace saw no connect() (the Chroma server is reached by TCP)"
+            outside = [c for c in conns if not netguard.is_loopback(c[0])]
+            assert not outside, f"native connect() to {outside}"
     finally:
         if proc is not None:
             os.killpg(proc.pid, 9)
