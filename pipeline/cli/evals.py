@@ -102,6 +102,16 @@ def _run_retrieval(set_path: Optional[Path], k: Optional[int], as_json: bool) ->
     console.print(t)
 
 
+def _save_for_report(report: dict[str, Any]) -> None:
+    """Keep the last result (with explain data) in $PIPELINE_HOME so `pipeline report` shows it."""
+    from pipeline.report.data import save_eval_result
+
+    try:
+        save_eval_result(report)
+    except OSError as exc:  # a read-only home must not turn a passing gate into a failure
+        console.print(f"note: could not save the eval result for the report: {exc}", highlight=False)
+
+
 @app.command("eval")
 def eval_cmd(
     gold: Optional[list[str]] = typer.Option(None, "--gold", help="Gold directory or files (repeatable). Default evals/gold."),
@@ -192,6 +202,7 @@ def eval_cmd(
         except EvalError as exc:
             fail(str(exc), 2)
     report["gate"] = check_gate(report, settings, base_data)
+    _save_for_report(report)
     if save_baseline:
         write_baseline(report, save_baseline)
         console.print(f"baseline written to {save_baseline}", highlight=False)

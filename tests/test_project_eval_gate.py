@@ -1,0 +1,43 @@
+"""The project's own extraction eval, exactly as `evals/config.toml` defines it: CI's quality gate.
+
+Ingests the real corpus, extracts every gold article with the embedded default, scores against
+`evals/gold/` and gates on schema validity, grounding and the committed baseline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from tests.conftest import REPO
+from tests.use_fixtures import corpus_copy  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.slow
+
+
+def test_project_eval_gate_passes_against_the_committed_baseline(corpus_copy, monkeypatch):  # noqa: F811
+    monkeypatch.chdir(REPO)
+    artifacts = REPO / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    junit, md = artifacts / "eval.xml", artifacts / "eval.md"
+    res = CliRunner().invoke(app, ["eval", "--config", "evals/config.toml", "--json",
+                                   "--junit", str(junit), "--markdown", str(md)])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    gold_files = sorted(Path(REPO, "evals/gold").glob("*.yaml"))
+    assert len(report["articles"]) == len(gold_files) >= 10
+    assert report["overall"]["schema_valid_rate"] == 1.0
+    assert report["overall"]["grounding_rate"] >= 0.95
+    baseline = json.loads((REPO / "evals/baseline.json").read_text())
+    assert report["overall"]["f1"] >= baseline["overall"]["f1"] - 0.02
+    assert report["gate"]["passed"] is True
+    assert ET.parse(junit).getroot().tag in ("testsuites", "testsuite")
+    assert "F1" in md.read_text() or "f1" in md.read_text()
+    # the result is kept for `pipeline report`
+    assert (Path(os.environ["PIPELINE_HOME"]) / "eval" / "last.json").is_file()
