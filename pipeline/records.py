@@ -8,22 +8,19 @@ a warning, and the next append starts on a fresh line so it cannot glue onto the
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
-import threading
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from pipeline import config
+from pipeline.jsonl import append_line
 from pipeline.types import ExtractionRecord
 
 log = logging.getLogger(__name__)
 
 FILENAME = "extractions.jsonl"
-_thread_lock = threading.Lock()
 
 
 class RecordsError(ValueError):
@@ -35,27 +32,8 @@ def records_path(home: Path | None = None) -> Path:
 
 
 def append_record(rec: ExtractionRecord, path: Path | None = None) -> None:
-    """Append one record atomically: one write of one full line, then flush and fsync."""
-    path = Path(path) if path is not None else records_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = (rec.model_dump_json() + "\n").encode("utf-8")
-    with _thread_lock:
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            size = os.fstat(fd).st_size
-            if size:
-                with open(path, "rb") as fh:
-                    fh.seek(size - 1)
-                    if fh.read(1) != b"\n":
-                        line = b"\n" + line  # a killed writer left a torn line: start afresh
-            written = os.write(fd, line)
-            if written != len(line):  # disk full mid-line: make the torn part unreadable
-                raise OSError(f"{path}: short write ({written} of {len(line)} bytes)")
-            os.fsync(fd)
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+    """Append one record atomically (see `pipeline.jsonl`)."""
+    append_line(Path(path) if path is not None else records_path(), rec)
 
 
 def read_records(path: Path | None = None) -> list[ExtractionRecord]:

@@ -59,6 +59,6 @@ def test_every_benchmark_runs_and_writes_its_promised_keys(tmp_path):
     assert out["results"]["local"]["generation_tokens_per_s"] > 0
     assert out["results"]["memory"]["runs"]["ingest_3"]["peak_rss_mb"] > 100  # the model alone is more
     q = out["results"]["query"]["results"]
-    assert set(q) == {"20", "200"}
+    assert set(q) == {"20", "200"} and set(q["200"]["components_ms"]) == {"embed_query", "chroma_search", "bm25_top"}
     assert all(r["mean_hits"] > 0 for r in q["200"]["latency"])  # filters match some of 20 articles
     assert all(r["mean_hits"] == 6 for t in q.values() for r in t["latency"] if r["filter"] == "none")

@@ -4,7 +4,6 @@ and the end-to-end eval with the embedded model (slow)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import ClassVar
 
 import pytest

@@ -131,7 +131,7 @@ def test_report_rebuilds_from_home_without_any_llm_call(home, corpus2, tmp_path,
     assert res.exit_code == 0, res.stderr
     assert json.loads(res.stdout) == {"report": str(out), "articles": 2, "extracted": 1}
     html = out.read_text(encoding="utf-8")
-    assert f'data-claims="a' in html and ">Google Cloud and Oracle win.</mark>" in html
+    assert 'data-claims="a' in html and ">Google Cloud and Oracle win.</mark>" in html
     assert "not extracted yet" in html  # the other article
     assert scripted.total_calls == calls
     assert not (home / "ledger.sqlite").exists() or _ledger_rows(home) == 0

@@ -11,7 +11,6 @@ batch (zero synchronous calls in the happy path), so a drift shows up as a faili
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from pipeline.chunk import chunk_article
 from pipeline.ingest import dedupe
-from pipeline.ingest.files import Candidate, Failure, discover, max_file_bytes, read_file
+from pipeline.ingest.files import Candidate, discover, max_file_bytes, read_file
 from pipeline.lock import writer_lock
 from pipeline.manifest import Row
 from pipeline.types import Article, Chunk

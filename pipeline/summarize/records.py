@@ -6,24 +6,21 @@ O_APPEND descriptor, fsync'd, under a lock; a torn last line is skipped on read.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
-import threading
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
 from pipeline import config
+from pipeline.jsonl import append_line
 from pipeline.types import Usage, utcnow_iso
 
 log = logging.getLogger(__name__)
 
 SUMMARIES_FILE = "summaries.jsonl"
 DIGEST_FILE = "digest.md"
-_lock = threading.Lock()
 
 
 class SummaryRecord(BaseModel):
@@ -92,22 +89,8 @@ def summaries_path() -> Path:
 
 
 def append_jsonl(path: Path, obj: BaseModel) -> None:
-    """One write of one whole line on O_APPEND, fsync'd, under a lock (a kill loses no record)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = (obj.model_dump_json() + "\n").encode("utf-8")
-    with _lock:
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            size = os.fstat(fd).st_size
-            if size and os.pread(fd, 1, size - 1) != b"\n":
-                line = b"\n" + line  # a killed writer left a torn line: start on a fresh one
-            if os.write(fd, line) != len(line):
-                raise OSError(f"{path}: short write")
-            os.fsync(fd)
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
+    """One crash-safe line (see `pipeline.jsonl`): a kill loses no record."""
+    append_line(path, obj)
 
 
 def read_summaries(path: Path | None = None) -> tuple[list[SummaryRecord], list[DigestRecord]]:
