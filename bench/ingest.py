@@ -28,7 +28,7 @@ from bench import embedding
 from bench.common import Context, Ingested, finish_result, load_caption, new_result, rnd, table
 
 NAME = "ingest"
-DEFAULT_SIZE = 200
+DEFAULT_SIZE = 100
 SWEEP_SAMPLE = 128
 ROUNDS = 4  # the corpus is ingested in slices, the paths taking turns, so load drift hits all alike
 LC_CHUNK_SIZE, LC_OVERLAP = 1000, 200

@@ -14,7 +14,7 @@ from bench import embedding
 from bench.common import Context, Ingested, finish_result, load_caption, new_result, rnd, table
 
 NAME = "reingest"
-DEFAULT_SIZE = 200
+DEFAULT_SIZE = 100
 TARGETS = {"speedup_vs_first_ingest": 100.0, "embedding_calls": 0}
 REPEATS = 3
 

@@ -64,7 +64,7 @@ class Embedder:
     model_name: str
     dim: int
 
-    def __init__(self, dtype: str | None = None, batch_size: int = 32, path: Path | None = None) -> None:
+    def __init__(self, dtype: str | None = None, batch_size: int = 64, path: Path | None = None) -> None:
         requested = (dtype or os.environ.get("PIPELINE_EMBED_DTYPE") or "auto").lower()
         if requested not in DTYPES:
             raise EmbedderError(f"embedding dtype must be one of {', '.join(DTYPES)}, got {requested!r}")

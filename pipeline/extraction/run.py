@@ -123,7 +123,12 @@ def _read_journal(path: Path) -> dict[str, Any] | None:
 def _workers(provider: Provider, concurrency: int) -> int:
     if provider.provider == "local":
         return 1  # one llama.cpp context per process; calls are serialized anyway
-    return max(1, min(concurrency, getattr(provider, "max_concurrency", concurrency) or concurrency))
+    # The user's --concurrency wins over the provider's default cap, and sizes the limiter too.
+    from pipeline.llm.client import set_concurrency_limit
+
+    n = max(1, concurrency)
+    set_concurrency_limit(provider.provider, n)
+    return n
 
 
 def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | Provider,

@@ -62,6 +62,13 @@ def parse_json_output(text: str) -> Any:
         raise
 
 
+def set_concurrency_limit(provider_name: str, n: int) -> None:
+    """An explicit `--concurrency N` from the user: N calls in flight to that vendor, even past
+    the provider's default cap (calls already holding the old semaphore finish on it)."""
+    with _slots_lock:
+        _slots[provider_name] = threading.BoundedSemaphore(max(1, n))
+
+
 def _slot(provider: Provider) -> threading.BoundedSemaphore:
     """One semaphore per provider name: at most N calls in flight to one vendor."""
     with _slots_lock:

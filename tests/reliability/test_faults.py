@@ -78,8 +78,8 @@ def _ingest(corpus: Path) -> list[str]:
 MARKERS = {7: ("MARKER-ALWAYS-500 is in this article.", "500"),
            23: ("MARKER-ALWAYS-SCHEMA is in this article.", "schema_violation"),
            42: ("MARKER-ALWAYS-HANG is in this article.", "hang"),
-           77: ("MARKER-ALWAYS-AUTH is in this article.", "auth")}
-EXPECTED_REASON = {"500": "500", "schema_violation": "did not fit", "hang": "timed out", "auth": "401"}
+           77: ("MARKER-ALWAYS-529 is in this article.", "529")}
+EXPECTED_REASON = {"500": "500", "schema_violation": "did not fit", "hang": "timed out", "529": "529"}
 
 
 @pytest.mark.slow
@@ -93,7 +93,7 @@ def test_100_articles_through_faults_every_article_accounted_for(vendor, tmp_pat
     ids = _ingest(tmp_path / "corpus")
     assert len(ids) == 100
     marker_ids = {}
-    for i, (marker, fault) in MARKERS.items():
+    for i, (_marker, fault) in MARKERS.items():
         (aid,) = [a for a in ids if a.startswith(f"report-{i}-")]
         marker_ids[aid] = fault
     model = _point_at(fault_server, vendor, monkeypatch)
@@ -106,13 +106,25 @@ def test_100_articles_through_faults_every_article_accounted_for(vendor, tmp_pat
     report = json.loads(r.stdout)
     extracted, failed = report["extracted"], report["failed"]
     failed_ids = [f["id"] for f in failed]
+    faults = fault_server.faults()
+    injected = sum(n for k, n in faults.items() if k != "ok")
+    unexpected = [aid for aid in failed_ids if aid not in marker_ids]
+    record_property(f"{vendor}_requests", len(fault_server.seen))
+    record_property(f"{vendor}_faults_injected", injected)
+    record_property(f"{vendor}_extracted", len(extracted))
+    record_property(f"{vendor}_failed", len(failed))
+    record_property(f"{vendor}_seconds", round(seconds, 1))
+    print(f"\n{vendor}: {len(fault_server.seen)} requests, {injected} faults {faults}; "
+          f"{len(extracted)} extracted, {len(failed)} failed ({len(unexpected)} beyond the 4 always-failing) "
+          f"in {seconds:.1f}s; failures: {[f['error'][:80] for f in failed]}")
     # Every article is accounted for exactly once.
     assert sorted(extracted + failed_ids) == sorted(ids), "extracted + failed must be exactly the corpus"
     assert len(set(extracted)) == len(extracted) and not set(extracted) & set(failed_ids)
     assert r.exit_code == (1 if failed else 0)
     for f in failed:
         assert f["error"] and len(f["error"]) > 10, f
-    # Articles whose every request fails are failed, with the right reason.
+    # Articles whose every request fails are failed, with the right reason. (A 401 is key-wide:
+    # the run stops attempting the rest, so it is tested per call above, not per article here.)
     for aid, fault in marker_ids.items():
         (f,) = [x for x in failed if x["id"] == aid] or [None]
         assert f is not None, f"{aid} ({fault} on every request) should have failed"
@@ -126,17 +138,6 @@ def test_100_articles_through_faults_every_article_accounted_for(vendor, tmp_pat
     for rec in recs:
         for c in [*rec.analysis.winners, *rec.analysis.losers]:
             assert c.evidence.status == "exact", (rec.article_id, c)
-    faults = fault_server.faults()
-    injected = sum(n for k, n in faults.items() if k != "ok")
-    unexpected = [aid for aid in failed_ids if aid not in marker_ids]
-    record_property(f"{vendor}_requests", len(fault_server.seen))
-    record_property(f"{vendor}_faults_injected", injected)
-    record_property(f"{vendor}_extracted", len(extracted))
-    record_property(f"{vendor}_failed", len(failed))
-    record_property(f"{vendor}_seconds", round(seconds, 1))
-    print(f"\n{vendor}: {len(fault_server.seen)} requests, {injected} faults {faults}; "
-          f"{len(extracted)} extracted, {len(failed)} failed ({len(unexpected)} beyond the 4 always-failing) "
-          f"in {seconds:.1f}s; failures: {[f['error'][:80] for f in failed]}")
     assert set(kinds) <= set(faults), f"not every fault kind was injected: {set(kinds) - set(faults)}"
     assert len(extracted) >= 80, "most articles should survive transient faults"
     # A --new re-run retries exactly the failed articles and duplicates nothing.
