@@ -17,6 +17,10 @@ pip() { .venv/bin/python -m pip "$@"; }
 pip install -q "torch==2.13.0"
 if [ "$MODE" = test ]; then
   pip install -q -e ".[dev]"
+  # The benchmark's LangChain baseline (the `bench` extra). --no-deps: langchain-huggingface pins
+  # huggingface-hub<2, which would downgrade what sentence-transformers runs on; its other needs
+  # (langchain-core, transformers, chromadb) are already installed above.
+  pip install -q --no-deps "langchain-chroma>=1.1" "langchain-huggingface>=1.2"
   if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null

@@ -27,9 +27,11 @@ def summarize(
     as_json: bool = typer.Option(False, "--json", help="Print the summaries and digest as JSON."),
     batch: bool = typer.Option(False, "--batch", help="Submit through the provider's batch API (half price, "
                                "results within 24h); `pipeline batch collect` writes summaries and digest."),
+    wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for another writer to finish."),
 ) -> None:
     """Summarize new articles and write a digest: winners, losers, what stays, disagreements."""
     from pipeline.llm import LLMError
+    from pipeline.lock import LockHeld
     from pipeline.retrieve import RetrievalError
     from pipeline.store import StoreError
     from pipeline.summarize import summarize as run_summarize
@@ -54,8 +56,8 @@ def summarize(
                 progress.update(task, completed=n - 1, total=total, note=article_id)
 
             result = run_summarize(since=since, model=model, out=out, strategy=strategy,  # type: ignore[arg-type]
-                                   store=store, on_progress=on_progress)
-    except (RetrievalError, LLMError, StoreError, FileNotFoundError, ValueError) as exc:
+                                   store=store, on_progress=on_progress, wait=wait)
+    except (LockHeld, RetrievalError, LLMError, StoreError, FileNotFoundError, ValueError) as exc:
         fail(str(exc))
     if as_json:
         emit_json(result.to_json())

@@ -34,6 +34,7 @@ BACKOFF_BASE_S = 0.5  # first pause without Retry-After; doubles each retry (tes
 BACKOFF_CAP_S = 20.0
 RETRY_AFTER_CAP_S = 300.0
 REASK_ERROR_CHARS = 1500
+LENGTH_STOPS = ("length", "max_tokens")
 
 _slots: dict[str, threading.BoundedSemaphore] = {}
 _slots_lock = threading.Lock()
@@ -204,13 +205,18 @@ def _generate_one(run: Run, provider: Provider, msgs: list[Message], output_type
         try:
             data = comp.data if comp.data is not None else parse_json_output(comp.text)
             obj = output_type.model_validate(data)
+            if comp.finish_reason in LENGTH_STOPS:
+                # Cut off at the token limit: even if what arrived validates (e.g. an empty or
+                # partial tool_use input), it is not the whole answer.
+                raise ValueError(f"the reply stopped at the token limit (finish_reason="
+                                 f"{comp.finish_reason!r}) and is incomplete")
         except (ValidationError, json.JSONDecodeError, ValueError, TypeError) as exc:
             usage = usage.add(_record(run, provider, "invalid", comp=comp, latency=latency,
                                       error=str(exc)[:REASK_ERROR_CHARS]))
             shown = comp.text if comp.data is None else json.dumps(comp.data, ensure_ascii=False)
             last_text = shown
             cut = (" Your reply was cut off at the token limit; keep it shorter."
-                   if comp.finish_reason in ("length", "max_tokens") else "")
+                   if comp.finish_reason in LENGTH_STOPS else "")
             msgs = msgs + [
                 Message(role="assistant", content=shown),
                 Message(role="user", content=(

@@ -62,6 +62,8 @@ def vendor_message(body: Any, fallback: str) -> str:
 def translate(exc: BaseException, *, provider: str, model: str, sdk: Any,
               key_env: str | None) -> LLMError:
     """Map one SDK exception; call as `raise translate(...) from None` so no SDK text leaks."""
+    if isinstance(exc, LLMError):
+        return exc  # already ours (and already prefixed): do not wrap it again
     where = f"{provider}:{model}" if model else provider
     status_error = getattr(sdk, "APIStatusError", ())
     if isinstance(exc, getattr(sdk, "APITimeoutError", ())):
@@ -81,4 +83,8 @@ def translate(exc: BaseException, *, provider: str, model: str, sdk: Any,
             return RetryableError(f"{where}: HTTP {status} {detail}", provider=provider,
                                   status=status, retry_after=parse_retry_after(headers))
         return LLMError(f"{where}: HTTP {status} {detail}", provider=provider, status=status)
+    if isinstance(exc, (json.JSONDecodeError, getattr(sdk, "APIResponseValidationError", ()))):
+        # A 200 whose body was cut off or malformed: a transient transport fault, so retry it.
+        return RetryableError(f"{where}: malformed response body: {type(exc).__name__}: "
+                              f"{redact(exc)}"[:700], provider=provider)
     return LLMError(f"{where}: {type(exc).__name__}: {redact(exc)}", provider=provider)

@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 from pipeline.llm import capabilities
 from pipeline.llm.base import (AuthError, Completion, LLMError, Message, Provider,
+                               RetryableError,
                                ProviderNotAvailable)
 from pipeline.llm.errors import translate
 from pipeline.llm.redact import register_secret
@@ -262,7 +263,7 @@ class OpenAIProvider(Provider):
 
     def _completion(self, resp: Any, mode: str | None) -> Completion:
         if not getattr(resp, "choices", None):
-            raise LLMError(f"{self.model_string}: response had no choices", provider=self.provider)
+            raise RetryableError(f"{self.model_string}: response had no choices", provider=self.provider)
         choice = resp.choices[0]
         msg = choice.message
         text, data = msg.content or "", None

@@ -101,15 +101,29 @@ def _articles(store: Any) -> list[Article]:
 def summarize(*, since: str | None = None, model: Any = None, out: str | Path | None = None,
               strategy: Strategy = "auto", store: Any = None, embedder: Any = None,
               on_progress: Callable[[int, int, str], None] | None = None,
-              max_tokens: int = 300) -> SummarizeResult:
-    """Summarize what is new (or published since DATE) and write the digest as Markdown."""
-    from pipeline.ask import is_small
+              max_tokens: int = 300, wait: float = 0.0) -> SummarizeResult:
+    """Summarize what is new (or published since DATE) and write the digest as Markdown.
+
+    Holds the writer lock (re-entrant: `pipeline run` already has it), so a second summarize on
+    the same home waits `wait` seconds, then raises `LockHeld`, instead of paying for every
+    article again."""
     from pipeline.config import load_settings
     from pipeline.llm import get_provider
-    from pipeline.retrieve import open_store, parse_since, published_ts
+    from pipeline.lock import writer_lock
+    from pipeline.retrieve import open_store
 
     store = store if store is not None else open_store()
     provider = get_provider(model or load_settings().model_for("summarize"))
+    with writer_lock(config.home(), wait=wait):
+        return _summarize_locked(since, provider, out, strategy, store, embedder, on_progress, max_tokens)
+
+
+def _summarize_locked(since: str | None, provider: Any, out: str | Path | None, strategy: Strategy,
+                      store: Any, embedder: Any, on_progress: Callable[[int, int, str], None] | None,
+                      max_tokens: int) -> SummarizeResult:
+    from pipeline.ask import is_small
+    from pipeline.retrieve import parse_since, published_ts
+
     req = provider.model_string
     strat = strategy if strategy != "auto" else ("extractive" if is_small(provider) else "free")
     prompt = load_prompt("summarize_extractive" if strat == "extractive" else "summarize")
@@ -122,6 +136,12 @@ def summarize(*, since: str | None = None, model: Any = None, out: str | Path | 
         targets = [a for a in corpus if (published_ts(a.published_at) or -1) >= since_ts]
     else:
         targets = [a for a in corpus if a.id not in done or done[a.id].content_hash not in (None, a.content_hash)]
+        # summaries that no digest reports yet (a run killed before its digest): digest them now
+        dprompt_hash = load_prompt("digest_extractive" if strat == "extractive" else "digest").hash
+        digested = {i for d in digests if req in (d.requested_model, d.model) and d.prompt_hash == dprompt_hash
+                    for i in d.article_ids}
+        queued = {a.id for a in targets} | {i for i in done if i not in digested}
+        targets = [a for a in corpus if a.id in queued]
     result = SummarizeResult(model=req, strategy=strat)
     if not targets:
         result.nothing_new = True
