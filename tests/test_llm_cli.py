@@ -69,3 +69,57 @@ def test_models_bad_config_is_a_clear_error(home, monkeypatch, tmp_path):
     result = CliRunner().invoke(app, ["models", "--json"])
     assert result.exit_code == 1
     assert "pipeline.toml" in result.output and "invalid TOML" in result.output
+
+
+class CachedFake:
+    """Stand-in marker; the real class is built lazily below so importing this file stays light."""
+
+
+def _cached_fake_class():
+    from pipeline.llm.fake import FakeProvider
+    from tests.extract_fixtures import analysis_json
+
+    class _CachedFake(FakeProvider):
+        provider = "cachedfake"
+        cacheable = True  # answers replay from the response cache like a real vendor's
+        calls_made: list[int] = []
+
+        def __init__(self, model: str = "v1", **options):
+            def answer(messages, schema):
+                type(self).calls_made.append(1)
+                return analysis_json(winners=[("Acme Corp", "Acme Corp wins a contract.")])
+            super().__init__(model, script=[answer], **options)
+
+    return _CachedFake
+
+
+def test_extract_no_cache_calls_the_provider_again(home, monkeypatch, tmp_path):
+    from pipeline.extraction import run as run_mod
+    from pipeline.llm import registry
+    from tests.extract_fixtures import StubStore, make_article
+
+    global CachedFake
+    CachedFake = _cached_fake_class()
+    monkeypatch.setitem(registry.PROVIDERS, "cachedfake", (__name__, "CachedFake", None))
+    store = StubStore([make_article("Acme Corp wins a contract. Others lose.", id="a1")])
+    monkeypatch.setattr(run_mod, "_store", lambda: store)
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def extract(*extra):
+        before = len(CachedFake.calls_made)
+        res = runner.invoke(app, ["extract", "--all", "--model", "cachedfake:v1", "--strategy", "single",
+                                  "--json", *extra])
+        assert res.exit_code == 0, res.output
+        data = json.loads(res.stdout)
+        assert data["extracted"] == ["a1"] and data["failed"] == []
+        return len(CachedFake.calls_made) - before, data
+
+    made, _ = extract()
+    assert made == 1  # first run: a real call, stored in the cache
+    made, data = extract()
+    assert made == 0 and data["usage"]["calls"] == 0  # second run replays from the cache
+    made, data = extract("--no-cache")
+    assert made == 1 and data["usage"]["calls"] == 1  # --no-cache: a real call again
+    made, _ = extract()
+    assert made == 0  # and the cache still answers without the flag

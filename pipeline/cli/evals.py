@@ -6,6 +6,8 @@ regression against --baseline), 2 bad input (gold files, config, predictions, ba
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import sys
 from pathlib import Path
 from typing import Any, NoReturn, Optional
@@ -146,6 +148,7 @@ def eval_cmd(
     retrieval: bool = typer.Option(False, "--retrieval", help="Run the retrieval eval (recall@k, MRR) instead."),
     retrieval_set: Optional[Path] = typer.Option(None, "--retrieval-set", help="Labeled retrieval set."),
     k: Optional[int] = typer.Option(None, "--k", min=1, help="k for recall@k in --retrieval."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the response cache: call the model again and store nothing."),
 ) -> None:
     """Score extractions against hand-labeled gold files; exit 1 when the gate fails."""
     if as_json and markdown is not None and str(markdown) == "-":
@@ -179,28 +182,31 @@ def eval_cmd(
     except (EvalConfigError, BaselineError) as exc:
         fail(str(exc), 2)
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not console.is_terminal) as bar:
-        tasks: dict[str, Any] = {}
+    from pipeline.llm import run_options
 
-        def progress(label: str, done: int, total: int) -> None:
-            if not console.is_terminal:  # CI logs: one plain line per extraction, nothing per score
-                if label.startswith("extracting"):
-                    console.print(f"[{done}/{total}] {label[len('extracting '):]}", markup=False, highlight=False)
-                return
-            key = label.split(" ")[0]
-            if key not in tasks:
-                tasks[key] = bar.add_task(label, total=total)
-            bar.update(tasks[key], completed=done, description=label)
+    with run_options(use_cache=False) if no_cache else nullcontext():
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console, transient=True, disable=not console.is_terminal) as bar:
+            tasks: dict[str, Any] = {}
 
-        try:
-            report = run_eval(settings, explain=True, strategy=strategy, progress=progress,
-                              on_prediction=(lambda p: save_prediction(p, save_predictions))
-                              if save_predictions else None)
-        except GoldError as exc:
-            fail(f"invalid gold file(s):\n{exc}", 2)
-        except EvalError as exc:
-            fail(str(exc), 2)
+            def progress(label: str, done: int, total: int) -> None:
+                if not console.is_terminal:  # CI logs: one plain line per extraction, nothing per score
+                    if label.startswith("extracting"):
+                        console.print(f"[{done}/{total}] {label[len('extracting '):]}", markup=False, highlight=False)
+                    return
+                key = label.split(" ")[0]
+                if key not in tasks:
+                    tasks[key] = bar.add_task(label, total=total)
+                bar.update(tasks[key], completed=done, description=label)
+
+            try:
+                report = run_eval(settings, explain=True, strategy=strategy, progress=progress,
+                                  on_prediction=(lambda p: save_prediction(p, save_predictions))
+                                  if save_predictions else None)
+            except GoldError as exc:
+                fail(f"invalid gold file(s):\n{exc}", 2)
+            except EvalError as exc:
+                fail(str(exc), 2)
     report["gate"] = check_gate(report, settings, base_data)
     _save_for_report(report)
     if save_baseline:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from typing import Optional
 
 import typer
@@ -28,6 +30,7 @@ def extract(
     wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for another writer to finish."),
     batch: bool = typer.Option(False, "--batch", help="Submit through the provider's batch API (half price, "
                                "results within 24h); store them with `pipeline batch collect`."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the response cache: call the model again and store nothing."),
 ) -> None:
     """Extract who wins, who loses and what stays the same, with grounded evidence quotes."""
     from pipeline.config import ConfigError, load_settings
@@ -44,18 +47,21 @@ def extract(
         from pipeline.cli.batch import submit_batch_command
         return submit_batch_command("extract", model=load_settings().model_for("extract", model),
                                     ids=list(ids or []), all=all_, new=new, strategy=strategy, as_json=json_out)
-    try:
-        settings = load_settings()
-        chosen = settings.model_for("extract", model)
-        conc = concurrency or settings.concurrency
-        report = run_extraction(list(ids or []), all=all_, new=new, model=chosen, concurrency=conc,
-                                progress=console.is_terminal, strategy=strategy, wait=wait)
-    except SelectionError as exc:
-        fail(str(exc), code=2)
-    except (LockHeld, ConfigError, ValueError) as exc:
-        fail(str(exc), code=2)
-    except Exception as exc:  # provider missing (e.g. no llama-cpp), store unreadable, ...
-        fail(f"{type(exc).__name__}: {exc}", code=2)
+    from pipeline.llm import run_options
+
+    with run_options(use_cache=False) if no_cache else nullcontext():
+        try:
+            settings = load_settings()
+            chosen = settings.model_for("extract", model)
+            conc = concurrency or settings.concurrency
+            report = run_extraction(list(ids or []), all=all_, new=new, model=chosen, concurrency=conc,
+                                    progress=console.is_terminal, strategy=strategy, wait=wait)
+        except SelectionError as exc:
+            fail(str(exc), code=2)
+        except (LockHeld, ConfigError, ValueError) as exc:
+            fail(str(exc), code=2)
+        except Exception as exc:  # provider missing (e.g. no llama-cpp), store unreadable, ...
+            fail(f"{type(exc).__name__}: {exc}", code=2)
     for f in report.failed:
         console.print(f"[bold red]failed:[/] {escape(f['id'])}: {escape(f['error'])}", highlight=False,
                       soft_wrap=True)

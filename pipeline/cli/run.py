@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from pathlib import Path
 from typing import Any, Optional
 
@@ -93,18 +95,22 @@ def run_cmd(
     max_cost: Optional[float] = typer.Option(None, "--max-cost", min=0.0, help="Stop before spending more (USD)."),
     concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1, help="Parallel extractions (remote models)."),
     strategy: Optional[str] = typer.Option(None, "--strategy", help="Extraction strategy: single or small."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the response cache: call the model again and store nothing."),
 ) -> None:
     """Ingest, extract what is new, summarize what is new, and write the HTML report."""
     from pipeline.llm import LLMError
     from pipeline.lock import LockHeld
     from pipeline.run import RunError, run_pipeline
 
-    try:
-        with RichStages() as stages:
-            result = run_pipeline(list(paths) if paths else None, model=model, out=out, max_cost=max_cost,
-                                  concurrency=concurrency, strategy=strategy, progress=stages)
-    except (RunError, LockHeld, LLMError, ValueError, OSError) as exc:
-        fail(str(exc), 2 if isinstance(exc, (RunError, LockHeld, ValueError)) else 1)
+    from pipeline.llm import run_options
+
+    with run_options(use_cache=False) if no_cache else nullcontext():
+        try:
+            with RichStages() as stages:
+                result = run_pipeline(list(paths) if paths else None, model=model, out=out, max_cost=max_cost,
+                                      concurrency=concurrency, strategy=strategy, progress=stages)
+        except (RunError, LockHeld, LLMError, ValueError, OSError) as exc:
+            fail(str(exc), 2 if isinstance(exc, (RunError, LockHeld, ValueError)) else 1)
     data = result.to_json()
     if as_json:
         emit_json(data)

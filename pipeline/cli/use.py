@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from typing import Optional
 
 import typer
@@ -28,6 +30,7 @@ def summarize(
     batch: bool = typer.Option(False, "--batch", help="Submit through the provider's batch API (half price, "
                                "results within 24h); `pipeline batch collect` writes summaries and digest."),
     wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for another writer to finish."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the response cache: call the model again and store nothing."),
 ) -> None:
     """Summarize new articles and write a digest: winners, losers, what stays, disagreements."""
     from pipeline.llm import LLMError
@@ -45,20 +48,23 @@ def summarize(
         from pipeline.config import load_settings
         return submit_batch_command("summarize", model=load_settings().model_for("summarize", model),
                                     since=since, out=out, strategy=strategy, as_json=as_json)
-    try:
-        store = _store()
-        with Progress(TextColumn("[bold]Summarize"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("{task.fields[note]}", markup=False), TimeElapsedColumn(),
-                      console=console, transient=True) as progress:
-            task = progress.add_task("", total=None, note="")
+    from pipeline.llm import run_options
 
-            def on_progress(n: int, total: int, article_id: str) -> None:
-                progress.update(task, completed=n - 1, total=total, note=article_id)
+    with run_options(use_cache=False) if no_cache else nullcontext():
+        try:
+            store = _store()
+            with Progress(TextColumn("[bold]Summarize"), BarColumn(), MofNCompleteColumn(),
+                          TextColumn("{task.fields[note]}", markup=False), TimeElapsedColumn(),
+                          console=console, transient=True) as progress:
+                task = progress.add_task("", total=None, note="")
 
-            result = run_summarize(since=since, model=model, out=out, strategy=strategy,  # type: ignore[arg-type]
-                                   store=store, on_progress=on_progress, wait=wait)
-    except (LockHeld, RetrievalError, LLMError, StoreError, FileNotFoundError, ValueError) as exc:
-        fail(str(exc))
+                def on_progress(n: int, total: int, article_id: str) -> None:
+                    progress.update(task, completed=n - 1, total=total, note=article_id)
+
+                result = run_summarize(since=since, model=model, out=out, strategy=strategy,  # type: ignore[arg-type]
+                                       store=store, on_progress=on_progress, wait=wait)
+        except (LockHeld, RetrievalError, LLMError, StoreError, FileNotFoundError, ValueError) as exc:
+            fail(str(exc))
     if as_json:
         emit_json(result.to_json())
         console.print(result.message, highlight=False, markup=False)
@@ -77,6 +83,7 @@ def ask(
     model: Optional[str] = typer.Option(None, "--model", "-m", help="PROVIDER:MODEL (default: config, then `local`)."),
     strategy: str = typer.Option("auto", "--strategy", help="auto | free (model writes, cites) | extractive (model picks sentences)."),
     as_json: bool = typer.Option(False, "--json", help='Print {"answer", "citations", "retrieved"} as JSON.'),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the response cache: call the model again and store nothing."),
 ) -> None:
     """Answer a question from the corpus with checked \\[article_id#chunk] citations."""
     from pipeline.ask import ask as run_ask
@@ -87,15 +94,18 @@ def ask(
 
     if strategy not in ("auto", "free", "extractive"):
         fail(f"--strategy must be auto, free or extractive, not {strategy!r}")
-    try:
-        store = _store()
-        if not store.list_articles():
-            fail("the corpus is empty: run `pipeline ingest PATH` first")
-        with console.status("retrieving and answering…"):
-            result = run_ask(question, k=k, source=source, since=since, model=model,
-                             strategy=strategy, retriever=Retriever(store))  # type: ignore[arg-type]
-    except (RetrievalError, LLMError, StoreError, FileNotFoundError, ValueError) as exc:
-        fail(str(exc))
+    from pipeline.llm import run_options
+
+    with run_options(use_cache=False) if no_cache else nullcontext():
+        try:
+            store = _store()
+            if not store.list_articles():
+                fail("the corpus is empty: run `pipeline ingest PATH` first")
+            with console.status("retrieving and answering…"):
+                result = run_ask(question, k=k, source=source, since=since, model=model,
+                                 strategy=strategy, retriever=Retriever(store))  # type: ignore[arg-type]
+        except (RetrievalError, LLMError, StoreError, FileNotFoundError, ValueError) as exc:
+            fail(str(exc))
     if as_json:
         emit_json(result.to_json())
         return

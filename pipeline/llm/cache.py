@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,52 @@ def cache_key(identity: str, messages: list[dict[str, str]], schema: dict[str, A
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, "
+           "model TEXT NOT NULL, created REAL NOT NULL, value TEXT NOT NULL);")
+BUSY_TIMEOUT_S = 30.0
+_ready: set[str] = set()
+_ready_lock = threading.Lock()
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def open_db(path: Path, schema: str) -> sqlite3.Connection:
+    """Connect with a busy timeout; the first connection to a file in this process switches it
+    to WAL and creates `schema` inside `BEGIN IMMEDIATE`, retrying while another thread or
+    process holds the lock, so concurrent first use waits instead of failing."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    key = str(path)
+    if key in _ready and Path(path).exists():
+        return conn
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    delay = 0.02
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript("BEGIN IMMEDIATE;\n" + schema + "\nCOMMIT;")
+            break
+        except sqlite3.OperationalError as exc:
+            if conn.in_transaction:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                conn.close()
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+    with _ready_lock:
+        _ready.add(key)
+    return conn
+
+
 def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
+    conn = open_db(path, _SCHEMA)
     conn.execute("PRAGMA synchronous=NORMAL")
     return conn
 
@@ -43,9 +87,7 @@ class ResponseCache:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or ensure_home() / "cache.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with _connect(self.path) as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, "
-                         "model TEXT NOT NULL, created REAL NOT NULL, value TEXT NOT NULL)")
+        _connect(self.path).close()  # creates the table (and WAL) once, waiting out locks
 
     def get(self, key: str) -> dict[str, Any] | None:
         try:

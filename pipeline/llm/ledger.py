@@ -60,10 +60,9 @@ def ledger_path() -> Path:
 
 
 def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.executescript(_SCHEMA)
-    return conn
+    from pipeline.llm.cache import open_db
+
+    return open_db(path, _SCHEMA)
 
 
 def record(attempt: Attempt, path: Path | None = None) -> None:
