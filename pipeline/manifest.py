@@ -9,6 +9,7 @@ SQLite transaction, and the write protocol (see `pipeline.store`) records intent
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,24 +67,43 @@ class ManifestError(RuntimeError):
     pass
 
 
+def _read_only(path: Path) -> bool:
+    """The manifest (or its folder: WAL needs side files) cannot be written, e.g. a read-only mount."""
+    folder = path.parent
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return True
+    except (OSError, AttributeError):
+        pass
+    return not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK))
+
+
 class Manifest:
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ManifestError(f"cannot create {path.parent}: {exc.strerror or exc}") from exc
+        try:
+            self._conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+            self._conn.row_factory = sqlite3.Row
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
+            with self.transaction() as c:
+                row = c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                if row is None:
+                    c.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                elif int(row[0]) > SCHEMA_VERSION:
+                    raise ManifestError(f"{path}: written by a newer pipeline (schema {row[0]})")
+        except (sqlite3.DatabaseError, OSError) as exc:
+            if getattr(self, "_conn", None) is not None:
+                self._conn.close()
+            if _read_only(path) or "readonly" in str(exc).lower():
+                raise ManifestError(f"$PIPELINE_HOME {path.parent} is read-only: cannot open the manifest "
+                                    f"database {path.name} for writing ({exc})") from exc
             raise ManifestError(f"{path}: not a readable manifest database ({exc})") from exc
-        with self.transaction() as c:
-            row = c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if row is None:
-                c.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) > SCHEMA_VERSION:
-                raise ManifestError(f"{path}: written by a newer pipeline (schema {row[0]})")
 
     def close(self) -> None:
         self._conn.close()

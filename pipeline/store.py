@@ -87,7 +87,10 @@ class Store:
     def __init__(self, home: Path | None = None, chroma_url: str | None = None,
                  embedding_model: str | None = None, embedding_dim: int = DIM) -> None:
         self.home = Path(home) if home is not None else config.home()
-        self.home.mkdir(parents=True, exist_ok=True)
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # e.g. a parent is a regular file, or the disk is read-only
+            raise StoreError(f"cannot create $PIPELINE_HOME {self.home}: {exc.strerror or exc}") from exc
         if chroma_url is None:
             chroma_url = config.load_settings().chroma_url
         self.chroma_url = chroma_url or None

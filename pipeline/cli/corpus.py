@@ -28,6 +28,8 @@ def _open_store(chroma_url: Optional[str]) -> Any:
         return store
     except (StoreError, ManifestError, ConfigError) as exc:
         fail(str(exc), code=2)
+    except OSError as exc:  # the home folder itself is unusable
+        fail(f"cannot open the store in $PIPELINE_HOME: {exc}", code=2)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import nullcontext
 
 from pathlib import Path
@@ -147,11 +148,21 @@ def report_cmd(
             save_eval_result(load_eval_file(eval_result), home)
         except ValueError as exc:
             fail(str(exc), 2)
+    from rich.markup import escape
+
+    from pipeline.manifest import ManifestError
+    from pipeline.store import StoreError
+
     try:
         inputs = load_inputs(home)
+    except (ManifestError, StoreError) as exc:
+        fail(escape(str(exc)), 2)
+    except sqlite3.Error as exc:
+        fail(escape(f"cannot read the manifest in {home}: {exc}"), 2)
+    try:
         path = write_report(inputs, out or default_report_path(home))
     except OSError as exc:
-        fail(f"cannot write the report: {exc}")
+        fail(escape(f"cannot write the report: {exc}"))
     if as_json:
         emit_json({"report": str(path), "articles": len(inputs.articles), "extracted": len(inputs.records)})
     else:

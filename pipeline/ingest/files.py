@@ -6,6 +6,7 @@ Every problem becomes a `Failure` naming the file (and line) so one bad file nev
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +77,12 @@ def discover(paths: list[Path | str]) -> tuple[list[Path], list[Failure]]:
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 found += [Path(root) / n for n in names if not n.startswith(".")]
             for f in sorted(found):
-                add(f)
+                # A FIFO, socket or device looks like a file to a walk; opening one can block forever.
+                problem = _not_regular(f)
+                if problem is None:
+                    add(f)
+                else:
+                    failures.append(Failure(display_path(f), problem))
         elif p.is_file():
             add(p)
         elif p.exists():
@@ -86,6 +92,20 @@ def discover(paths: list[Path | str]) -> tuple[list[Path], list[Failure]]:
     return files, failures
 
 
+def _not_regular(path: Path) -> str | None:
+    """None for a regular file (or a link to one), else why it is skipped."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if stat.S_ISREG(mode):
+        return None
+    kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a folder" if stat.S_ISDIR(mode)
+            else "a special file")
+    return f"not a regular file: {kind}; skipped"
+
+
 def read_file(path: Path, max_bytes: int) -> tuple[list[Candidate], list[Failure]]:
     """One file → its articles, or failures that say what is wrong with it."""
     shown = display_path(path)
@@ -93,6 +113,9 @@ def read_file(path: Path, max_bytes: int) -> tuple[list[Candidate], list[Failure
     if fmt is None:
         kind = f"'{path.suffix}'" if path.suffix else "without an extension"
         return [], [Failure(shown, f"unsupported file type {kind} (supported: {supported_suffixes()})")]
+    problem = _not_regular(path)
+    if problem is not None:
+        return [], [Failure(shown, problem)]
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -106,6 +129,12 @@ def read_file(path: Path, max_bytes: int) -> tuple[list[Candidate], list[Failure
         docs = READERS[fmt](data)
     except ReadError as exc:
         return [], [Failure(shown, str(exc))]
+    except RecursionError:
+        return [], [Failure(shown, f"cannot read as {fmt}: data is nested too deeply")]
+    except MemoryError:
+        return [], [Failure(shown, f"cannot read as {fmt}: out of memory while parsing")]
+    except Exception as exc:  # a reader bug or parser quirk must stay one file's failure
+        return [], [Failure(shown, f"cannot read as {fmt}: {type(exc).__name__}: {exc}")]
     key = str(path.resolve())
     candidates: list[Candidate] = []
     failures: list[Failure] = []
@@ -121,6 +150,9 @@ def read_file(path: Path, max_bytes: int) -> tuple[list[Candidate], list[Failure
         used.add(record)
         try:
             article = build_article(doc, shown, path.stem)
+        except RecursionError:
+            failures.append(Failure(f"{shown} (record {record})" if multi else shown, "metadata is nested too deeply"))
+            continue
         except ReadError as exc:
             where = f"{shown} (record {record})" if multi else shown
             failures.append(Failure(where, str(exc)))

@@ -149,6 +149,32 @@ def _yaml_problem(exc: Exception) -> str:
     return f"{problem} at line {mark.line + 2}, column {mark.column + 1}" if mark is not None else problem
 
 
+MAX_FRONT_MATTER_BYTES = 64 * 1024  # real front matter is a few lines; more is a mistake or an attack
+
+
+def _front_matter_handler() -> Any:
+    """A YAML handler whose loader is safe (no Python tags) and refuses aliases.
+
+    Aliases let a few hundred bytes expand to gigabytes ("billion laughs"); articles never need them.
+    """
+    import frontmatter
+    import yaml
+
+    class _NoAliasLoader(yaml.SafeLoader):
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                raise ReadError("front matter uses YAML aliases/anchors, which are not allowed")
+            return super().compose_node(parent, index)
+
+    class _Handler(frontmatter.YAMLHandler):
+        def load(self, fm: str, **kwargs: object) -> Any:
+            if len(fm.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES:
+                raise ReadError(f"front matter is over the {MAX_FRONT_MATTER_BYTES // 1024} KB limit")
+            return yaml.load(fm, Loader=_NoAliasLoader)  # noqa: S506 - safe loader subclass
+
+    return _Handler()
+
+
 _MD_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"<!--.*?-->", re.S), ""),
     (re.compile(r"^[ \t]*(```|~~~).*$", re.M), ""),  # code fences (content kept)
@@ -184,13 +210,20 @@ def read_md(data: bytes) -> list[RawDoc]:
     body = text
     if _FM_OPEN.match(text):
         delim = text[:3]
-        if not re.search(rf"^{re.escape(delim)}[ \t]*$", text[4:], re.M):
+        close = re.search(rf"^{re.escape(delim)}[ \t]*$", text[4:], re.M)
+        if not close:
             raise ReadError(f"malformed front matter: opened with {delim} but never closed")
+        if len(text[:close.start() + 4].encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES:
+            raise ReadError(f"front matter is over the {MAX_FRONT_MATTER_BYTES // 1024} KB limit")
         import frontmatter
         import yaml
 
         try:
-            post = frontmatter.loads(text)
+            post = frontmatter.loads(text, handler=_front_matter_handler() if delim == "---" else None)
+        except ReadError:
+            raise
+        except RecursionError:
+            raise ReadError("malformed front matter: nested too deeply") from None
         except yaml.YAMLError as exc:
             raise ReadError(f"malformed front matter (YAML): {_yaml_problem(exc)}") from None
         except Exception as exc:  # toml / other handlers, or a non-mapping document
@@ -265,6 +298,8 @@ def read_json(data: bytes) -> list[RawDoc]:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReadError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise ReadError("malformed JSON: nested too deeply") from None
     if isinstance(obj, dict) and isinstance(obj.get("articles"), list):
         obj = obj["articles"]
     if isinstance(obj, dict):
@@ -294,6 +329,9 @@ def read_jsonl(data: bytes) -> list[RawDoc | RecordError]:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             out.append(RecordError(f"line {lineno}", f"malformed JSON: {exc.msg} at column {exc.colno}"))
+            continue
+        except RecursionError:
+            out.append(RecordError(f"line {lineno}", "malformed JSON: nested too deeply"))
             continue
         if not isinstance(obj, dict):
             out.append(RecordError(f"line {lineno}", f"expected an article object, got {type(obj).__name__}"))
