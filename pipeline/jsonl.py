@@ -10,7 +10,9 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import json
 from pathlib import Path
+from typing import Any, Iterator
 
 from pydantic import BaseModel
 
@@ -34,3 +36,19 @@ def append_line(path: Path, obj: BaseModel) -> None:
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
+
+
+def iter_json_lines(path: Path) -> Iterator[tuple[int, Any, str | None]]:
+    """(line number, parsed value or None, problem or None) for each non-blank line; a line
+    that is not JSON is named "torn last line" when it is the last one (a killed writer)."""
+    lines = Path(path).read_bytes().split(b"\n")
+    last = len(lines) - (1 if lines and not lines[-1].strip() else 0)
+    for lineno, bline in enumerate(lines, 1):
+        text = bline.decode("utf-8", errors="replace").strip()
+        if not text:
+            continue
+        try:
+            yield lineno, json.loads(text), None
+        except json.JSONDecodeError as exc:
+            what = "torn last line" if lineno >= last else "line that is not JSON"
+            yield lineno, None, f"{what} ({exc.msg})"

@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pipeline import config
-from pipeline.jsonl import append_line
+from pipeline.jsonl import append_line, iter_json_lines
 from pipeline.types import ExtractionRecord
 
 log = logging.getLogger(__name__)
@@ -44,22 +44,17 @@ def read_records(path: Path | None = None) -> list[ExtractionRecord]:
         return []
     out: list[ExtractionRecord] = []
     seen: set[str] = set()
-    with open(path, "rb") as fh:
-        raw = fh.read()
-    lines = raw.split(b"\n")
-    for lineno, bline in enumerate(lines, 1):
-        text = bline.decode("utf-8", errors="replace").strip()
-        if not text:
+    for lineno, data, problem in iter_json_lines(path):
+        if problem:
+            log.warning("%s:%d: skipping %s", path, lineno, problem)
+            continue
+        key = json.dumps(data, sort_keys=True)
+        if key in seen:
             continue
         try:
-            data = json.loads(text)
-            key = json.dumps(data, sort_keys=True)
-            if key in seen:
-                continue
             rec = ExtractionRecord.model_validate(data)
-        except (json.JSONDecodeError, ValidationError) as exc:
-            what = "torn last line" if lineno == len(lines) else "invalid line"
-            log.warning("%s:%d: skipping %s (%s)", path, lineno, what, str(exc).splitlines()[0])
+        except ValidationError as exc:
+            log.warning("%s:%d: skipping invalid line (%s)", path, lineno, str(exc).splitlines()[0])
             continue
         seen.add(key)
         out.append(rec)

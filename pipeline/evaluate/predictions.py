@@ -16,6 +16,7 @@ from typing import Any, Iterable
 from pydantic import ValidationError
 
 from pipeline.evaluate.gold import GoldArticle
+from pipeline.jsonl import iter_json_lines
 from pipeline.types import ExtractionRecord
 
 PATH_KEYS = ("path", "article_path", "source_path")
@@ -44,23 +45,14 @@ class Prediction:
 def read_predictions(path: str | Path) -> tuple[list[Prediction], list[str]]:
     """Every record line of an extractions JSONL (file order) and warnings for skipped lines."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError as exc:
-        raise FileNotFoundError(f"{p}: predictions file not found") from exc
-    lines = raw.split(b"\n")
+    if not p.is_file():
+        raise FileNotFoundError(f"{p}: predictions file not found")
     out: list[Prediction] = []
     warnings: list[str] = []
     seen: set[str] = set()
-    for lineno, bline in enumerate(lines, 1):
-        text = bline.decode("utf-8", errors="replace").strip()
-        if not text:
-            continue
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            what = "torn last line" if lineno == len(lines) or lineno == len(lines) - 1 else "line that is not JSON"
-            warnings.append(f"{p}:{lineno}: skipped {what} ({exc.msg})")
+    for lineno, data, problem in iter_json_lines(p):
+        if problem:
+            warnings.append(f"{p}:{lineno}: skipped {problem}")
             continue
         if not isinstance(data, dict) or not isinstance(data.get("article_id"), str):
             warnings.append(f"{p}:{lineno}: skipped a line without a string `article_id`")

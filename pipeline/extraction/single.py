@@ -74,6 +74,8 @@ class Outcome:
     reasks: int = 0
     sections: int = 1
     repaired: int = 0
+    calls: int = 0  # set by the small strategy, which may answer with no model call
+    mode: str = ""
 
 
 def sections_for(text: str, provider: Provider, overhead_tokens: int) -> list[Section]:

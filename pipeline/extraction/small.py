@@ -36,6 +36,7 @@ from pipeline.extraction.cues import (capitalized_names, cue_labels, heading_lab
                                       strip_markup, subject_phrase)
 from pipeline.extraction.parties import merge_party_claims, party_key
 from pipeline.extraction.prompts import read_prompt, render
+from pipeline.extraction.single import Outcome
 from pipeline.ground import Span, sentences
 from pipeline.injection import detect_injection
 from pipeline.llm import generate
@@ -214,16 +215,6 @@ def rule_label(c: Candidate, options: list[str]) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Outcome:
-    analysis: ArticleAnalysis
-    usage: Usage = field(default_factory=Usage)
-    model: str = ""
-    reasks: int = 0
-    sections: int = 1
-    repaired: int = 0
-    calls: int = 0
-    mode: str = ""
 
 
 def _summary(text: str) -> str:
