@@ -17,10 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import CORPUS, free_port
+from tests.conftest import CORPUS, running_chroma_server
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -59,34 +58,8 @@ def write_corpus(root: Path, n: int = N_ARTICLES, seed: int = 7) -> list[list[Pa
 @pytest.fixture
 def chroma_server(tmp_path):
     """A real Chroma server on a free loopback port, stopped by its own pid."""
-    port = free_port()
-    log = open(tmp_path / "chroma.log", "wb")
-    proc = subprocess.Popen([str(BIN / "chroma"), "run", "--path", str(tmp_path / "chroma-data"),
-                             "--port", str(port), "--host", "127.0.0.1"],
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"chroma run exited with {proc.returncode}: "
-                                   f"{(tmp_path / 'chroma.log').read_text(errors='replace')[-2000:]}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("chroma server did not answer its heartbeat within 90 s")
-            time.sleep(0.3)
+    with running_chroma_server(tmp_path / "chroma-data", tmp_path / "chroma.log", 90) as port:
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        log.close()
 
 
 def _ingest(folder: Path, home: Path, port: int) -> subprocess.Popen:

@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
-import time
-from pathlib import Path
 
-import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -17,41 +12,14 @@ from pipeline.cli import app
 from pipeline.ingest import ingest_paths
 from pipeline.store import Store
 
-from tests.conftest import CORPUS, free_port
+from tests.conftest import CORPUS, running_chroma_server
 
 
 @pytest.fixture
 def chroma_server(tmp_path):
-    exe = Path(sys.executable).parent / "chroma"
-    if not exe.exists():
-        exe = Path(shutil.which("chroma") or "chroma")
-    port = free_port()
-    log = (tmp_path / "chroma.log").open("wb")
-    proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path / "server-data"),
-                             "--host", "127.0.0.1", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"chroma run exited with {proc.returncode}: {(tmp_path / 'chroma.log').read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("chroma run did not answer its heartbeat within 60 s")
-            time.sleep(0.2)
-        yield url, port, tmp_path / "server-data"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        log.close()
+    data_dir = tmp_path / "server-data"
+    with running_chroma_server(data_dir, tmp_path / "chroma.log", 60) as port:
+        yield f"http://127.0.0.1:{port}", port, data_dir
 
 
 @pytest.mark.slow
