@@ -80,6 +80,9 @@ def machine() -> dict[str, Any]:
     try:
         info["git_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
                                             capture_output=True, text=True, timeout=5).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "pipeline", "bench"],
+                                 cwd=REPO, capture_output=True, text=True, timeout=5).stdout.strip()
+        info["git_dirty"] = bool(changed)  # figures from uncommitted code say so
     except (OSError, subprocess.SubprocessError):
         pass
     return info

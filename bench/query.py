@@ -2,7 +2,8 @@
 
 Embedding 100k chunk texts would take hours on 2 cores, so the store is built synthetically:
 articles go into the manifest through its API and their chunks straight into the store's Chroma
-collection (with the same metadata `Store.write_article` writes). Each chunk is 7 sentences drawn
+collection, laid out as `Store.write_articles` lays them out (a local store: no chunk text in
+Chroma, it is cut from the article text in the manifest). Each chunk is 7 sentences drawn
 from a pool of 1,200 news-style sentences (the corpus generator's templates); the pool is embedded
 for real by MiniLM once, and a chunk's vector is the normalized sum of its sentences' vectors
 (close to what MiniLM's mean pooling gives), so dense and BM25 rankings overlap as they do on
@@ -119,8 +120,10 @@ class SyntheticStore:
                 self.store.manifest.complete_article(article.id, [c.id for c in chunks])
                 ids += [c.id for c in chunks]
                 docs += [c.text for c in chunks]
-                metas += [chunk_metadata(article, c) for c in chunks]
-            col.upsert(ids=ids, embeddings=np.concatenate(vecs), documents=docs, metadatas=metas)
+                metas += [chunk_metadata(article, c, full=self.store.text_in_chroma) for c in chunks]
+            # as `Store.write_articles` lays chunks out: a local store keeps their text in the manifest
+            col.upsert(ids=ids, embeddings=np.concatenate(vecs), metadatas=metas,
+                       documents=docs if self.store.text_in_chroma else None)
             self.chunks += len(ids)
         return time.perf_counter() - t0
 

@@ -6,9 +6,12 @@ in the working directory, environment variables, command-line flags (passed in b
 
 from __future__ import annotations
 
+import copy
 import os
+import stat
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +21,13 @@ STAGES = ("extract", "summarize", "ask", "eval")
 
 def home() -> Path:
     """The state directory: `$PIPELINE_HOME`, default `./.pipeline`."""
-    return Path(os.environ.get("PIPELINE_HOME") or ".pipeline").resolve()
+    return _resolved(os.environ.get("PIPELINE_HOME") or ".pipeline", os.getcwd())
+
+
+@lru_cache(maxsize=32)
+def _resolved(path: str, cwd: str) -> Path:
+    """`Path.resolve` walks every component (a syscall each); model calls ask for the home often."""
+    return (Path(cwd) / path).resolve()
 
 
 def ensure_home() -> Path:
@@ -32,10 +41,20 @@ class ConfigError(ValueError):
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
+    """Parsed once per file version (settings are read on every model call)."""
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        st = path.stat()
+    except OSError:
+        return {}
+    if not stat.S_ISREG(st.st_mode):
+        return {}
+    return copy.deepcopy(_parse_toml(str(path), st.st_mtime_ns, st.st_size))
+
+
+@lru_cache(maxsize=16)
+def _parse_toml(path: str, _mtime_ns: int, _size: int) -> dict[str, Any]:
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
 

@@ -73,23 +73,47 @@ class InjectionFlag(BaseModel):
     reasons: list[str]
 
 
-def _rules_hit(sentence: str) -> list[tuple[str, bool]]:
-    return [(name, strong) for name, pat, strong in RULES if pat.search(sentence)]
+# For the whole-text pre-pass: each rule with its sentence-start anchors dropped (a looser
+# pattern, so it finds at least everything the rule finds in any sentence), matched
+# case-sensitively against the lowercased text, which runs twice as fast as IGNORECASE.
+_LOOSE = {name: re.compile(pat.pattern.replace(r"^\s*", "").replace("INST", "inst").replace("SYS", "sys"))
+          for name, pat, _ in RULES}
+# The four non-ASCII letters IGNORECASE matches to ASCII ones (re docs); "İ".lower() would
+# even be two characters. Folded first, the lowercased text keeps every offset.
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_FOLDED = re.compile("[\u0130\u0131\u017f\u212a]")
+assert not any("^" in p.pattern.replace("[^", "") or re.search(r"[A-Z]", re.sub(r"\\.", "", p.pattern))
+               for p in _LOOSE.values()), "a pattern the pre-pass would miss"
 
 
-def is_instruction(passage: str) -> list[str]:
+def _rules_hit(sentence: str, rules: list[tuple[str, re.Pattern[str], bool]] = RULES) -> list[tuple[str, bool]]:
+    return [(name, strong) for name, pat, strong in rules if pat.search(sentence)]
+
+
+def is_instruction(passage: str, rules: list[tuple[str, re.Pattern[str], bool]] = RULES) -> list[str]:
     """Rules that fire on `passage` when they are enough to flag it, else []."""
-    hits = _rules_hit(passage)
+    hits = _rules_hit(passage, rules)
     if any(strong for _, strong in hits) or len(hits) >= 2:
         return [name for name, _ in hits]
     return []
 
 
+def _candidate_rules(text: str) -> list[tuple[str, re.Pattern[str], bool]]:
+    """Rules that can fire on some sentence of `text`: one that finds nothing in the whole text
+    (anchors dropped) finds nothing in any sentence of it, since sentences are substrings cut at
+    whitespace. One pass over the text spares hundreds of per-sentence searches."""
+    lowered = (text.translate(_FOLD) if _FOLDED.search(text) else text).lower()
+    return [r for r in RULES if _LOOSE[r[0]].search(lowered)]
+
+
 def detect_injection(text: str) -> list[InjectionFlag]:
     """Flag sentences that read as instructions to a model; adjacent ones merge."""
     flags: list[InjectionFlag] = []
+    rules = _candidate_rules(text)
+    if not rules:
+        return flags
     for s in sentences(text):
-        reasons = is_instruction(s.text)
+        reasons = is_instruction(s.text, rules)
         if not reasons:
             continue
         prev = flags[-1] if flags else None

@@ -44,6 +44,11 @@ CREATE TABLE IF NOT EXISTS articles (
 CREATE INDEX IF NOT EXISTS articles_source_key ON articles(source_key);
 CREATE INDEX IF NOT EXISTS articles_content_hash ON articles(content_hash);
 CREATE TABLE IF NOT EXISTS pending_deletes (chunk_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS files (
+    key TEXT PRIMARY KEY,          -- the file's absolute path
+    signature TEXT NOT NULL,       -- size, times, inode and reader version when it was last read
+    article_ids TEXT NOT NULL      -- the complete articles it held then
+);
 """
 
 _ARTICLE_COLS = ("id", "path", "title", "format", "source", "author", "published_at", "url",
@@ -186,6 +191,23 @@ class Manifest:
             "chunks": by.get("complete", (0, 0))[1],
             "pending": by.get("pending", (0, 0))[0],
         }
+
+    def complete_ids(self) -> set[str]:
+        return {r[0] for r in self._conn.execute("SELECT id FROM articles WHERE status='complete'")}
+
+    def file_states(self) -> dict[str, tuple[str, list[str]]]:
+        """key -> (signature, article ids) of every file an earlier ingest read in full."""
+        return {r[0]: (r[1], json.loads(r[2]))
+                for r in self._conn.execute("SELECT key, signature, article_ids FROM files")}
+
+    def put_file_states(self, states: list[tuple[str, str, list[str]]]) -> None:
+        with self.transaction() as c:
+            c.executemany("INSERT OR REPLACE INTO files (key, signature, article_ids) VALUES (?, ?, ?)",
+                          [(k, sig, json.dumps(ids)) for k, sig, ids in states])
+
+    def forget_files(self, keys: list[str]) -> None:
+        with self.transaction() as c:
+            c.executemany("DELETE FROM files WHERE key = ?", [(k,) for k in keys])
 
     def pending_deletes(self) -> list[str]:
         return [r[0] for r in self._conn.execute("SELECT chunk_id FROM pending_deletes ORDER BY 1")]

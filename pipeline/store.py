@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 from urllib.parse import urlparse
 
 import numpy as np
@@ -25,6 +25,7 @@ from pipeline.types import Article, Chunk
 
 COLLECTION = "chunks"
 _GET_BATCH = 500
+_UPSERT_BATCH = 1000  # well under Chroma's max batch size
 
 
 class StoreError(RuntimeError):
@@ -55,24 +56,30 @@ def _published_ts(article: Article) -> int:
     return parse_date(article.published_at)[1]
 
 
-def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
-    """What every stored chunk carries (Chroma metadata values must be str/int/float/bool)."""
-    return {
+def chunk_metadata(article: Article, chunk: Chunk, full: bool = True) -> dict[str, Any]:
+    """What a stored chunk carries (Chroma metadata values must be str/int/float/bool): where it
+    sits and what `ask` filters on; with `full`, the article's descriptive fields as well, for
+    readers of a shared server that have no manifest of their own."""
+    meta: dict[str, Any] = {
         "article_id": article.id,
         "index": chunk.index,
         "start": chunk.start,
         "end": chunk.end,
         "tokens": chunk.tokens,
-        "title": article.title,
         "source": article.source or "",
-        "author": article.author or "",
-        "path": article.path,
-        "url": article.url or "",
-        "format": article.format,
-        "published_at": article.published_at or "",
         "published_ts": _published_ts(article),
-        "content_hash": article.content_hash,
     }
+    if full:
+        meta.update({
+            "title": article.title,
+            "author": article.author or "",
+            "path": article.path,
+            "url": article.url or "",
+            "format": article.format,
+            "published_at": article.published_at or "",
+            "content_hash": article.content_hash,
+        })
+    return meta
 
 
 def _chunk_from(chunk_id: str, document: str, meta: dict[str, Any]) -> Chunk:
@@ -165,11 +172,40 @@ class Store:
             candidates = self.manifest.by_source_prefix(key)
         return candidates[0].article if candidates else None
 
-    def _get(self, ids: list[str]) -> list[Chunk]:
+    @property
+    def text_in_chroma(self) -> bool:
+        """Whether chunk text (and the article's descriptive metadata) is written into Chroma. A
+        local store keeps it once, in the manifest (Chroma's document column and its full-text
+        index made up a third of ingest time outside embedding); a shared server also carries it
+        with every chunk, because other homes writing there have articles this manifest lacks."""
+        return bool(self.chroma_url)
+
+    def _chunks(self, ids: list[str], docs: list[str | None] | None, metas: list[dict[str, Any]],
+                texts: dict[str, str] | None = None) -> list[Chunk | None]:
+        """Chunks from a Chroma result: text from the result where stored, else cut from the
+        article's text at the chunk's offsets. None where neither is available."""
+        docs = docs if docs is not None else [None] * len(ids)
+        texts = dict(texts or {})
+        for aid in {str(m["article_id"]) for d, m in zip(docs, metas) if not d} - set(texts):
+            row = self.manifest.get(aid, complete_only=False)
+            if row is not None:
+                texts[aid] = row.article.text
+        out: list[Chunk | None] = []
+        for i, d, m in zip(ids, docs, metas):
+            if not d:
+                text = texts.get(str(m["article_id"]))
+                if text is None:
+                    out.append(None)
+                    continue
+                d = text[int(m["start"]):int(m["end"])]
+            out.append(_chunk_from(i, d, m))
+        return out
+
+    def _get(self, ids: list[str], texts: dict[str, str] | None = None) -> list[Chunk]:
         chunks: list[Chunk] = []
         for b in range(0, len(ids), _GET_BATCH):
             got = self.collection.get(ids=ids[b:b + _GET_BATCH], include=["documents", "metadatas"])
-            chunks += [_chunk_from(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])]
+            chunks += [c for c in self._chunks(got["ids"], got["documents"], got["metadatas"], texts) if c]
         return chunks
 
     def get_chunks(self, article_id: str) -> list[Chunk]:
@@ -189,7 +225,8 @@ class Store:
                 size += len(row.chunk_ids)
                 if size < _GET_BATCH:
                     continue
-            by_id = {c.id: c for c in self._get([i for r in batch for i in r.chunk_ids])}
+            texts = {r.article.id: r.article.text for r in batch}
+            by_id = {c.id: c for c in self._get([i for r in batch for i in r.chunk_ids], texts)}
             for r in batch:
                 yield from (by_id[i] for i in r.chunk_ids if i in by_id)
             batch, size = [], 0
@@ -208,9 +245,9 @@ class Store:
         res = self.collection.query(query_embeddings=q, n_results=min(k, n), where=flt,
                                     include=["documents", "metadatas", "distances"])
         gone = set(self.manifest.pending_deletes())  # replaced, awaiting deletion
-        return [(_chunk_from(i, d, m), 1.0 - float(dist))
-                for i, d, m, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0],
-                                         res["distances"][0]) if i not in gone]
+        chunks = self._chunks(res["ids"][0], res["documents"][0], res["metadatas"][0])
+        return [(c, 1.0 - float(dist)) for c, dist in zip(chunks, res["distances"][0])
+                if c is not None and c.id not in gone]
 
     def stats(self) -> dict[str, Any]:
         counts = self.manifest.counts()
@@ -234,13 +271,18 @@ class Store:
             found += len(self.collection.get(ids=chunk_ids[b:b + _GET_BATCH], include=[])["ids"])
         return found == len(chunk_ids)
 
-    def old_embeddings(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
-        """chunk text → stored vector, so an edited article re-embeds only what changed."""
+    def old_embeddings(self, old: Row) -> dict[str, np.ndarray]:
+        """chunk text → stored vector of a stored article, so an edited article re-embeds only
+        what changed."""
         out: dict[str, np.ndarray] = {}
-        for b in range(0, len(chunk_ids), _GET_BATCH):
-            got = self.collection.get(ids=chunk_ids[b:b + _GET_BATCH], include=["documents", "embeddings"])
-            for doc, emb in zip(got["documents"], got["embeddings"]):
-                out[doc] = np.asarray(emb, dtype=np.float32)
+        texts = {old.article.id: old.article.text}
+        for b in range(0, len(old.chunk_ids), _GET_BATCH):
+            got = self.collection.get(ids=old.chunk_ids[b:b + _GET_BATCH],
+                                      include=["documents", "metadatas", "embeddings"])
+            chunks = self._chunks(got["ids"], got["documents"], got["metadatas"], texts)
+            for chunk, emb in zip(chunks, got["embeddings"]):
+                if chunk is not None:
+                    out[chunk.text] = np.asarray(emb, dtype=np.float32)
         return out
 
     def begin_article(self, row: Row) -> None:
@@ -248,17 +290,35 @@ class Store:
 
     def write_article(self, article: Article, chunks: list[Chunk], embeddings: np.ndarray) -> None:
         """Upsert a pending article's chunks, drop stale ones, mark it complete, finish deletes."""
-        if len(chunks) != len(embeddings):
-            raise StoreError(f"{article.id}: {len(chunks)} chunks but {len(embeddings)} embeddings")
-        if chunks:
+        self.write_articles([(article, chunks, embeddings)])
+
+    def write_articles(self, items: list[tuple[Article, list[Chunk], np.ndarray]],
+                       on_complete: Callable[[Article], None] | None = None) -> None:
+        """`write_article` for many at once: Chroma pays ~30 ms a call, so chunks go in few upserts.
+
+        Articles are marked complete only after all their vectors are in, so a crash in between
+        leaves them pending and the next ingest writes them again.
+        """
+        for article, chunks, embeddings in items:
+            if len(chunks) != len(embeddings):
+                raise StoreError(f"{article.id}: {len(chunks)} chunks but {len(embeddings)} embeddings")
+        rows = [(a, c, e) for a, chunks, emb in items for c, e in zip(chunks, emb)]
+        for b in range(0, len(rows), _UPSERT_BATCH):
+            part = rows[b:b + _UPSERT_BATCH]
             self.collection.upsert(
-                ids=[c.id for c in chunks],
-                embeddings=np.asarray(embeddings, dtype=np.float32),
-                documents=[c.text for c in chunks],
-                metadatas=[chunk_metadata(article, c) for c in chunks],
+                ids=[c.id for _, c, _ in part],
+                embeddings=np.asarray([e for _, _, e in part], dtype=np.float32),
+                documents=[c.text for _, c, _ in part] if self.text_in_chroma else None,
+                metadatas=[chunk_metadata(a, c, full=self.text_in_chroma) for a, c, _ in part],
             )
-        self.collection.delete(where={"$and": [{"article_id": article.id}, {"index": {"$gte": len(chunks)}}]})
-        self.manifest.complete_article(article.id, [c.id for c in chunks])
+        stale = [{"$and": [{"article_id": a.id}, {"index": {"$gte": len(chunks)}}]} for a, chunks, _ in items]
+        for b in range(0, len(stale), 50):
+            part = stale[b:b + 50]
+            self.collection.delete(where=part[0] if len(part) == 1 else {"$or": part})
+        for article, chunks, _ in items:
+            self.manifest.complete_article(article.id, [c.id for c in chunks])
+            if on_complete is not None:
+                on_complete(article)
         self.flush_deletes()
 
     def abandon_article(self, article_id: str) -> None:

@@ -21,7 +21,7 @@ PROMISED = {
                "sweep", "best_setup", "bf16_vs_fp32", "load_average_start", "load_average_end"],
     "reingest": ["speedup_vs_first_ingest", "embedding_calls", "first_ingest", "reingest"],
     "extract": ["parallel_efficiency_c8", "parallel_efficiency_c32", "calls_with_warm_cache", "runs",
-                "calls_per_article"],
+                "calls_per_article", "client_cpu_ms_per_article"],
     "local": ["prompt_tokens_per_s", "generation_tokens_per_s", "extract_seconds_per_article", "token_rates"],
     "memory": ["ingest_rss_ratio_3_vs_1", "extract_rss_ratio_3_vs_1", "ingest_peak_rss_mb_3", "runs"],
     "query": ["results", "p95_growth_hybrid_big_vs_small", "p95_ms_200"],
@@ -55,7 +55,8 @@ def test_every_benchmark_runs_and_writes_its_promised_keys(tmp_path):
     assert out["results"]["reingest"]["reingest"]["skipped"] == 3
     ex = out["results"]["extract"]
     assert ex["calls_with_warm_cache"] == 0 and ex["calls_per_article"] >= 1
-    assert all(r["extracted"] == 3 for r in ex["runs"])
+    assert all(r["extracted"] == 3 and 0 < r["work_seconds"] <= r["seconds"] for r in ex["runs"])
+    assert [r["ideal_speedup"] for r in ex["runs"]] == [1, 3, 3]  # 3 calls: one round at c=8 and c=32
     assert out["results"]["local"]["generation_tokens_per_s"] > 0
     assert out["results"]["memory"]["runs"]["ingest_3"]["peak_rss_mb"] > 100  # the model alone is more
     q = out["results"]["query"]["results"]

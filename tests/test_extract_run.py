@@ -105,6 +105,58 @@ def test_remote_providers_run_concurrently(home):
     assert time.perf_counter() - t0 < 5 * 0.2 + 0.5
 
 
+def test_a_worker_waiting_out_retry_after_does_not_hold_up_the_others(home):
+    """Workers take turns at the CPU (pipeline.llm.turn); one sleeping through a 429's
+    Retry-After, or waiting on the network, must have given its turn up."""
+    t0 = time.perf_counter()
+    done_at: dict[str, float] = {}
+    refused: list[str] = []
+
+    def fn(messages, schema):
+        art = "art" + user_text(messages).split("Company", 1)[1].split(" ", 1)[0]
+        if art == "art0" and not refused:
+            refused.append(art)
+            raise RetryableError("HTTP 429 slow down", provider="fake", status=429, retry_after=1.0)
+        time.sleep(0.05)
+        done_at[art] = time.perf_counter() - t0
+        return scripted(messages, schema)
+
+    rep = run_extraction(None, all=True, new=False, model=FakeProvider(script=[fn]), concurrency=3,
+                         progress=False, store=StubStore(ARTS))
+    assert rep.records == 5 and refused == ["art0"]
+    assert max(done_at[a] for a in ("art1", "art2", "art3", "art4")) < 0.8  # not behind art0's wait
+    assert done_at["art0"] >= 1.0
+    assert 0 < rep.work_seconds <= rep.seconds
+
+
+def test_turns_serialize_work_but_not_waiting():
+    from pipeline.llm import turn
+
+    order: list[str] = []
+    inside = threading.Event()
+
+    def worker(name: str, wait: float) -> None:
+        with turn.taken():
+            order.append(f"{name} works")
+            with turn.released():  # the network wait: another worker may work meanwhile
+                inside.set()
+                time.sleep(wait)
+            order.append(f"{name} done")
+
+    with turn.released():  # a thread without the turn: a no-op
+        pass
+    a = threading.Thread(target=worker, args=("a", 0.3))
+    a.start()
+    assert inside.wait(2)
+    b = threading.Thread(target=worker, args=("b", 0.0))
+    b.start()
+    b.join(2)
+    a.join(2)
+    assert order == ["a works", "b works", "b done", "a done"]
+    with turn.taken(), turn.taken():  # re-entrant within a thread
+        pass
+
+
 def test_an_interrupted_run_resumes_from_its_journal(home):
     fake = FakeProvider(script=[scripted])
     store = StubStore(ARTS)

@@ -105,8 +105,11 @@ def test_two_concurrent_ingesters_through_one_chroma_server(tmp_path, chroma_ser
     client = chromadb.HttpClient(host="127.0.0.1", port=chroma_server,
                                  settings=Settings(anonymized_telemetry=False))
     col = client.get_collection("chunks")
-    got = col.get(include=["metadatas"])
+    got = col.get(include=["metadatas", "documents"])
     ids = got["ids"]
+    # a shared server carries each chunk's text and its article's description: other homes'
+    # manifests do not have them
+    assert all(doc and meta["title"] and meta["path"] for doc, meta in zip(got["documents"], got["metadatas"]))
     assert len(ids) == len(set(ids)) == len(expected) == col.count()  # each chunk exactly once
     assert set(ids) == set(expected)
     owner = {c: aid for m in manifests for aid, cids in m.items() for c in cids}

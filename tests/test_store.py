@@ -4,10 +4,12 @@ duplicates, bad input next to good input, the model guard, the lock, and crash r
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +24,8 @@ from pipeline.store import ArticleNotFound, EmbeddingModelMismatch, Store
 
 from tests.conftest import CORPUS, REPO
 
-CHUNK_META_KEYS = {"article_id", "index", "start", "end", "title", "source", "path",
-                   "published_at", "published_ts", "tokens"}
+CHUNK_META_KEYS = {"article_id", "index", "start", "end", "source", "published_ts", "tokens"}
+SHARED_META_KEYS = CHUNK_META_KEYS | {"title", "author", "path", "url", "format", "published_at", "content_hash"}
 
 
 def _chroma_ids(store: Store) -> set[str]:
@@ -64,10 +66,10 @@ def test_corpus_ingests_with_exact_offsets_and_full_metadata(corpus_store):
             assert 0 < c.tokens <= 256
     got = store.collection.get(ids=[f"{report.ingested[0]}#0"], include=["metadatas"])
     meta = got["metadatas"][0]
-    assert CHUNK_META_KEYS <= set(meta)
+    assert set(meta) == CHUNK_META_KEYS  # a local store keeps text and descriptions in the manifest
     art = store.get_article(meta["article_id"])
     assert meta["published_ts"] == parse_date(art.published_at)[1]
-    assert meta["published_at"] == (art.published_at or "")
+    assert store.collection.get(ids=[f"{report.ingested[0]}#0"], include=["documents"])["documents"] == [None]
 
 
 def test_search_ranks_the_right_article_and_filters_by_date(corpus_store):
@@ -78,6 +80,10 @@ def test_search_ranks_the_right_article_and_filters_by_date(corpus_store):
     q = emb.embed(["Microsoft's license to OpenAI is no longer exclusive; OpenAI can use any cloud"])[0]
     hits = store.search(q, k=5)
     assert hits[0][0].article_id == seed.id
+    for chunk, _ in hits:  # chunk text comes from the manifest's article text at the offsets
+        assert chunk.text == store.get_article(chunk.article_id).text[chunk.start:chunk.end] and chunk.text
+    by_iter = {c.id: c.text for c in store.iter_chunks()}
+    assert all(by_iter[c.id] == c.text for c, _ in hits)
     sims = [s for _, s in hits]
     assert sims == sorted(sims, reverse=True) and 0.3 < sims[0] <= 1.0001
     dated = [a for a in store.list_articles() if a.published_at]
@@ -265,6 +271,48 @@ def test_a_killed_ingest_is_completed_by_the_next_run(home, tmp_path):
     _consistent(store)
 
 
+def test_unchanged_files_are_skipped_unread_and_edited_ones_are_read(home, tmp_path, monkeypatch):
+    from pipeline.ingest import runner
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for tag in ("alpha", "gamma", "kappa"):
+        (src / f"{tag}.txt").write_text(_article_text(2, tag), encoding="utf-8")
+    reads: list[str] = []
+    real_read = runner.read_file
+    monkeypatch.setattr(runner, "read_file", lambda p, m: (reads.append(p.name), real_read(p, m))[1])
+    store = Store()
+    monkeypatch.setattr(runner, "RACY_SECONDS", 3600.0)  # every file counts as just written
+    first = ingest_paths([src], store=store, progress=False)
+    assert sorted(reads) == ["alpha.txt", "gamma.txt", "kappa.txt"]
+    reads.clear()
+    again = ingest_paths([src], store=store, progress=False)  # too fresh to trust: read again
+    assert sorted(reads) == ["alpha.txt", "gamma.txt", "kappa.txt"] and sorted(again.skipped) == sorted(first.ingested)
+
+    monkeypatch.setattr(runner, "RACY_SECONDS", 0.0)
+    ingest_paths([src], store=store, progress=False)  # now recorded
+    reads.clear()
+    get_calls: list[int] = []
+    real_get = store.collection.get
+    monkeypatch.setattr(store.collection, "get", lambda *a, **k: (get_calls.append(1), real_get(*a, **k))[1])
+    third = ingest_paths([src], store=store, progress=False)
+    assert reads == [] and get_calls == [] and sorted(third.skipped) == sorted(first.ingested)
+    assert third.ingested == [] and third.chunks_embedded == 0
+
+    # new content of the same size with the old modification time (as `cp -p` or `rsync -t` leave
+    # it): the change time differs, so the file is read again and its article replaced
+    g = src / "gamma.txt"
+    before = g.stat()
+    time.sleep(0.02)
+    g.write_text(_article_text(2, "delta"), encoding="utf-8")
+    os.utime(g, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (g.stat().st_size, g.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    fourth = ingest_paths([src], store=store, progress=False)
+    assert reads == ["gamma.txt"] and len(fourth.ingested) == 1 and len(fourth.replaced) == 1
+    assert len(fourth.skipped) == 2
+    _consistent(store)
+
+
 def test_wiped_vectors_are_rewritten_not_skipped(home, tmp_path):
     (tmp_path / "k.txt").write_text(_article_text(1, "kappa"), encoding="utf-8")
     store = Store()
@@ -285,6 +333,22 @@ def test_embedder_contract():
     assert emb.embed([]).shape == (0, 384)
     if emb.dtype == "bf16":
         assert emb.bf16_cosine >= 0.998
+
+
+@pytest.mark.parametrize("units", [True, False, None])
+def test_auto_dtype_follows_the_cpus_bf16_units(monkeypatch, units):
+    """`auto` takes bf16 where the CPU has bf16 units (and the cosine check passes), fp32 where
+    it has none; only where flags are unreadable does the timing probe decide."""
+    from pipeline import embed
+
+    monkeypatch.setattr(embed, "cpu_has_bf16", lambda: units)
+    e = embed.Embedder(dtype="auto")
+    assert e.bf16_cosine is not None and e.bf16_cosine >= embed.MIN_BF16_COSINE
+    if units is None:
+        assert e.dtype == ("bf16" if e.bf16_speedup > 1.0 else "fp32")
+    else:
+        assert e.dtype == ("bf16" if units else "fp32")
+    assert str(next(e._model.parameters()).dtype) == ("torch.bfloat16" if e.dtype == "bf16" else "torch.float32")
 
 
 def test_report_json_shape():

@@ -21,15 +21,19 @@ import jinja2
 from pipeline.llm.base import Message
 
 _SECTION = re.compile(r"^=== (system|user|assistant) ===[ \t]*$", re.M)
+_MARK = re.compile("\x00([0-9a-f]{16}):(system|user|assistant)\x00")
 
 
 class PromptError(ValueError):
     pass
 
 
+_REPO_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
+
+
 def prompts_dir() -> Path:
     env = os.environ.get("PIPELINE_PROMPTS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "prompts"
+    return Path(env) if env else _REPO_PROMPTS
 
 
 @lru_cache(maxsize=64)
@@ -49,6 +53,13 @@ _env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
                           keep_trailing_newline=False)
 
 
+@lru_cache(maxsize=64)
+def _compiled(src: str) -> jinja2.Template:
+    """Compiled once per prompt text; the section token is a variable, drawn fresh per render."""
+    marked = _SECTION.sub(lambda m: "\x00{{ __section_token__ }}:" + m.group(1) + "\x00", src)
+    return _env.from_string(marked)
+
+
 def render(name: str, **context: Any) -> list[Message]:
     """Render a sectioned prompt file into chat messages.
 
@@ -60,15 +71,15 @@ def render(name: str, **context: Any) -> list[Message]:
     if not _SECTION.search(src):
         raise PromptError(f"{prompts_dir() / name}: no '=== system ===' / '=== user ===' sections")
     token = secrets.token_hex(8)
-    marked = _SECTION.sub(lambda m: f"\x00{token}:{m.group(1)}\x00", src)
     try:
-        out = _env.from_string(marked).render(**context)
+        out = _compiled(src).render(**context, __section_token__=token)
     except jinja2.TemplateError as exc:
         raise PromptError(f"{prompts_dir() / name}: template error: {exc}") from exc
-    parts = re.split(f"\x00{token}:(system|user|assistant)\x00", out)
+    marks = [m for m in _MARK.finditer(out) if m.group(1) == token]  # a forged token is just text
     msgs: list[Message] = []
-    for role, body in zip(parts[1::2], parts[2::2]):
-        msgs.append(Message(role=role, content=body.strip()))  # type: ignore[arg-type]
+    for m, nxt in zip(marks, marks[1:] + [None]):
+        body = out[m.end():nxt.start() if nxt is not None else len(out)]
+        msgs.append(Message(role=m.group(2), content=body.strip()))  # type: ignore[arg-type]
     return msgs
 
 

@@ -20,6 +20,7 @@ from typing import Any, Callable
 from pydantic import BaseModel, Field
 
 from pipeline import config
+from pipeline.llm import turn
 from pipeline.llm.base import AuthError, BudgetExceeded, Provider, ProviderNotAvailable
 from pipeline.llm.registry import get_provider
 from pipeline.records import append_record, read_records, records_path
@@ -44,6 +45,7 @@ class ExtractionRunReport(BaseModel):
     flagged_claims: int = 0
     resumed: bool = False  # this run picked up an interrupted run's journal
     seconds: float = 0.0
+    work_seconds: float = 0.0  # from the first article started to the last finished (no set-up)
 
     def to_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -193,16 +195,18 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
         def one(a: Article) -> ExtractionRecord:
             if stop:
                 raise RunStopped(f"not attempted: {stop[0]}")
-            try:
-                rec = extract_article(a, provider, strategy=strat)
-            except FATAL as exc:
-                stop.append(f"{type(exc).__name__}: {exc}")
-                raise
-            append_record(rec, rpath)
-            return rec
+            with turn.taken():
+                try:
+                    rec = extract_article(a, provider, strategy=strat)
+                except FATAL as exc:
+                    stop.append(f"{type(exc).__name__}: {exc}")
+                    raise
+                append_record(rec, rpath)
+                return rec
 
         bar = _progress(progress, len(todo))
         workers = _workers(provider, concurrency)
+        t_work = time.perf_counter()
         with bar as (advance, describe):
             if workers == 1:
                 results = []
@@ -218,6 +222,7 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
                         results.append(fut.result())
                         describe(futs[fut].id)
                         advance()
+        report.work_seconds = round(time.perf_counter() - t_work, 3)
         order = {a.id: i for i, a in enumerate(todo)}
         for aid, rec, err in sorted(results, key=lambda r: order.get(r[0], 0)):
             if rec is None:

@@ -82,8 +82,8 @@ def sections_for(text: str, provider: Provider, overhead_tokens: int) -> list[Se
     """Split on paragraph (then sentence) boundaries so each section fits the context window."""
     budget = provider.context_window - overhead_tokens - OUTPUT_TOKENS
     budget = max(budget, 64)
-    if provider.count_tokens(text) <= budget:
-        return [Section(0, len(text))]
+    if len(text.encode("utf-8")) + 2 <= budget or provider.count_tokens(text) <= budget:
+        return [Section(0, len(text))]  # a token covers at least a byte: most articles skip counting
     units: list[tuple[int, int]] = []
     for s in sentences(text):
         if provider.count_tokens(s.text) <= budget:
@@ -169,9 +169,20 @@ def extract_section(provider: Provider, text: str, sec: Section, n_sections: int
     return Outcome(analysis=analysis, usage=usage, model=res.model, reasks=reasks, repaired=repaired)
 
 
+_overheads: dict[tuple[str, tuple[str, ...]], int] = {}
+
+
+def _overhead_tokens(provider: Provider, contents: tuple[str, ...]) -> int:
+    """Tokens of the prompt around the article (counted once per prompt text and model)."""
+    key = (provider.model_string, contents)
+    if key not in _overheads:
+        _overheads[key] = sum(provider.count_tokens(c) for c in contents) + 64
+    return _overheads[key]
+
+
 def extract(article: Article, provider: Provider) -> Outcome:
     text = article.text
-    overhead = sum(provider.count_tokens(m.content) for m in _messages("", None)) + 64
+    overhead = _overhead_tokens(provider, tuple(m.content for m in _messages("", None)))
     secs = sections_for(text, provider, overhead)
     outcomes = [extract_section(provider, text, s, len(secs)) for s in secs]
     if len(outcomes) == 1:

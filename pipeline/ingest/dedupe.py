@@ -8,6 +8,7 @@ articles on the same topic share almost no 5-grams.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -27,8 +28,13 @@ def shingles(text: str, size: int = SHINGLE) -> set[bytes]:
     return {" ".join(words[i:i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
+# Drawing the permutations costs more than hashing a short article; they depend only on the
+# seed, so every signature shares one copy (datasketch only reads them).
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
+
+
 def signature(text: str) -> MinHash:
-    mh = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
+    mh = MinHash(num_perm=NUM_PERM, scheme=SCHEME, permutations=_PERMUTATIONS)
     mh.update_batch(list(shingles(text)))
     return mh
 
@@ -38,7 +44,16 @@ def to_bytes(mh: MinHash) -> bytes:
 
 
 def from_bytes(blob: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, scheme=SCHEME, hashvalues=np.frombuffer(blob, dtype=np.uint64))
+    return MinHash(num_perm=NUM_PERM, scheme=SCHEME, hashvalues=np.frombuffer(blob, dtype=np.uint64),
+                   permutations=_PERMUTATIONS)
+
+
+@lru_cache(maxsize=4)
+def _bands(threshold: float) -> tuple[int, int]:
+    """LSH (bands, rows) for the threshold: datasketch finds them by numerical integration,
+    ~20 ms that every ingest would otherwise pay again."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    return lsh.b, lsh.r
 
 
 class NearDuplicateIndex:
@@ -46,7 +61,7 @@ class NearDuplicateIndex:
 
     def __init__(self, threshold: float = THRESHOLD) -> None:
         self.threshold = threshold
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self._lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM, params=_bands(threshold))
         self._sigs: dict[str, MinHash] = {}
 
     def add(self, article_id: str, mh: MinHash) -> None:

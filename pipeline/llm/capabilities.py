@@ -54,6 +54,9 @@ def remember(endpoint: str, mode: str, unsupported: list[str]) -> None:
     """Record the mode that worked (atomic write under a file lock)."""
     entry = {"mode": mode, "unsupported": sorted(set(unsupported)), "updated": time.time()}
     with _lock:
+        known = _memory.get(f"{home()}|{endpoint}")
+        if known is not None and known.get("mode") == mode and known.get("unsupported") == entry["unsupported"]:
+            return  # nothing new: every call confirms the mode, only a change is written
         _memory[f"{home()}|{endpoint}"] = entry
     try:
         h = ensure_home()

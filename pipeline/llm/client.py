@@ -12,6 +12,7 @@ import logging
 import random
 import threading
 import time
+from functools import lru_cache
 from typing import Any, Sequence, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -22,6 +23,7 @@ from pipeline.llm.base import (BudgetExceeded, Completion, LLMError, LLMResult, 
 from pipeline.llm.cache import ResponseCache, cache_key
 from pipeline.llm.options import Run, current_run
 from pipeline.llm.redact import install_log_filter, redact
+from pipeline.llm import turn
 from pipeline.llm.registry import get_provider
 from pipeline.types import Usage
 
@@ -86,6 +88,16 @@ def _slot(provider: Provider) -> threading.BoundedSemaphore:
         return sem
 
 
+@lru_cache(maxsize=128)
+def _schema_text(output_type: type[BaseModel]) -> str:
+    return json.dumps(output_type.model_json_schema())
+
+
+def json_schema(output_type: type[BaseModel]) -> dict[str, Any]:
+    """The output type's JSON Schema, a fresh copy: pydantic takes ~2 ms to build it, per call."""
+    return json.loads(_schema_text(output_type))
+
+
 def estimate_input_tokens(messages: list[Message], schema: dict[str, Any] | None) -> int:
     """tiktoken count of what will be sent: contents, per-message overhead, the schema."""
     from pipeline.tokens import count_tokens
@@ -101,7 +113,7 @@ def estimate_cost(model: str | Provider, messages: Sequence[Message | dict[str, 
     """Upper-bound dollars for one call (input counted, output = max_tokens); None if unpriced.
     Needs no key and builds no client, so a command can print it before a run."""
     key = model.price_key() if isinstance(model, Provider) else model.split("@http", 1)[0]
-    schema = output_type.model_json_schema() if output_type else None
+    schema = json_schema(output_type) if output_type else None
     n_in = estimate_input_tokens(_as_messages(messages), schema)
     return prices.cost_of(key, n_in, max_tokens)
 
@@ -162,7 +174,7 @@ def _attempt(run: Run, provider: Provider, messages: list[Message], schema: dict
         _check_budget(run, provider, messages, schema, max_tokens)
         t0 = time.perf_counter()
         try:
-            with _slot(provider):
+            with turn.released(), _slot(provider):  # never wait for a slot holding the turn
                 comp = provider.complete(messages, schema=schema, schema_name=schema_name,
                                          max_tokens=max_tokens, temperature=temperature)
             return comp, time.perf_counter() - t0, i + 1, failed
@@ -174,7 +186,8 @@ def _attempt(run: Run, provider: Provider, messages: list[Message], schema: dict
             delay = _backoff(i, exc.retry_after)
             log.info("%s: %s; retry %d/%d in %.2fs", provider.model_string, exc, i + 1,
                      max_retries, delay)
-            time.sleep(delay)
+            with turn.released():
+                time.sleep(delay)
         except LLMError as exc:
             _record(run, provider, "error", latency=time.perf_counter() - t0, error=str(exc))
             raise
@@ -274,7 +287,7 @@ def generate(
     """
     run = current_run()
     msgs = _as_messages(messages)
-    schema = output_type.model_json_schema() if output_type else None
+    schema = json_schema(output_type) if output_type else None
     name = schema_name or (output_type.__name__ if output_type else "output")
     if use_cache is None:
         use_cache = run.use_cache

@@ -67,20 +67,20 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def record(attempt: Attempt, path: Path | None = None) -> None:
     """Append one row; a ledger that cannot be written warns instead of failing the call."""
+    from pipeline.llm.cache import drop_connection, held_connection
+
+    target = path or ledger_path()
     try:
-        conn = _connect(path or ledger_path())
-        try:
-            conn.execute(
-                "INSERT INTO attempts (ts, run_id, stage, model, served_model, mode, status, "
-                "input_tokens, output_tokens, cost_usd, price_version, latency_s, error) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (time.time(), attempt.run_id, attempt.stage, attempt.model, attempt.served_model,
-                 attempt.mode, attempt.status, attempt.input_tokens, attempt.output_tokens,
-                 attempt.cost_usd, attempt.price_version, attempt.latency_s,
-                 redact(attempt.error)[:2000] if attempt.error else None))
-        finally:
-            conn.close()
+        held_connection(target, _SCHEMA).execute(
+            "INSERT INTO attempts (ts, run_id, stage, model, served_model, mode, status, "
+            "input_tokens, output_tokens, cost_usd, price_version, latency_s, error) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (time.time(), attempt.run_id, attempt.stage, attempt.model, attempt.served_model,
+             attempt.mode, attempt.status, attempt.input_tokens, attempt.output_tokens,
+             attempt.cost_usd, attempt.price_version, attempt.latency_s,
+             redact(attempt.error)[:2000] if attempt.error else None))
     except sqlite3.Error as exc:
+        drop_connection(target)
         log.warning("ledger not written (%s)", exc)
 
 

@@ -50,10 +50,10 @@ def _literal_secrets() -> list[str]:
     return sorted((v for v in vals if v and len(v) >= 6), key=len, reverse=True)
 
 
-def redact(text: object) -> str:
+def redact(text: object, secrets: list[str] | None = None) -> str:
     """`text` as a string with every secret replaced by `[REDACTED]`."""
     s = text if isinstance(text, str) else str(text)
-    for secret in _literal_secrets():
+    for secret in _literal_secrets() if secrets is None else secrets:
         if secret in s:
             s = s.replace(secret, MASK)
     for pat in _PATTERNS:
@@ -64,14 +64,16 @@ def redact(text: object) -> str:
     return s
 
 
-def redact_obj(obj: Any) -> Any:
+def redact_obj(obj: Any, secrets: list[str] | None = None) -> Any:
     """A copy of a JSON-like structure with every string (keys too) redacted."""
+    if secrets is None:
+        secrets = _literal_secrets()  # once per structure, not once per string
     if isinstance(obj, str):
-        return redact(obj)
+        return redact(obj, secrets)
     if isinstance(obj, dict):
-        return {redact(k) if isinstance(k, str) else k: redact_obj(v) for k, v in obj.items()}
+        return {redact(k, secrets) if isinstance(k, str) else k: redact_obj(v, secrets) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [redact_obj(v) for v in obj]
+        return [redact_obj(v, secrets) for v in obj]
     return obj
 
 

@@ -52,7 +52,9 @@ def _kill_loop(stage: str, args_for, home: Path, log_file: str, fault_server, tm
                seed: int, record_property) -> tuple[list[str], list[str]]:
     """Returns (log lines, model strings used)."""
     env = base_env(home, OPENAI_BASE_URL=fault_server.url + "/v1", OPENAI_API_KEY="sk-test-KILLS-0123456789")
-    fault_server.configure(FaultScript(rate=0.1, kinds=QUICK_FAULTS, seed=seed), delay_s=0.3)
+    # think time long enough that a run with work left is still going at the latest kill time
+    # (3.5 s): at 0.3 s, once extraction's per-article CPU shrank, short runs finished first
+    fault_server.configure(FaultScript(rate=0.1, kinds=QUICK_FAULTS, seed=seed), delay_s=0.6)
     rng = random.Random(seed)
     path = home / log_file
     log: list[str] = []
