@@ -19,7 +19,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 from rich.console import Console
 from rich.table import Table
@@ -52,17 +52,10 @@ def cpu_model() -> str:
 
 def cpu_flags() -> list[str]:
     """The CPU features that decide bf16 speed (AVX512-BF16, AMX)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return []
-    want = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile")
-    flags = set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags.update(line.split(":", 1)[1].split())
-            break
-    return [f for f in want if f in flags]
+    from pipeline.embed import cpu_flags as flags
+
+    have = flags() or frozenset()
+    return [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile") if f in have]
 
 
 def machine() -> dict[str, Any]:
@@ -107,31 +100,22 @@ def rnd(x: float | None, digits: int = 3) -> float | None:
 
 
 @contextmanager
-def timed() -> Iterator[Callable[[], float]]:
-    """`with timed() as t: ...; t()` → elapsed seconds (frozen when the block ends)."""
-    t0 = time.perf_counter()
-    end: list[float] = []
-    yield lambda: (end[0] if end else time.perf_counter()) - t0
-    end.append(time.perf_counter())
-
-
-@contextmanager
 def env(**values: str | None) -> Iterator[None]:
     """Set (or, with None, unset) environment variables for the block."""
     old = {k: os.environ.get(k) for k in values}
     try:
-        for k, v in values.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        _set_env(values)
         yield
     finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        _set_env(old)
+
+
+def _set_env(values: dict[str, str | None]) -> None:
+    for k, v in values.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
 
 
 @dataclass

@@ -35,16 +35,20 @@ class EmbedderError(RuntimeError):
 
 
 @lru_cache(maxsize=1)
-def cpu_has_bf16() -> bool | None:
-    """Does the CPU do bf16 in hardware (AVX512-BF16 or AMX)? None where flags are unreadable."""
+def cpu_flags() -> frozenset[str] | None:
+    """The CPU's feature flags (Linux `/proc/cpuinfo`), or None where they cannot be read."""
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
     flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), None)
-    if flags is None:
-        return None
-    return bool({"avx512_bf16", "amx_bf16"} & set(flags))
+    return frozenset(flags) if flags is not None else None
+
+
+def cpu_has_bf16() -> bool | None:
+    """Does the CPU do bf16 in hardware (AVX512-BF16 or AMX)? None where flags are unreadable."""
+    flags = cpu_flags()
+    return None if flags is None else bool({"avx512_bf16", "amx_bf16"} & flags)
 
 
 def configured_model_name() -> str:

@@ -288,13 +288,10 @@ class Store:
     def begin_article(self, row: Row) -> None:
         self.manifest.put_pending(row)
 
-    def write_article(self, article: Article, chunks: list[Chunk], embeddings: np.ndarray) -> None:
-        """Upsert a pending article's chunks, drop stale ones, mark it complete, finish deletes."""
-        self.write_articles([(article, chunks, embeddings)])
-
     def write_articles(self, items: list[tuple[Article, list[Chunk], np.ndarray]],
                        on_complete: Callable[[Article], None] | None = None) -> None:
-        """`write_article` for many at once: Chroma pays ~30 ms a call, so chunks go in few upserts.
+        """Upsert pending articles' chunks, drop stale ones, mark them complete, finish deletes.
+        Chroma pays ~30 ms a call, so many articles' chunks go in few upserts.
 
         Articles are marked complete only after all their vectors are in, so a crash in between
         leaves them pending and the next ingest writes them again.

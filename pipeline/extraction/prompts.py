@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 
 from pipeline.llm.base import Message
+from pipeline.templates import template
 
 _SECTION = re.compile(r"^=== (system|user|assistant) ===[ \t]*$", re.M)
 _MARK = re.compile("\x00([0-9a-f]{16}):(system|user|assistant)\x00")
@@ -49,15 +50,13 @@ def read_prompt(name: str) -> str:
         raise PromptError(f"{path}: prompt file not found") from exc
 
 
-_env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
-                          keep_trailing_newline=False)
 
 
 @lru_cache(maxsize=64)
 def _compiled(src: str) -> jinja2.Template:
     """Compiled once per prompt text; the section token is a variable, drawn fresh per render."""
     marked = _SECTION.sub(lambda m: "\x00{{ __section_token__ }}:" + m.group(1) + "\x00", src)
-    return _env.from_string(marked)
+    return template(marked)
 
 
 def render(name: str, **context: Any) -> list[Message]:

@@ -11,12 +11,12 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
+from pipeline.templates import template
 from pipeline.types import Usage
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
@@ -36,18 +36,9 @@ class Prompt:
     def messages(self, **values: Any) -> list[dict[str, str]]:
         parts = re.split(r"<!--\s*role:\s*(system|user|assistant)\s*-->", self.text)
         if len(parts) == 1:
-            return [{"role": "user", "content": _template(self.text).render(**values).strip()}]
-        return [{"role": role, "content": _template(body).render(**values).strip()}
+            return [{"role": "user", "content": template(self.text).render(**values).strip()}]
+        return [{"role": role, "content": template(body).render(**values).strip()}
                 for role, body in zip(parts[1::2], parts[2::2])]
-
-
-@lru_cache(maxsize=64)
-def _template(source: str) -> Any:
-    """Compiling a template costs milliseconds; every article renders the same few."""
-    import jinja2
-
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
-    return env.from_string(source)
 
 
 def load_prompt(name: str) -> Prompt:
