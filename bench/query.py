@@ -114,10 +114,12 @@ class SyntheticStore:
                 article, chunks, v = self._article(self.articles)
                 vecs.append(v)
                 self.articles += 1
+                spans = [(c.start, c.end, c.tokens) for c in chunks]
                 self.store.manifest.put_pending(Row(article=article, source_key=f"/synthetic/{article.id}",
                                                     fingerprint=article.content_hash, minhash=None,
-                                                    chunk_ids=[c.id for c in chunks], status="pending", replaces=None))
-                self.store.manifest.complete_article(article.id, [c.id for c in chunks])
+                                                    chunk_ids=[c.id for c in chunks], status="pending", replaces=None,
+                                                    chunk_spans=spans))
+                self.store.manifest.complete_article(article.id, [c.id for c in chunks], spans)
                 ids += [c.id for c in chunks]
                 docs += [c.text for c in chunks]
                 metas += [chunk_metadata(article, c, full=self.store.text_in_chroma) for c in chunks]

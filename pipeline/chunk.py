@@ -1,15 +1,21 @@
 """Article → Chunk[]: token-bounded windows with exact character offsets.
 
 Chunks are packed from sentences, preferring to end at a paragraph break, with a few sentences of
-overlap. Every chunk is at most `MAX_TOKENS` cl100k tokens and `article.text[c.start:c.end] == c.text`
-holds by construction (chunks are slices, never re-joined strings). The default size leaves head
+overlap. Sentence sizes come from one encoding of the whole article (`_TokenIndex`); each chunk's
+count is then taken exactly, so every chunk is at most `MAX_TOKENS` cl100k tokens, and
+`article.text[c.start:c.end] == c.text` holds by construction (chunks are slices, never re-joined
+strings). The default size leaves head
 room under MiniLM's 256 word-piece window (English runs ~4% more word-pieces than cl100k tokens).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
 
 from pipeline.tokens import count_tokens, encoding
 from pipeline.types import Article, Chunk
@@ -90,9 +96,62 @@ def _hard_split(text: str, start: int, end: int, max_tokens: int) -> list[tuple[
         pos = cut
 
 
+@lru_cache(maxsize=1)
+def _token_chars() -> tuple[np.ndarray, np.ndarray]:
+    """Per cl100k token id: how many characters start in its bytes (UTF-8 lead bytes), and
+    whether it begins inside a character (a continuation byte)."""
+    enc = encoding()
+    ranks = enc._mergeable_ranks  # bytes -> id; tiktoken keeps it on every Encoding
+    ids = np.fromiter(ranks.values(), dtype=np.int64, count=len(ranks))
+    lengths = np.fromiter((len(b) for b in ranks), dtype=np.int64, count=len(ranks))
+    flat = np.frombuffer(b"".join(ranks), dtype=np.uint8)
+    lead = ((flat & 0xC0) != 0x80).astype(np.int32)
+    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    chars = np.zeros(enc.n_vocab, dtype=np.int32)
+    starts_inside = np.zeros(enc.n_vocab, dtype=np.int32)
+    chars[ids] = np.add.reduceat(lead, offsets)
+    starts_inside[ids] = 1 - lead[offsets]
+    return chars, starts_inside
+
+
+class _TokenIndex:
+    """Where the tokens of the whole text start, from one encoding of it.
+
+    Counting each sentence on its own meant thousands of encoder calls an article; counting the
+    tokens that overlap a span of the whole text's encoding is a bisection, and agrees with the
+    span's own count but for a token or two where the span's first or last token runs across its
+    edge. Unit sizes only steer packing: every chunk's final count is exact (`count_tokens`).
+    """
+
+    def __init__(self, starts: list[int]) -> None:
+        self.starts = starts
+
+    @classmethod
+    def of(cls, text: str) -> _TokenIndex | None:
+        """None where the character arithmetic does not add up (then units are counted one by one)."""
+        if not text:
+            return None
+        chars, starts_inside = _token_chars()
+        tokens = np.asarray(encoding().encode_ordinary(text), dtype=np.int64)
+        ends = np.cumsum(chars[tokens])
+        if not len(ends) or int(ends[-1]) != len(text):
+            return None
+        return cls((ends - chars[tokens] - starts_inside[tokens]).tolist())
+
+    def count(self, start: int, end: int) -> int:
+        """Tokens overlapping text[start:end]."""
+        return bisect_left(self.starts, end) - max(0, bisect_right(self.starts, start) - 1)
+
+
+# A unit whose estimate comes this close to the ceiling is counted exactly (estimates are off by
+# a token or two at the edges, and an over-long unit must be split).
+_EXACT_MARGIN = 8
+
+
 def _units(text: str, max_tokens: int) -> list[_Unit]:
     """Sentences (or token-bounded pieces of over-long ones), flagged where a paragraph begins."""
     units: list[_Unit] = []
+    index = _TokenIndex.of(text)
     for line in _LINE.finditer(text):
         p_start, p_end = _strip(text, line.start(), line.end())
         if p_start >= p_end:
@@ -103,9 +162,14 @@ def _units(text: str, max_tokens: int) -> list[_Unit]:
         for e in [*bounds, p_end]:
             s, e2 = _strip(text, s, e)
             if s < e2:
-                for ps, pe, n in _hard_split(text, s, e2, max_tokens):
-                    units.append(_Unit(ps, pe, n, first))
+                estimate = index.count(s, e2) if index is not None else max_tokens
+                if estimate <= max_tokens - _EXACT_MARGIN:
+                    units.append(_Unit(s, e2, estimate, first))
                     first = False
+                else:
+                    for ps, pe, n in _hard_split(text, s, e2, max_tokens):
+                        units.append(_Unit(ps, pe, n, first))
+                        first = False
             s = e
     return units
 
@@ -128,15 +192,6 @@ def chunk_spans(
             j += 1
             total += units[j].tokens + 1
         j = max(j, must)
-        tokens = count_tokens(text[units[i].start:units[j].end])
-        while tokens > max_tokens:  # the estimate was short: drop units, never the required one
-            if j > must:
-                j -= 1
-            elif i < must:
-                i += 1
-            else:
-                break
-            tokens = count_tokens(text[units[i].start:units[j].end])
         if j + 1 < n:  # prefer ending at a paragraph break when one falls in the back half
             budget = 0
             best = None
@@ -147,7 +202,15 @@ def chunk_spans(
                 budget += units[k].tokens + 1
             if best is not None and best < j:
                 j = best
-                tokens = count_tokens(text[units[i].start:units[j].end])
+        tokens = count_tokens(text[units[i].start:units[j].end])
+        while tokens > max_tokens:  # the estimate was short: drop units, never the required one
+            if j > must:
+                j -= 1
+            elif i < must:
+                i += 1
+            else:
+                break
+            tokens = count_tokens(text[units[i].start:units[j].end])
         out.append((units[i].start, units[j].end, tokens))
         if j + 1 >= n:
             break

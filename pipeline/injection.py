@@ -85,6 +85,51 @@ _FOLDED = re.compile("[\u0130\u0131\u017f\u212a]")
 assert not any("^" in p.pattern.replace("[^", "") or re.search(r"[A-Z]", re.sub(r"\\.", "", p.pattern))
                for p in _LOOSE.values()), "a pattern the pre-pass would miss"
 
+# Before a rule's loose pattern runs on the whole text, a cheaper necessary condition: the
+# lowered text must hold a word of every group listed for the rule (plain `in` scans, ~30x
+# cheaper than a regex that is tried at every position, and 1-character ones are memchr).
+# Every match of the loose pattern contains a word of each group, so a text that lacks one
+# cannot fire the rule. A group is a mandatory alternation of the pattern, or, for a rule with
+# several top-level alternatives, the union of one such set per alternative. Words are stems
+# that no match can avoid ("instruction" for `instructions?`, "summari" for `summari[sz]e`) and
+# hold a space only where the pattern has a literal one, never for `\s`. Rules left out
+# ("second-person-imperative" starts with literals, so its regex is already cheap) always run.
+_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
+    "ignore-instructions": (("ignore", "disregard", "forget", "override", "bypass", "skip"),
+                            ("instruction", "prompt", "rules", "directions", "guidelines", "context", "task")),
+    "new-instructions": (("instruction", "task", "prompt", "directive"),),
+    "system-prompt": (("prompt", "message"),),
+    # one set per alternative: "attention ... model", "model ... reading this article",
+    # "if you are a ... model" and "you are now a ... model", "as an ai" / "as a language model"
+    "addresses-model": (("attention", "note", "dear", "hey", "hello", "reading", "summarising", "summarizing",
+                         "processing", "analysing", "analyzing", "parsing", "extracting", "you are", "as an ai",
+                         "as a ai", "language model"),),
+    "models-must": (("must", "should", "shall", "need to", "required to"),),
+    # "<|im_start|>", "<<sys>>": "<"; "[/inst]": "inst]"; "## system": "##"; "assistant:"
+    "chat-template": (("<", "inst]", "##", "system", "assistant"),),
+    "task-override": (("winner", "loser"),),
+    "output-control": (("only", "exactly", "verbatim", "following", "the word", "json", "nothing but"),
+                       ("respond", "reply", "answer", "output", "return", "print", "say", "write", "summari")),
+    "leak-request": (("prompt", "instructions", "api key", "secret", "password", "credentials"),),
+    "do-not-follow": (("do not", "instead"),),
+    # "<script", "javascript:", "onerror =", "![x](http"
+    "markup": (("<", "javascript:", "=", "!"),),
+}
+# A word that a longer one holds where the pattern cannot match it: `\bhey` never matches in
+# "they" ("t" is a word character). Occurrences of "they" never overlap and each holds one "hey",
+# so the count difference is the number of "hey"s that are not inside a "they".
+_MASKED = {"hey": "they"}
+
+
+def _has(lowered: str, word: str) -> bool:
+    mask = _MASKED.get(word)
+    return word in lowered if mask is None else lowered.count(word) > lowered.count(mask)
+
+
+def _may_fire(name: str, lowered: str) -> bool:
+    """False when the rule's loose pattern cannot match `lowered` (it lacks a required word)."""
+    return all(any(_has(lowered, w) for w in group) for group in _REQUIRED.get(name, ()))
+
 
 def _rules_hit(sentence: str, rules: list[tuple[str, re.Pattern[str], bool]] = RULES) -> list[tuple[str, bool]]:
     return [(name, strong) for name, pat, strong in rules if pat.search(sentence)]
@@ -101,9 +146,10 @@ def is_instruction(passage: str, rules: list[tuple[str, re.Pattern[str], bool]] 
 def _candidate_rules(text: str) -> list[tuple[str, re.Pattern[str], bool]]:
     """Rules that can fire on some sentence of `text`: one that finds nothing in the whole text
     (anchors dropped) finds nothing in any sentence of it, since sentences are substrings cut at
-    whitespace. One pass over the text spares hundreds of per-sentence searches."""
+    whitespace. One pass over the text spares hundreds of per-sentence searches, and the word
+    prefilter (`_REQUIRED`) spares most of those passes on ordinary articles."""
     lowered = (text.translate(_FOLD) if _FOLDED.search(text) else text).lower()
-    return [r for r in RULES if _LOOSE[r[0]].search(lowered)]
+    return [r for r in RULES if _may_fire(r[0], lowered) and _LOOSE[r[0]].search(lowered)]
 
 
 def detect_injection(text: str) -> list[InjectionFlag]:

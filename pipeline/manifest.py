@@ -18,7 +18,7 @@ from typing import Any, Iterator
 
 from pipeline.types import Article, utcnow_iso
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: chunk_spans (a local Chroma keeps no chunk offsets since then)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS articles (
     fingerprint TEXT NOT NULL,     -- hash of text + metadata: equal means nothing to do
     minhash BLOB,
     chunk_ids TEXT NOT NULL DEFAULT '[]',
+    chunk_spans TEXT,              -- [[start, end, tokens], ...] in chunk_ids order; NULL before schema 2
     status TEXT NOT NULL CHECK (status IN ('pending', 'complete')),
     replaces TEXT,                 -- pending only: the article this one supersedes
     ingested_at TEXT NOT NULL,
@@ -66,6 +67,11 @@ class Row:
     chunk_ids: list[str]
     status: str
     replaces: str | None
+    chunk_spans: list[tuple[int, int, int]] | None = None  # (start, end, tokens), as chunk_ids
+
+    def spans(self) -> dict[str, tuple[int, int, int]]:
+        """chunk id -> (start, end, tokens); empty for rows written before schema 2."""
+        return dict(zip(self.chunk_ids, self.chunk_spans or []))
 
 
 class ManifestError(RuntimeError):
@@ -98,10 +104,13 @@ class Manifest:
             self._conn.executescript(_SCHEMA)
             with self.transaction() as c:
                 row = c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-                if row is None:
-                    c.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-                elif int(row[0]) > SCHEMA_VERSION:
+                if row is not None and int(row[0]) > SCHEMA_VERSION:
                     raise ManifestError(f"{path}: written by a newer pipeline (schema {row[0]})")
+                columns = {r[1] for r in c.execute("PRAGMA table_info(articles)")}
+                if "chunk_spans" not in columns:  # schema 1: its Chroma chunks carry their offsets
+                    c.execute("ALTER TABLE articles ADD COLUMN chunk_spans TEXT")
+                if row is None or int(row[0]) < SCHEMA_VERSION:
+                    c.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         except (sqlite3.DatabaseError, OSError) as exc:
             if getattr(self, "_conn", None) is not None:
                 self._conn.close()
@@ -134,6 +143,7 @@ class Manifest:
             article=Article(**data), source_key=r["source_key"], fingerprint=r["fingerprint"],
             minhash=r["minhash"], chunk_ids=json.loads(r["chunk_ids"]), status=r["status"],
             replaces=r["replaces"],
+            chunk_spans=[tuple(x) for x in json.loads(r["chunk_spans"])] if r["chunk_spans"] else None,
         )
 
     def _select(self, where: str = "1", params: tuple[Any, ...] = ()) -> list[Row]:
@@ -213,8 +223,9 @@ class Manifest:
         return [r[0] for r in self._conn.execute("SELECT chunk_id FROM pending_deletes ORDER BY 1")]
 
     # writes -----------------------------------------------------------------------------------
-    def put_pending(self, row: Row) -> None:
-        """Record intent: this article is being written (its chunks may be partly in Chroma)."""
+    def put_pending(self, row: Row) -> bool:
+        """Record intent: this article is being written (its chunks may be partly in Chroma).
+        True when no row had this id before, so no earlier write can have left chunks of it."""
         a = row.article
         now = utcnow_iso()
         with self.transaction() as c:
@@ -224,17 +235,21 @@ class Manifest:
             c.execute(
                 "INSERT OR REPLACE INTO articles (id, source_key, path, title, format, source, author,"
                 " published_at, url, metadata, injection_flags, text, content_hash, fingerprint,"
-                " minhash, chunk_ids, status, replaces, ingested_at, updated_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'pending',?,?,?)",
+                " minhash, chunk_ids, chunk_spans, status, replaces, ingested_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'pending',?,?,?)",
                 (a.id, row.source_key, a.path, a.title, a.format, a.source, a.author,
                  a.published_at, a.url, json.dumps(a.metadata, ensure_ascii=False),
                  json.dumps(a.injection_flags, ensure_ascii=False), a.text, a.content_hash,
-                 row.fingerprint, row.minhash, json.dumps(row.chunk_ids), row.replaces,
+                 row.fingerprint, row.minhash, json.dumps(row.chunk_ids),
+                 json.dumps(row.chunk_spans) if row.chunk_spans is not None else None, row.replaces,
                  prev["ingested_at"] if prev else now, now),
             )
+        return prev is None
 
-    def complete_article(self, article_id: str, chunk_ids: list[str]) -> list[str]:
+    def complete_article(self, article_id: str, chunk_ids: list[str],
+                         chunk_spans: list[tuple[int, int, int]] | None = None) -> list[str]:
         """Mark done; drop the row it replaces and queue that row's chunks for deletion.
+        `chunk_spans` (start, end, tokens) go with `chunk_ids`; None keeps the recorded ones.
 
         Returns the chunk ids now queued in `pending_deletes`.
         """
@@ -255,23 +270,13 @@ class Manifest:
                         c.execute("INSERT OR IGNORE INTO pending_deletes VALUES (?)", (chunk_id,))
                 c.execute("DELETE FROM articles WHERE id=?", (old["id"],))
             c.execute(
-                "UPDATE articles SET status='complete', replaces=NULL, chunk_ids=?, updated_at=?"
-                " WHERE id=?",
-                (json.dumps(chunk_ids), utcnow_iso(), article_id),
+                "UPDATE articles SET status='complete', replaces=NULL, chunk_ids=?,"
+                " chunk_spans=COALESCE(?, chunk_spans), updated_at=? WHERE id=?",
+                (json.dumps(chunk_ids), json.dumps(chunk_spans) if chunk_spans is not None else None,
+                 utcnow_iso(), article_id),
             )
             return [row[0] for row in c.execute("SELECT chunk_id FROM pending_deletes")]
 
     def clear_pending_deletes(self, chunk_ids: list[str]) -> None:
         with self.transaction() as c:
             c.executemany("DELETE FROM pending_deletes WHERE chunk_id=?", [(i,) for i in chunk_ids])
-
-    def drop_pending(self, article_id: str) -> list[str]:
-        """Abandon a pending article (e.g. its embedding failed); returns its chunk ids to delete."""
-        with self.transaction() as c:
-            r = c.execute("SELECT chunk_ids, status FROM articles WHERE id=?", (article_id,)).fetchone()
-            if r is None or r["status"] != "pending":
-                return []
-            ids = json.loads(r["chunk_ids"])
-            c.executemany("INSERT OR IGNORE INTO pending_deletes VALUES (?)", [(i,) for i in ids])
-            c.execute("DELETE FROM articles WHERE id=?", (article_id,))
-            return ids

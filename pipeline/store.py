@@ -57,20 +57,22 @@ def _published_ts(article: Article) -> int:
 
 
 def chunk_metadata(article: Article, chunk: Chunk, full: bool = True) -> dict[str, Any]:
-    """What a stored chunk carries (Chroma metadata values must be str/int/float/bool): where it
-    sits and what `ask` filters on; with `full`, the article's descriptive fields as well, for
-    readers of a shared server that have no manifest of their own."""
+    """What a stored chunk carries (Chroma metadata values must be str/int/float/bool): what `ask`
+    filters on, and whose chunk it is. With `full`, also where it sits and the article's
+    descriptive fields, for readers of a shared server that have no manifest of their own; a local
+    store keeps offsets in the manifest (each metadata key costs Chroma a row and an index entry:
+    seven keys made up a third of ingest time outside embedding)."""
     meta: dict[str, Any] = {
         "article_id": article.id,
-        "index": chunk.index,
-        "start": chunk.start,
-        "end": chunk.end,
-        "tokens": chunk.tokens,
         "source": article.source or "",
         "published_ts": _published_ts(article),
     }
     if full:
         meta.update({
+            "index": chunk.index,
+            "start": chunk.start,
+            "end": chunk.end,
+            "tokens": chunk.tokens,
             "title": article.title,
             "author": article.author or "",
             "path": article.path,
@@ -82,10 +84,9 @@ def chunk_metadata(article: Article, chunk: Chunk, full: bool = True) -> dict[st
     return meta
 
 
-def _chunk_from(chunk_id: str, document: str, meta: dict[str, Any]) -> Chunk:
-    return Chunk(id=chunk_id, article_id=str(meta["article_id"]), index=int(meta["index"]),
-                 start=int(meta["start"]), end=int(meta["end"]), text=document,
-                 tokens=int(meta.get("tokens", 0)))
+def _index_of(chunk_id: str) -> int:
+    """Chunk ids are `{article_id}#{index}`."""
+    return int(chunk_id.rsplit("#", 1)[1])
 
 
 class Store:
@@ -105,6 +106,8 @@ class Store:
         self.embedding_dim = embedding_dim
         self.manifest = Manifest(self.home / "manifest.sqlite")
         self._collection: Any = None
+        self._consistent_at_open: bool | None = None
+        self._first_write: set[str] = set()  # pending ids that had no manifest row before
 
     # chroma -----------------------------------------------------------------------------------
     @property
@@ -181,38 +184,49 @@ class Store:
         return bool(self.chroma_url)
 
     def _chunks(self, ids: list[str], docs: list[str | None] | None, metas: list[dict[str, Any]],
-                texts: dict[str, str] | None = None) -> list[Chunk | None]:
-        """Chunks from a Chroma result: text from the result where stored, else cut from the
-        article's text at the chunk's offsets. None where neither is available."""
+                rows: dict[str, Row] | None = None) -> list[Chunk | None]:
+        """Chunks from a Chroma result. Offsets come from the chunk's metadata where it has them
+        (a shared server; a local store written before manifest schema 2), else from the
+        manifest; text from the result where stored, else cut from the article's text. None
+        where neither is available."""
         docs = docs if docs is not None else [None] * len(ids)
-        texts = dict(texts or {})
-        for aid in {str(m["article_id"]) for d, m in zip(docs, metas) if not d} - set(texts):
+        rows = dict(rows or {})
+        for aid in {str(m["article_id"]) for d, m in zip(docs, metas) if not d or "start" not in m} - set(rows):
             row = self.manifest.get(aid, complete_only=False)
             if row is not None:
-                texts[aid] = row.article.text
+                rows[aid] = row
+        spans: dict[str, dict[str, tuple[int, int, int]]] = {}
         out: list[Chunk | None] = []
         for i, d, m in zip(ids, docs, metas):
-            if not d:
-                text = texts.get(str(m["article_id"]))
-                if text is None:
-                    out.append(None)
-                    continue
-                d = text[int(m["start"]):int(m["end"])]
-            out.append(_chunk_from(i, d, m))
+            aid = str(m["article_id"])
+            row = rows.get(aid)
+            if "start" in m:
+                span: tuple[int, int, int] | None = (int(m["start"]), int(m["end"]), int(m.get("tokens", 0)))
+            else:
+                if row is not None and aid not in spans:
+                    spans[aid] = row.spans()
+                span = spans.get(aid, {}).get(i)
+            if span is None or (not d and row is None):
+                out.append(None)
+                continue
+            start, end, tokens = span
+            text = d if d else row.article.text[start:end]  # type: ignore[union-attr]
+            out.append(Chunk(id=i, article_id=aid, index=_index_of(i), start=start, end=end, text=text,
+                             tokens=tokens))
         return out
 
-    def _get(self, ids: list[str], texts: dict[str, str] | None = None) -> list[Chunk]:
+    def _get(self, ids: list[str], rows: dict[str, Row] | None = None) -> list[Chunk]:
         chunks: list[Chunk] = []
         for b in range(0, len(ids), _GET_BATCH):
             got = self.collection.get(ids=ids[b:b + _GET_BATCH], include=["documents", "metadatas"])
-            chunks += [c for c in self._chunks(got["ids"], got["documents"], got["metadatas"], texts) if c]
+            chunks += [c for c in self._chunks(got["ids"], got["documents"], got["metadatas"], rows) if c]
         return chunks
 
     def get_chunks(self, article_id: str) -> list[Chunk]:
         row = self.manifest.get(article_id)
         if row is None:
             raise ArticleNotFound(article_id, self.home)
-        return sorted(self._get(row.chunk_ids), key=lambda c: c.index)
+        return sorted(self._get(row.chunk_ids, {row.article.id: row}), key=lambda c: c.index)
 
     def iter_chunks(self) -> Iterator[Chunk]:
         """Every stored chunk, article by article (manifest order), each article's in index order."""
@@ -225,8 +239,8 @@ class Store:
                 size += len(row.chunk_ids)
                 if size < _GET_BATCH:
                     continue
-            texts = {r.article.id: r.article.text for r in batch}
-            by_id = {c.id: c for c in self._get([i for r in batch for i in r.chunk_ids], texts)}
+            by_id = {c.id: c for c in self._get([i for r in batch for i in r.chunk_ids],
+                                                {r.article.id: r for r in batch})}
             for r in batch:
                 yield from (by_id[i] for i in r.chunk_ids if i in by_id)
             batch, size = [], 0
@@ -275,18 +289,29 @@ class Store:
         """chunk text → stored vector of a stored article, so an edited article re-embeds only
         what changed."""
         out: dict[str, np.ndarray] = {}
-        texts = {old.article.id: old.article.text}
         for b in range(0, len(old.chunk_ids), _GET_BATCH):
             got = self.collection.get(ids=old.chunk_ids[b:b + _GET_BATCH],
                                       include=["documents", "metadatas", "embeddings"])
-            chunks = self._chunks(got["ids"], got["documents"], got["metadatas"], texts)
+            chunks = self._chunks(got["ids"], got["documents"], got["metadatas"], {old.article.id: old})
             for chunk, emb in zip(chunks, got["embeddings"]):
                 if chunk is not None:
                     out[chunk.text] = np.asarray(emb, dtype=np.float32)
         return out
 
     def begin_article(self, row: Row) -> None:
-        self.manifest.put_pending(row)
+        consistent = self._consistent()
+        if self.manifest.put_pending(row) and consistent:
+            self._first_write.add(row.article.id)
+        else:
+            self._first_write.discard(row.article.id)
+
+    def _consistent(self) -> bool:
+        """Does Chroma hold exactly the manifest's chunks? Asked once per Store: our own writes
+        keep it so, and only then can an id new to the manifest have no chunks in Chroma (a wiped
+        manifest or a server shared with other homes can leave some)."""
+        if self._consistent_at_open is None:
+            self._consistent_at_open = self.manifest.counts()["chunks"] == self.collection.count()
+        return self._consistent_at_open
 
     def write_articles(self, items: list[tuple[Article, list[Chunk], np.ndarray]],
                        on_complete: Callable[[Article], None] | None = None) -> None:
@@ -308,19 +333,27 @@ class Store:
                 documents=[c.text for _, c, _ in part] if self.text_in_chroma else None,
                 metadatas=[chunk_metadata(a, c, full=self.text_in_chroma) for a, c, _ in part],
             )
-        stale = [{"$and": [{"article_id": a.id}, {"index": {"$gte": len(chunks)}}]} for a, chunks, _ in items]
-        for b in range(0, len(stale), 50):
-            part = stale[b:b + 50]
-            self.collection.delete(where=part[0] if len(part) == 1 else {"$or": part})
+        self._drop_stale([(a.id, {c.id for c in chunks}) for a, chunks, _ in items if a.id not in self._first_write])
         for article, chunks, _ in items:
-            self.manifest.complete_article(article.id, [c.id for c in chunks])
+            self.manifest.complete_article(article.id, [c.id for c in chunks],
+                                           [(c.start, c.end, c.tokens) for c in chunks])
+            self._first_write.discard(article.id)
             if on_complete is not None:
                 on_complete(article)
         self.flush_deletes()
 
-    def abandon_article(self, article_id: str) -> None:
-        self.manifest.drop_pending(article_id)
-        self.flush_deletes()
+    def _drop_stale(self, articles: list[tuple[str, set[str]]]) -> None:
+        """Delete chunks of these articles that are not among their current ids (an earlier,
+        longer version left them). An article written for the first time into a consistent store
+        has none and is not asked about: the metadata-filtered lookup costs ~0.4 ms an article."""
+        for b in range(0, len(articles), 50):
+            part = dict(articles[b:b + 50])
+            ids = list(part)
+            found = self.collection.get(where={"article_id": ids[0]} if len(ids) == 1 else {"article_id": {"$in": ids}},
+                                        include=["metadatas"])
+            stale = [i for i, m in zip(found["ids"], found["metadatas"]) if i not in part[str(m["article_id"])]]
+            for s in range(0, len(stale), _GET_BATCH):
+                self.collection.delete(ids=stale[s:s + _GET_BATCH])
 
     def flush_deletes(self) -> int:
         ids = self.manifest.pending_deletes()

@@ -11,6 +11,8 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.ingest import dedupe
 from pipeline.ingest.files import Failure, discover, max_file_bytes, read_file
@@ -40,6 +42,54 @@ def test_normalize_nfc_whitespace_and_invisibles():
     out = normalize_text(raw)
     assert out == "Caf\u00e9 prices rose today.\nSecond line.\n\nNew paragraph."
     assert normalize_text(out) == out  # idempotent: re-ingesting never shifts offsets
+
+
+def _normalize_by_regex(text: str) -> str:
+    """normalize_text as every regex pass written out: the spec its fast path must equal."""
+    import re
+    import unicodedata
+
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n\n")
+    text = re.sub("[\u200b\u200c\u200d\u2060\ufeff\u00ad]", "", unicodedata.normalize("NFC", text))
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]", " ", text.replace("\t", " "))
+    text = re.sub(r"[^\S\n]+", " ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+_WS_AND_INVISIBLES = [" ", "  ", "\t", "\n", "\r\n", "\r", "\n\n\n", "\x0b", "\x0c", "\x1c", "\x85", "\xa0",
+                      "\u2009", "\u3000", "\u2028", "\u2029", "\u200b", "\ufeff", "\u00ad", "\x00", "\x7f", "\x9f",
+                      "e\u0301", "\u0301", "caf\u00e9", "’", "a", "Word", "\U0001f600", "\ue000"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_WS_AND_INVISIBLES) | st.text(max_size=4), max_size=40).map("".join))
+def test_normalize_fast_path_equals_the_regex_passes(text):
+    assert normalize_text(text) == _normalize_by_regex(text)
+
+
+_MD_BITS = ["*", "**", "_", "__", "~~", "`", "```", "~~~", "#", "## ", ">", "> ", "[", "]", "(", ")", "![", "](", "][",
+            "]:", "<!--", "-->", "-", "---", " ", "\t", "\n", "\n\n", "word", "x", "http://e.com", '"t"']
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_MD_BITS), max_size=30).map("".join))
+def test_markdown_rules_skipped_by_their_literals_would_not_have_matched(md):
+    from pipeline.ingest import readers
+
+    expected = md
+    for pattern, repl, _literals in readers._MD_RULES:
+        expected = pattern.sub(repl, expected)
+    assert readers.markdown_to_text(md) == expected
+    for pattern, _repl, literals in readers._MD_RULES:
+        for m in pattern.finditer(md):
+            assert any(lit in m.group(0) for lit in literals), (pattern.pattern, m.group(0))
+
+
+def test_normalize_fast_path_equals_the_regex_passes_on_the_corpus():
+    for path in sorted(CORPUS.iterdir()):
+        raw = path.read_bytes().decode("utf-8", errors="replace")
+        assert normalize_text(raw) == _normalize_by_regex(raw), path.name
 
 
 def test_decode_latin1_when_confident_and_refuse_garbage():

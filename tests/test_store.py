@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pipeline.chunk import chunk_article
 from pipeline.embed import get_embedder
 from pipeline.ingest import ingest_paths
 from pipeline.ingest.files import read_file
@@ -24,8 +25,9 @@ from pipeline.store import ArticleNotFound, EmbeddingModelMismatch, Store
 
 from tests.conftest import CORPUS, REPO
 
-CHUNK_META_KEYS = {"article_id", "index", "start", "end", "source", "published_ts", "tokens"}
-SHARED_META_KEYS = CHUNK_META_KEYS | {"title", "author", "path", "url", "format", "published_at", "content_hash"}
+CHUNK_META_KEYS = {"article_id", "source", "published_ts"}  # what `ask` filters on, and whose chunk it is
+SHARED_META_KEYS = CHUNK_META_KEYS | {"index", "start", "end", "tokens", "title", "author", "path", "url", "format",
+                                      "published_at", "content_hash"}
 
 
 def _chroma_ids(store: Store) -> set[str]:
@@ -61,6 +63,8 @@ def test_corpus_ingests_with_exact_offsets_and_full_metadata(corpus_store):
     for article in store.list_articles():
         chunks = store.get_chunks(article.id)
         assert [c.index for c in chunks] == list(range(len(chunks)))
+        assert [(c.start, c.end, c.tokens) for c in chunks] == [(c.start, c.end, c.tokens)
+                                                                 for c in chunk_article(article)]
         for c in chunks:
             assert article.text[c.start:c.end] == c.text and c.id == f"{article.id}#{c.index}"
             assert 0 < c.tokens <= 256
@@ -241,11 +245,11 @@ from pipeline.manifest import Manifest
 from pipeline.ingest import ingest_paths
 real = Manifest.complete_article
 done = []
-def complete_then_die(self, article_id, chunk_ids):
+def complete_then_die(self, article_id, *rest):
     if done:  # second article: its chunks are in Chroma, its row still pending -> die now
         os.kill(os.getpid(), signal.SIGKILL)
     done.append(article_id)
-    return real(self, article_id, chunk_ids)
+    return real(self, article_id, *rest)
 Manifest.complete_article = complete_then_die
 ingest_paths(sys.argv[1:], progress=False)
 """
@@ -321,6 +325,80 @@ def test_wiped_vectors_are_rewritten_not_skipped(home, tmp_path):
     again = ingest_paths([tmp_path / "k.txt"], store=store, progress=False)
     assert again.ingested == first.ingested and again.skipped == []
     _consistent(store)
+
+
+def test_first_writes_skip_the_stale_chunk_delete_but_a_wiped_manifest_does_not(home, tmp_path):
+    """An id new to a consistent store cannot have chunks in Chroma, so no filtered delete is
+    paid for it; after the manifest is lost, Chroma may hold more chunks of the same article
+    (here one past its end, as an older chunker could leave), and those must go."""
+    (tmp_path / "k.txt").write_text(_article_text(3, "kappa"), encoding="utf-8")
+    store = Store()
+    deletes: list[dict] = []
+    real_delete = store.collection.delete
+    store.collection.delete = lambda *a, **kw: (deletes.append(kw), real_delete(*a, **kw))[1]
+    first = ingest_paths([tmp_path / "k.txt"], store=store, progress=False)
+    assert len(first.ingested) == 1 and not any("where" in kw for kw in deletes)
+    aid = first.ingested[0]
+    n = len(store.manifest.get(aid).chunk_ids)
+    store.collection.add(ids=[f"{aid}#{n + 3}"], embeddings=np.ones((1, 384), dtype=np.float32),
+                         metadatas=[{"article_id": aid, "index": n + 3, "start": 0, "end": 5, "tokens": 1,
+                                     "source": "", "published_ts": 0}])
+    store.close()
+    (home / "manifest.sqlite").unlink()
+    store = Store()
+    again = ingest_paths([tmp_path / "k.txt"], store=store, progress=False)
+    assert again.ingested == [aid]
+    _consistent(store)  # the stale chunk is gone
+
+
+def test_a_store_written_before_manifest_schema_2_still_reads(home, tmp_path):
+    """Before schema 2 a local Chroma carried each chunk's offsets in its metadata and the
+    manifest had no chunk_spans: such a store opens (the column is added), its chunks read back
+    exactly, search finds them, and re-ingesting an edited article replaces them cleanly."""
+    import sqlite3
+
+    from pipeline.manifest import SCHEMA_VERSION
+    from pipeline.store import chunk_metadata
+
+    (tmp_path / "m.txt").write_text(_article_text(3, "mu"), encoding="utf-8")
+    store = Store()
+    aid = ingest_paths([tmp_path / "m.txt"], store=store, progress=False).ingested[0]
+    article, chunks = store.get_article(aid), store.get_chunks(aid)
+    full = [{k: v for k, v in chunk_metadata(article, c).items()
+             if k in {"article_id", "index", "start", "end", "tokens", "source", "published_ts"}} for c in chunks]
+    store.collection.update(ids=[c.id for c in chunks], metadatas=full)  # the schema-1 local layout
+    store.close()
+    with sqlite3.connect(home / "manifest.sqlite") as db:
+        db.execute("ALTER TABLE articles DROP COLUMN chunk_spans")
+        db.execute("UPDATE meta SET value='1' WHERE key='schema_version'")
+    store = Store()
+    assert store.manifest.get(aid).chunk_spans is None
+    with sqlite3.connect(home / "manifest.sqlite") as db:
+        assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+    again = store.get_chunks(aid)
+    assert [(c.id, c.start, c.end, c.tokens, c.text) for c in again] == [
+        (c.id, c.start, c.end, c.tokens, c.text) for c in chunks]
+    hits = store.search(get_embedder().embed([chunks[1].text])[0], k=1)
+    assert hits[0][0].id == chunks[1].id and hits[0][0].text == chunks[1].text
+    edited = (tmp_path / "m.txt").read_text(encoding="utf-8").replace("Paragraph 2 of", "Paragraph 2, edited, of")
+    (tmp_path / "m.txt").write_text(edited, encoding="utf-8")
+    report = ingest_paths([tmp_path / "m.txt"], store=store, progress=False)
+    assert report.replaced and report.chunks_reused > 0
+    new_id = report.ingested[0]
+    assert [c.text for c in store.get_chunks(new_id)] == [c.text for c in chunk_article(store.get_article(new_id))]
+    _consistent(store)
+
+
+def test_a_newer_manifest_is_refused_not_misread(home):
+    import sqlite3
+
+    from pipeline.manifest import SCHEMA_VERSION, Manifest, ManifestError
+
+    Manifest(home / "manifest.sqlite").close()
+    with sqlite3.connect(home / "manifest.sqlite") as db:
+        db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION + 1),))
+    with pytest.raises(ManifestError, match="newer pipeline"):
+        Manifest(home / "manifest.sqlite")
 
 
 def test_embedder_contract():

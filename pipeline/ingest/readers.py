@@ -166,30 +166,36 @@ def _front_matter_handler() -> Any:
                 raise ReadError("front matter uses YAML aliases/anchors, which are not allowed")
             return super().compose_node(parent, index)
 
+    fast = getattr(yaml, "CSafeLoader", None)  # libyaml's parser: ~10x faster than pure Python
+
     class _Handler(frontmatter.YAMLHandler):
         def load(self, fm: str, **kwargs: object) -> Any:
             if len(fm.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER_BYTES:
                 raise ReadError(f"front matter is over the {MAX_FRONT_MATTER_BYTES // 1024} KB limit")
+            if fast is not None and "*" not in fm:  # an alias is written `*name`: none can occur
+                return yaml.load(fm, Loader=fast)  # noqa: S506 - libyaml's safe loader
             return yaml.load(fm, Loader=_NoAliasLoader)  # noqa: S506 - safe loader subclass
 
     return _Handler()
 
 
-_MD_RULES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"<!--.*?-->", re.S), ""),
-    (re.compile(r"^[ \t]*(```|~~~).*$", re.M), ""),  # code fences (content kept)
-    (re.compile(r"^[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$", re.M), ""),  # horizontal rules
-    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.M), r"\1"),  # ATX headings
-    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), ""),  # block quotes
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images -> alt text
-    (re.compile(r"\[([^\]]+)\]\((?:[^()\s]+|\([^)]*\))*(?:[ \t]+\"[^\"]*\")?\)"), r"\1"),  # links
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # reference links
-    (re.compile(r"^[ \t]*\[[^\]]+\]:[ \t]*\S+.*$", re.M), ""),  # link definitions
-    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong
-    (re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])"), r"\1"),  # emphasis *x*
-    (re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=[^\s_])_(?![\w_])"), r"\1"),  # emphasis _x_
-    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),  # strikethrough
-    (re.compile(r"`([^`\n]+)`"), r"\1"),  # inline code
+# (pattern, replacement, literals): a rule runs only when one of its literals, which every match
+# contains, is in the text; `in` scans ~50x faster than a regex that finds nothing.
+_MD_RULES: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
+    (re.compile(r"<!--.*?-->", re.S), "", ("<!--",)),  # comments
+    (re.compile(r"^[ \t]*(```|~~~).*$", re.M), "", ("```", "~~~")),  # code fences (content kept)
+    (re.compile(r"^[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$", re.M), "", ("-", "*", "_")),  # horizontal rules
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.M), r"\1", ("#",)),  # ATX headings
+    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), "", (">",)),  # block quotes
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1", ("![",)),  # images -> alt text
+    (re.compile(r"\[([^\]]+)\]\((?:[^()\s]+|\([^)]*\))*(?:[ \t]+\"[^\"]*\")?\)"), r"\1", ("](",)),  # links
+    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1", ("][",)),  # reference links
+    (re.compile(r"^[ \t]*\[[^\]]+\]:[ \t]*\S+.*$", re.M), "", ("]:",)),  # link definitions
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2", ("**", "__")),  # strong
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])"), r"\1", ("*",)),  # emphasis *x*
+    (re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=[^\s_])_(?![\w_])"), r"\1", ("_",)),  # emphasis _x_
+    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1", ("~~",)),  # strikethrough
+    (re.compile(r"`([^`\n]+)`"), r"\1", ("`",)),  # inline code
 ]
 
 
@@ -199,8 +205,9 @@ def markdown_to_text(md: str) -> str:
     Quotes an LLM (or a person) copies from an article do not carry `**` or link targets, so
     the stored text must not either, or exact evidence matching would fail on every bold phrase.
     """
-    for pattern, repl in _MD_RULES:
-        md = pattern.sub(repl, md)
+    for pattern, repl, literals in _MD_RULES:
+        if any(lit in md for lit in literals):
+            md = pattern.sub(repl, md)
     return md
 
 

@@ -358,6 +358,7 @@ def ingest_paths(paths: list[Path | str], store: Any = None, progress: bool = Tr
                         continue
                     chunks = chunk_article(row.article)
                     row.chunk_ids = [c.id for c in chunks]
+                    row.chunk_spans = [(c.start, c.end, c.tokens) for c in chunks]
                     store.begin_article(row)
                 except Exception as exc:  # never let one article stop the run
                     report.failed.append({"path": cand.article.path,
