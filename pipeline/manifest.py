@@ -14,7 +14,7 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from pipeline.types import Article, utcnow_iso
 
@@ -218,6 +218,26 @@ class Manifest:
     def forget_files(self, keys: list[str]) -> None:
         with self.transaction() as c:
             c.executemany("DELETE FROM files WHERE key = ?", [(k,) for k in keys])
+
+    def meta(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def rehash_minhashes(self, signature: Callable[[str], bytes], version: str) -> int:
+        """Recompute every stored MinHash from its article's text when they were made by another
+        signature version (comparing signatures of two versions would be meaningless); returns
+        how many were recomputed. One transaction: a crash leaves the old ones and version."""
+        if self.meta("minhash_version") == version:
+            return 0
+        with self.transaction() as c:
+            ids = [r[0] for r in c.execute("SELECT id FROM articles")]
+            for b in range(0, len(ids), 500):  # texts a batch at a time: memory stays flat
+                part = ids[b:b + 500]
+                rows = c.execute(f"SELECT id, text FROM articles WHERE id IN ({','.join('?' * len(part))})",
+                                 part).fetchall()
+                c.executemany("UPDATE articles SET minhash=? WHERE id=?", [(signature(r[1]), r[0]) for r in rows])
+            c.execute("INSERT OR REPLACE INTO meta VALUES ('minhash_version', ?)", (version,))
+        return len(ids)
 
     def pending_deletes(self) -> list[str]:
         return [r[0] for r in self._conn.execute("SELECT chunk_id FROM pending_deletes ORDER BY 1")]

@@ -1,7 +1,7 @@
-"""MinHash signatures: the fast path in `dedupe.signature` must give exactly datasketch's values.
+"""MinHash signatures: estimates that track true shingle Jaccard, values pinned per VERSION.
 
-Signatures are stored in manifests (`to_bytes`) and compared with new ones, so any change to a
-single hash value would silently break near-duplicate detection against existing corpora.
+Signatures are stored in manifests (`to_bytes`) and compared with new ones: a change to their
+values must come with a new `dedupe.VERSION`, which makes every store recompute its own.
 """
 
 from __future__ import annotations
@@ -23,12 +23,6 @@ def _reference_shingles(text: str, size: int = dedupe.SHINGLE) -> set[bytes]:
     if len(words) <= size:
         return {" ".join(words).encode("utf-8")}
     return {" ".join(words[i:i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
-
-
-def _reference_signature(text: str) -> MinHash:
-    mh = MinHash(num_perm=dedupe.NUM_PERM, scheme="affine32")
-    mh.update_batch(list(_reference_shingles(text)))
-    return mh
 
 
 def _prose(seed: int, n_words: int) -> str:
@@ -65,18 +59,52 @@ TEXTS = {
 
 
 @pytest.mark.parametrize("text", TEXTS.values(), ids=TEXTS.keys())
-def test_shingles_match_the_reference_definition(text):
-    assert dedupe.shingles(text) == _reference_shingles(text)
+def test_one_hash_per_reference_shingle_and_no_collisions(text):
+    """Shingles are the regex definition's: as many distinct hashes as distinct shingles."""
+    hashes = dedupe.shingle_hashes(text)
+    assert hashes.dtype == np.uint32
+    want = _reference_shingles(text)
+    words = re.findall(r"\w+", text.lower())
+    assert len(hashes) == max(1, len(words) - dedupe.SHINGLE + 1)
+    assert len(set(hashes.tolist())) == len(want)
 
 
-@pytest.mark.parametrize("text", TEXTS.values(), ids=TEXTS.keys())
-def test_signature_equals_datasketch_update_batch(text):
-    got, want = dedupe.signature(text), _reference_signature(text)
-    assert got.hashvalues.dtype == want.hashvalues.dtype
-    np.testing.assert_array_equal(got.hashvalues, want.hashvalues)
-    assert dedupe.to_bytes(got) == dedupe.to_bytes(want)
-    assert got.scheme == want.scheme and got.seed == want.seed
-    np.testing.assert_array_equal(got.permutations, want.permutations)
+def test_signature_is_the_minimum_of_permuted_shingle_hashes():
+    text = TEXTS["longer than one chunk"]  # spans two blocks of the permutation loop
+    h = dedupe.shingle_hashes(text).astype(np.uint64)
+    a, b = (x.astype(np.uint64) for x in dedupe._PERMUTATIONS)
+    want = ((np.multiply.outer(a, h) + b[:, None]) % (1 << 32)).min(axis=1)
+    np.testing.assert_array_equal(dedupe.signature(text).hashvalues.astype(np.uint64), want)
+
+
+def _estimate_error(a: str, b: str) -> tuple[float, float]:
+    sa, sb = _reference_shingles(a), _reference_shingles(b)
+    true = len(sa & sb) / len(sa | sb)
+    return true, abs(dedupe.signature(a).jaccard(dedupe.signature(b)) - true)
+
+
+def test_jaccard_estimates_track_the_true_shingle_overlap():
+    """128 permutations: the standard error is at most 0.045; every estimate within 0.15."""
+    base = _prose(20, 900).split(". ")
+    errors = []
+    for keep in (1.0, 0.9, 0.75, 0.5, 0.25, 0.1):
+        n = int(len(base) * keep)
+        other = base[:n] + _prose(21 + n, 900).split(". ")[: len(base) - n]
+        true, err = _estimate_error(". ".join(base), ". ".join(other))
+        errors.append(err)
+        assert err <= 0.15, (keep, true, err)
+    assert sum(errors) / len(errors) <= 0.06
+
+
+def test_signature_changes_only_with_the_text():
+    """Reordered words, a changed word or case/punctuation: the first two change it, the last not."""
+    text = TEXTS["long english"]
+    same = dedupe.signature(text.upper().replace(".", " !"))
+    assert dedupe.to_bytes(same) == dedupe.to_bytes(dedupe.signature(text))
+    words = text.split()
+    swapped = " ".join(words[:10] + [words[11], words[10]] + words[12:])
+    assert dedupe.signature(swapped).jaccard(dedupe.signature(text)) < 1.0
+    assert dedupe.signature("a").jaccard(dedupe.signature("a a")) < 1.0  # short texts: length counts
 
 
 def test_words_match_regex_for_every_code_point():
@@ -86,17 +114,19 @@ def test_words_match_regex_for_every_code_point():
 
 
 def test_signature_bytes_pinned():
-    """Digests of `to_bytes` computed with datasketch's own update_batch before the fast path."""
+    """Values of VERSION 2: if this fails, the signature changed; bump dedupe.VERSION and re-pin,
+    so stores recompute theirs instead of comparing two kinds of value."""
     text = (
         "Regulators in Brussels approved the merger on Tuesday, ending an 18-month review. "
         "The combined company — worth roughly €40 billion — will sell 12 plants, the Commission said. "
         "Analysts at Café Zürich called it “a pragmatic outcome”; shares rose 3.5% in early trading. "
         "東京でも株価が上昇した。 Investors cheered 🎉 the news, and the CEO's_memo was leaked. "
     ) * 3
+    assert dedupe.VERSION == "2"
     digest = hashlib.sha256(dedupe.to_bytes(dedupe.signature(text))).hexdigest()
-    assert digest == "65311e0e511a11d63ea757832842ea217df973d2d5c13fc81deb90afb970036d"
+    assert digest == "884e663b6bc198c304ad8a7fbe83bd01e09f22842508731de95664fd0a66c37f"
     digest = hashlib.sha256(dedupe.to_bytes(dedupe.signature(""))).hexdigest()
-    assert digest == "4e7cfa1b4d97689f519f2a8f97b2846875576f3a1cf2e6e7de1d844d679a4aa9"
+    assert digest == "956c1d089722d4f496716f05382c36ff7fb5c0471a5ecc96a12ab2f4d2208df3"
 
 
 def test_to_bytes_from_bytes_roundtrip():
@@ -121,3 +151,36 @@ def test_near_duplicate_index_finds_light_edit_not_unrelated_text():
     assert hit is not None and hit[0] == "original" and hit[1] >= dedupe.THRESHOLD
     assert index.match(dedupe.signature(unrelated)) is None
     assert index.match(dedupe.from_bytes(dedupe.to_bytes(dedupe.signature(edited))))[0] == "original"
+
+
+def test_stores_signed_by_another_version_are_rehashed_before_comparing(tmp_path):
+    """A manifest whose signatures came from signature version 1 (SHA-1 of each shingle) gets
+    them recomputed from the stored text on the next ingest, once; a re-syndicated copy of a
+    stored article is then still caught."""
+    from pipeline.ingest import ingest_paths
+    from pipeline.manifest import Manifest
+    from pipeline.store import Store
+
+    original = _prose(30, 500)
+    (tmp_path / "a.txt").write_text("Merger Approved\n\n" + original, encoding="utf-8")
+    store = Store(home=tmp_path / "home", chroma_url="")
+    first = ingest_paths([tmp_path / "a.txt"], store=store, progress=False)
+    aid = first.ingested[0]
+    store.close()
+    m = Manifest(tmp_path / "home" / "manifest.sqlite")
+    with m.transaction() as c:
+        c.execute("UPDATE articles SET minhash=? WHERE id=?", (b"\x00" * (dedupe.NUM_PERM * 8), aid))
+        c.execute("UPDATE meta SET value='1' WHERE key='minhash_version'")
+    assert m.rehash_minhashes(dedupe.signature_bytes, dedupe.VERSION) == 1
+    assert m.rehash_minhashes(dedupe.signature_bytes, dedupe.VERSION) == 0  # once
+    assert m.get(aid).minhash == dedupe.signature_bytes(m.get(aid).article.text)
+    with m.transaction() as c:
+        c.execute("UPDATE articles SET minhash=? WHERE id=?", (b"\x00" * (dedupe.NUM_PERM * 8), aid))
+        c.execute("UPDATE meta SET value='1' WHERE key='minhash_version'")
+    m.close()
+    (tmp_path / "b.txt").write_text("Merger Approved, Update\n\n" + original + " By Jane Doe.", encoding="utf-8")
+    store = Store(home=tmp_path / "home", chroma_url="")
+    second = ingest_paths([tmp_path / "b.txt"], store=store, progress=False)
+    assert [d["duplicate_of"] for d in second.duplicates] == [aid] and second.ingested == []
+    assert store.manifest.meta("minhash_version") == dedupe.VERSION
+    store.close()

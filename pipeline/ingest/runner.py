@@ -121,6 +121,7 @@ class _Classifier:
         self.manifest = store.manifest
         self.lsh = dedupe.NearDuplicateIndex()
         self.by_hash: dict[str, tuple[str, str]] = {}  # content hash -> (id, source_key)
+        self.manifest.rehash_minhashes(dedupe.signature_bytes, dedupe.VERSION)
         for article_id, content_hash, source_key, blob in self.manifest.signatures():
             if blob:
                 self.lsh.add(article_id, dedupe.from_bytes(blob))
