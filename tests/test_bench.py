@@ -66,14 +66,14 @@ def test_every_benchmark_runs_and_writes_its_promised_keys(tmp_path):
 
 
 def test_ingest_rounds_let_pipeline_and_raw_go_first_equally_often():
-    """Whoever meets a batch shape first pays oneDNN's kernel set-up: neither side may be favoured."""
+    """Whoever meets a batch shape first would pay oneDNN's kernel set-up (the bench also warms
+    them up untimed); neither side may be favoured, and the two run back to back."""
     sys.path.insert(0, str(REPO))
     from bench.ingest import ROUNDS, _order
 
     for best in (False, True):
         orders = [_order(i, best) for i in range(ROUNDS)]
-        assert all(sorted(o) == sorted(["pipeline", "raw", "langchain"] + (["best"] if best else []))
-                   for o in orders)
+        assert all(sorted(o) == sorted(["pipeline", "raw"] + (["best"] if best else [])) for o in orders)
         pipeline_first = sum(o.index("pipeline") < o.index("raw") for o in orders)
-        assert pipeline_first * 2 == ROUNDS
-        assert len({o.index("langchain") for o in orders}) > 1  # LangChain moves to spread load drift
+        assert ROUNDS % 2 == 0 and pipeline_first * 2 == ROUNDS
+        assert all(abs(o.index("pipeline") - o.index("raw")) == 1 for o in orders)
