@@ -12,7 +12,6 @@ import re
 
 import numpy as np
 import pytest
-from datasketch import MinHash
 
 from pipeline.ingest import dedupe
 
