@@ -106,7 +106,7 @@ class Store:
         self.embedding_dim = embedding_dim
         self.manifest = Manifest(self.home / "manifest.sqlite")
         self._collection: Any = None
-        self._consistent_at_open: bool | None = None
+        self._consistent_in_run: bool | None = None
         self._first_write: set[str] = set()  # pending ids that had no manifest row before
 
     # chroma -----------------------------------------------------------------------------------
@@ -298,20 +298,26 @@ class Store:
                     out[chunk.text] = np.asarray(emb, dtype=np.float32)
         return out
 
+    def new_run(self) -> None:
+        """Forget what the last write run learned about Chroma: it may have changed since."""
+        self._consistent_in_run = None
+        self._first_write.clear()
+
+    def consistent(self) -> bool:
+        """Does Chroma hold exactly the manifest's chunks? Asked once per run (`new_run`): the
+        run's own writes keep it so. Only then can an id new to the manifest have no chunks in
+        Chroma, or a file's recorded articles be trusted without reading it (a wiped manifest,
+        a wiped or foreign Chroma, or a server shared with other homes fails it)."""
+        if self._consistent_in_run is None:
+            self._consistent_in_run = self.manifest.counts()["chunks"] == self.collection.count()
+        return self._consistent_in_run
+
     def begin_article(self, row: Row) -> None:
-        consistent = self._consistent()
+        consistent = self.consistent()
         if self.manifest.put_pending(row) and consistent:
             self._first_write.add(row.article.id)
         else:
             self._first_write.discard(row.article.id)
-
-    def _consistent(self) -> bool:
-        """Does Chroma hold exactly the manifest's chunks? Asked once per Store: our own writes
-        keep it so, and only then can an id new to the manifest have no chunks in Chroma (a wiped
-        manifest or a server shared with other homes can leave some)."""
-        if self._consistent_at_open is None:
-            self._consistent_at_open = self.manifest.counts()["chunks"] == self.collection.count()
-        return self._consistent_at_open
 
     def write_articles(self, items: list[tuple[Article, list[Chunk], np.ndarray]],
                        on_complete: Callable[[Article], None] | None = None) -> None:

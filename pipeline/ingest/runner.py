@@ -267,17 +267,15 @@ class _Unchanged:
     def __init__(self, store: Any) -> None:
         self.store = store
         self.states = store.manifest.file_states()
-        self._complete: set[str] = set()
-        self._trusted: bool | None = None
+        self._complete: set[str] | None = None
 
     def ids(self, key: str, signature: str | None) -> list[str] | None:
         state = self.states.get(key)
-        if signature is None or state is None or state[0] != signature:
+        if signature is None or state is None or state[0] != signature or not self.store.consistent():
             return None
-        if self._trusted is None:
-            self._trusted = self.store.manifest.counts()["chunks"] == self.store.collection.count()
+        if self._complete is None:
             self._complete = self.store.manifest.complete_ids()
-        if not self._trusted or not state[1] or not set(state[1]) <= self._complete:
+        if not state[1] or not set(state[1]) <= self._complete:
             return None
         return state[1]
 
@@ -322,6 +320,7 @@ def ingest_paths(paths: list[Path | str], store: Any = None, progress: bool = Tr
             stack.callback(store.close)
         bar = _Progress(progress, stack)
         _ = store.collection  # fail fast on a model mismatch or an unreachable server
+        store.new_run()
         store.flush_deletes()
         recovering = _Writer(store, get_emb, report, bar, lambda j: report.recovered.append(j.article.id))
         for row in store.manifest.pending():
