@@ -11,6 +11,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
 
 from pipeline.ingest.normalize import DecodeError, decode_bytes, looks_binary
@@ -152,6 +153,7 @@ def _yaml_problem(exc: Exception) -> str:
 MAX_FRONT_MATTER_BYTES = 64 * 1024  # real front matter is a few lines; more is a mistake or an attack
 
 
+@lru_cache(maxsize=1)  # stateless; building its two classes per Markdown file cost more than parsing
 def _front_matter_handler() -> Any:
     """A YAML handler whose loader is safe (no Python tags) and refuses aliases.
 
