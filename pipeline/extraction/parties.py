@@ -69,6 +69,48 @@ def merge_party_claims(claims: list[PartyClaim]) -> list[PartyClaim]:
     return list(out.values())
 
 
+def canonical_names(names: list[str]) -> dict[str, str]:
+    """Within one article, a short name that starts a longer one names the same party:
+    'Calder' and 'Calder Therapeutics', 'Tanaka' and 'Tanaka Process Systems'. Maps each name's
+    key to the key of the longest such name."""
+    keys = sorted({k for n in names if (k := party_key(n))}, key=lambda k: -len(k.split()))
+    out: dict[str, str] = {}
+    for k in keys:
+        words = k.split()
+        longer = [o for o in keys if len(o.split()) > len(words) and o.split()[:len(words)] == words]
+        out[k] = out.get(longer[0], longer[0]) if longer else k
+    return out
+
+
+def settle_sides(winners: list[PartyClaim], losers: list[PartyClaim]) -> tuple[list[PartyClaim], list[PartyClaim]]:
+    """One party, one side, unless the article says both as often: a party read as a winner in
+    three sentences and a loser in one is a winner (the odd reading is usually a detail or a
+    past baseline). Names are first unified within the article (`canonical_names`)."""
+    canon = canonical_names([c.party for c in [*winners, *losers]])
+    display: dict[str, str] = {}
+    for c in [*winners, *losers]:  # the longest spelling the article uses names the party
+        k = canon.get(party_key(c.party), party_key(c.party))
+        if len(c.party) > len(display.get(k, "")):
+            display[k] = c.party
+
+    def key(c: PartyClaim) -> str:
+        return canon.get(party_key(c.party), party_key(c.party))
+
+    def spans(claims: list[PartyClaim], k: str) -> int:
+        return len({(c.evidence.start, c.evidence.quote) for c in claims if key(c) == k})
+
+    win_keys, lose_keys = {key(c) for c in winners}, {key(c) for c in losers}
+    drop_w = {k for k in win_keys & lose_keys if spans(winners, k) < spans(losers, k)}
+    drop_l = {k for k in win_keys & lose_keys if spans(losers, k) < spans(winners, k)}
+
+    def rename(c: PartyClaim) -> PartyClaim:
+        name = display.get(key(c), c.party)
+        return c if name == c.party else c.model_copy(update={"party": name})
+
+    return ([rename(c) for c in winners if key(c) not in drop_w],
+            [rename(c) for c in losers if key(c) not in drop_l])
+
+
 def _statement_key(c: UnchangedClaim) -> tuple:
     if c.evidence.start is not None:
         return ("span", c.evidence.start, c.evidence.end)

@@ -27,21 +27,26 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 from pydantic import BaseModel, create_model
 
-from pipeline.extraction.cues import (capitalized_names, cue_labels, heading_label, split_coordinated,
-                                      strip_markup, subject_phrase)
-from pipeline.extraction.parties import merge_party_claims, party_key
+from pipeline.extraction import naming
+from pipeline.extraction.cues import cue_labels, heading_label, strip_markup
+from pipeline.extraction import outcomes
+from pipeline.extraction.parties import merge_party_claims, settle_sides
 from pipeline.extraction.prompts import read_prompt, render
 from pipeline.extraction.single import Outcome
 from pipeline.ground import Span, sentences
 from pipeline.injection import detect_injection
 from pipeline.llm import generate
 from pipeline.llm.base import Message, Provider
+from pipeline.text.nlp import parse_many
 from pipeline.types import ArticleAnalysis, Article, Evidence, PartyClaim, UnchangedClaim, Usage
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 PROMPT = "extract_small.md"
 EXAMPLES = "extract_small_examples.yaml"
@@ -60,6 +65,7 @@ class Candidate:
     near: set[str] = field(default_factory=set)  # ... in the predicate right after the subject
     parties: list[str] = field(default_factory=list)
     subject: str | None = None
+    subject_head: str = ""  # lemma of the grammatical subject's head word
 
 
 # ---------------------------------------------------------------------------------------------
@@ -75,6 +81,11 @@ def _is_heading(text: str, whole_paragraph: bool) -> bool:
 
 
 def candidates(text: str) -> list[Candidate]:
+    """Sentences that may carry a claim, with their section and the parties they are about."""
+    return _candidates(text)[0]
+
+
+def _candidates(text: str) -> tuple[list[Candidate], list[Doc]]:
     spans = sentences(text)
     flagged = detect_injection(text)
     per_para: dict[int, int] = {}
@@ -91,32 +102,50 @@ def candidates(text: str) -> list[Candidate]:
             continue
         if any(f.start <= s.start < f.end or s.start <= f.start < s.end for f in flagged):
             continue  # never evidence from a passage addressed to a model
-        c = Candidate(span=s, section=section, lead=lead, cues=cue_labels(s.text))
-        subj, verb = subject_phrase(s.text)
-        c.subject = subj
-        if subj:
-            at = strip_markup(s.text).find(subj)
-            pred = strip_markup(s.text)[at + len(subj):][:70] if at != -1 else ""
-            c.near = cue_labels(pred)
-        names = split_coordinated(subj, verb) if subj else []
-        c.parties = list(dict.fromkeys(names + [n for n in capitalized_names(s.text)
-                                                if party_key(n) not in {party_key(x) for x in names}]))
-        out.append(c)
-    return out
+        out.append(Candidate(span=s, section=section, lead=lead, cues=cue_labels(s.text)))
+    docs = parse_many([strip_markup(c.span.text) for c in out])
+    ctx = naming.Context(docs)
+    for c, doc in zip(out, docs):
+        names, end = naming.subject_names(doc, ctx)
+        ctx.note(doc)
+        root = next((t for t in doc if t.dep_ == "ROOT"), None)
+        c.parties = names if root is None or outcomes.asserted(root) else []
+        if end:  # a grammatical subject, party or not ("Frequent-flyer balances will be honored")
+            c.subject = doc.text[:end].strip()
+            head = next((t for t in doc if t.dep_ in ("nsubj", "nsubjpass") and t.idx < end), None)
+            c.subject_head = head.lemma_.lower() if head is not None else ""
+            c.near = cue_labels(doc.text[end:end + 70])
+    return out, docs
 
 
+# subjects of sentences about the article itself ("Several things are not changing")
+_META_HEADS = set("""thing things picture lot much little nothing everything few several some most
+everyone anyone everybody lesson point question""".split())
 _META = re.compile(r"^(?:it is|it's|what|this is|so this|that is|here is|there is|there are|some things|"
                    r"a lot|much|little|nothing|not everything)\b", re.I)
 
 
+_SELF_LABEL = re.compile(r"\b(?:winners?|losers?|beneficiar(?:y|ies)|stands? to (?:gain|lose)|comes? out "
+                         r"(?:ahead|behind|on top)|better off|worse off)\b", re.I)
+
+
+def labels_itself(cands: list[Candidate]) -> bool:
+    """An article that names its own winners and losers (outcome headings, role words such as
+    'winner', 'beneficiary', 'better off') is read by those labels; one that only reports what
+    happened is read through its predicates (`pipeline.extraction.outcomes`)."""
+    if any(c.section in ("winner", "loser", "mixed") for c in cands):
+        return True
+    return sum(bool(_SELF_LABEL.search(c.span.text)) for c in cands) >= 2
+
+
 def allowed_labels(c: Candidate) -> list[str]:
     """Labels worth asking about for this sentence (empty: skip it without a call)."""
-    labels = set(c.near) & {"winner", "loser"} if c.subject else set()
-    if c.section in ("winner", "loser") and c.lead and c.subject:
+    labels = set(c.near) & {"winner", "loser"} if c.parties else set()
+    if c.section in ("winner", "loser") and c.lead and c.parties:
         labels.add(c.section)
-    if c.section == "mixed" and c.subject:
+    if c.section == "mixed" and c.parties:
         labels |= c.cues & {"winner", "loser"}
-    meta = bool(_META.match(strip_markup(c.span.text)))
+    meta = bool(_META.match(strip_markup(c.span.text))) or c.subject_head in _META_HEADS
     if "unchanged" in c.cues and not meta:
         if c.subject and ("unchanged" in c.near or c.section == "unchanged"):
             labels.add("unchanged")
@@ -250,12 +279,25 @@ def extract(article: Article, provider: Provider) -> Outcome:
     winners: list[PartyClaim] = []
     losers: list[PartyClaim] = []
     unchanged: list[UnchangedClaim] = []
-    for c in candidates(text):
+    cands, docs = _candidates(text)
+    how_read = os.environ.get("PIPELINE_OUTCOMES", "union")
+    readings = outcomes.read(docs) if how_read != "off" else []
+    if how_read == "style" and labels_itself(cands):
+        readings = []
+    for r in readings:
+        c = cands[r.sentence]
+        ev = Evidence(quote=c.span.text, start=c.span.start, end=c.span.end, status="exact", score=100.0)
+        (winners if r.label == "winner" else losers).append(PartyClaim(party=r.party, reason=r.reason, evidence=ev))
+    for c in cands:
+        if how_read == "reader":
+            break
         options = allowed_labels(c)
+        if how_read == "sections" and c.section not in ("winner", "loser", "mixed"):
+            options = [o for o in options if o not in ("winner", "loser")]
         if not options:
             continue
         ev = Evidence(quote=c.span.text, start=c.span.start, end=c.span.end, status="exact", score=100.0)
-        party = (c.parties[:1] or [None])[0] if c.subject else None
+        party = (c.parties[:1] or [None])[0]
         if how == "rules" or calls >= MAX_CALLS:
             label = rule_label(c, options)
         else:
@@ -263,11 +305,11 @@ def extract(article: Article, provider: Provider) -> Outcome:
             usage, calls = usage.add(u), calls + 1
         if label == "unchanged":
             unchanged.append(UnchangedClaim(statement=strip_markup(c.span.text), evidence=ev))
-        elif label in ("winner", "loser") and c.subject:
-            names = split_coordinated(c.subject, subject_phrase(c.span.text)[1])
+        elif label in ("winner", "loser") and c.parties:
             target = winners if label == "winner" else losers
-            for n in names:
+            for n in c.parties:
                 target.append(PartyClaim(party=n, reason=_reason(c), evidence=ev.model_copy()))
+    winners, losers = settle_sides(winners, losers)
     analysis = ArticleAnalysis(summary=_summary(text), winners=merge_party_claims(winners),
                                losers=merge_party_claims(losers), unchanged=unchanged)
     return Outcome(analysis=analysis, usage=usage, model=model or provider.model_string, calls=calls,

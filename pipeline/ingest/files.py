@@ -6,6 +6,7 @@ Every problem becomes a `Failure` naming the file (and line) so one bad file nev
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,8 +58,14 @@ def display_path(path: Path) -> str:
         return str(absolute)
 
 
+# A folder's own documentation (attribution tables, licences) is not coverage: skipped in a folder
+# walk, ingested when named directly.
+FOLDER_DOCS = re.compile(r"^(?:readme|sources|license|licence|copying|changelog|notice)(?:\.\w+)?$", re.I)
+
+
 def discover(paths: list[Path | str]) -> tuple[list[Path], list[Failure]]:
-    """Files named directly or found (recursively, sorted, hidden entries skipped) in folders."""
+    """Files named directly or found (recursively, sorted, hidden entries and folder docs such as
+    SOURCES.md skipped) in folders."""
     files: list[Path] = []
     failures: list[Failure] = []
     seen: set[Path] = set()
@@ -75,7 +82,7 @@ def discover(paths: list[Path | str]) -> tuple[list[Path], list[Failure]]:
             found: list[Path] = []
             for root, dirs, names in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found += [Path(root) / n for n in names if not n.startswith(".")]
+                found += [Path(root) / n for n in names if not n.startswith(".") and not FOLDER_DOCS.match(n)]
             for f in sorted(found):
                 # A FIFO, socket or device looks like a file to a walk; opening one can block forever.
                 problem = _not_regular(f)

@@ -1,0 +1,390 @@
+"""Who an outcome happens to, read from the dependency parse of each sentence.
+
+News states outcomes through predicates: "shares of X fell", "the ruling hits Y", "the court
+rejected Z's appeal", "a welcome lift for W", "up to 800 jobs at V's plant could go". For each
+predicate whose lemma is in `pipeline.extraction.lexicon`, the party is found by its role in the
+clause (subject, object, possessor or "of" owner of a quantity, the complement of "for"/"to",
+the holder of jobs), negated predicates are skipped (a denied favour is a loss), and "it",
+"its", "the airline", "the firm" are resolved to the organisation the text is about
+(`pipeline.extraction.naming`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pipeline.extraction import lexicon as lx
+from pipeline.extraction.naming import Context, is_index, lem, name, owner, pobjs, subjects, with_conjuncts
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One outcome read from one sentence."""
+
+    sentence: int  # index into the sentence list given to `read`
+    party: str
+    label: str  # winner | loser
+    trigger: str  # the lemma that decided it
+    reason: str
+
+
+_NUMERIC_ENTS = ("PERCENT", "MONEY", "CARDINAL", "QUANTITY")
+_PAST_UNITS = {"year", "month", "quarter", "week", "decade"}
+
+
+_COUNTERFACTUAL = {"should", "could", "would", "might"}
+
+
+def _negated(v: Token) -> bool:
+    """'did not rise', 'no longer has', 'failed to win', 'the refusal to bail out', 'received no
+    response', 'should have been selected' (it was not)."""
+    if any(c.dep_ == "neg" or (c.lower_ == "longer" and c.dep_ in ("advmod", "npadvmod")) for c in v.children):
+        return True
+    if any(c.dep_ == "dobj" and any(d.lower_ == "no" and d.dep_ == "det" for d in c.children) for c in v.children):
+        return True
+    aux = [c.lower_ for c in v.children if c.dep_ in ("aux", "auxpass")]
+    if "have" in aux and _COUNTERFACTUAL & set(aux):
+        return True
+    head = v.head
+    if v.dep_ in ("xcomp", "acl") and lem(head) in ("fail", "refuse", "refusal", "avoid", "decline", "failure"):
+        return True
+    return v.dep_ in ("xcomp", "ccomp") and lem(head) != "say" and any(c.dep_ == "neg" for c in head.children)
+
+
+def asserted(v: Token) -> bool:
+    """Whether a predicate states something that happened or will happen to its parties: not
+    negated, not a condition or its consequence, not a past baseline."""
+    return not (_negated(v) or _hypothetical(v) or _in_past_comparison(v) or _nobody(v))
+
+
+def _nobody(v: Token) -> bool:
+    return any(c.dep_ == "nsubj" and (c.lower_ in ("nobody", "none") or (
+        c.lower_ == "one" and any(d.lower_ == "no" for d in c.children))) for c in v.children)
+
+
+def _hypothetical(v: Token) -> bool:
+    """'If too many homeowners default, ...': a condition, not an outcome; and 'X would lose ...
+    if Congress tightens the rules': its consequence."""
+    cur = v
+    while True:  # "the lender can end up defaulting if ...": the condition may sit on a governing verb
+        aux = {c.lower_ for c in cur.children if c.dep_ == "aux"}
+        if aux & {"would", "could", "might", "can", "may"} and any(
+                c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in ("if", "unless") for m in c.children)
+                for c in cur.children):
+            return True
+        if cur.dep_ not in ("xcomp", "conj") or cur.head is cur:
+            break
+        cur = cur.head
+    cur = v
+    while cur.dep_ in ("conj", "xcomp") and cur.head is not cur:
+        cur = cur.head
+    return cur.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether")
+                                       for c in cur.children)
+
+
+def _in_past_comparison(v: Token) -> bool:
+    """'a year earlier, X had gained $704 million': a baseline, not this article's outcome."""
+    for t in v.subtree:
+        if t.lower_ in ("earlier", "ago", "previously") and t.head.i in {x.i for x in v.subtree}:
+            if t.lower_ == "previously" or any(lem(c) in _PAST_UNITS for c in t.children):
+                return True
+        if t.lower_ == "until" and any(lem(p) in _PAST_UNITS and any(d.lower_ in ("last", "previous")
+                                                                  for d in p.children) for p in t.children):
+            return True  # "lost money on every car until last year"
+    return False
+
+
+def _objects(v: Token) -> list[Token]:
+    return with_conjuncts([c for c in v.children if c.dep_ in ("dobj", "dative")])
+
+
+def _passive(v: Token) -> bool:
+    return any(c.dep_ in ("nsubjpass", "auxpass") for c in v.children)
+
+
+_UP_ADJ = set("higher increased rising record strong stronger bumper better improved larger bigger".split())
+_DOWN_ADJ = set("lower reduced falling weak weaker disappointing poor smaller worse sluggish".split())
+
+
+def _np_sign(n: Token) -> int:
+    """+1 / -1 when a noun phrase is good or bad news for whoever has it, else 0."""
+    lemma = lem(n)
+    mods = {c.lower_ for c in n.children if c.dep_ in ("amod", "compound", "advmod")}
+    direction = 1 if mods & _UP_ADJ else -1 if mods & _DOWN_ADJ else 0
+    if lemma in lx.CHANGE_NOUN:
+        inner = next((p for p in pobjs(n, ("in", "of")) if lem(p) in lx.QUANTITY), None)
+        quantity = next((c for c in n.children if c.dep_ == "compound" and lem(c) in lx.QUANTITY), inner)
+        return lx.CHANGE_NOUN[lemma] * (lx.QUANTITY[lem(quantity)] if quantity is not None else 1)
+    if lemma in lx.QUANTITY and (direction or lemma not in lx.OUTCOME_OBJECT):
+        return lx.QUANTITY[lemma] * direction
+    if lemma in lx.OUTCOME_OBJECT:
+        base = lx.OUTCOME_OBJECT[lemma]
+        return -base if (direction == -1 and base > 0) else base
+    return 0
+
+
+def _clause(v: Token) -> str:
+    toks = sorted(v.subtree, key=lambda t: t.i)
+    text = v.doc[toks[0].i:toks[-1].i + 1].text if toks else v.text
+    return text if len(text) <= 160 else text[:160].rsplit(" ", 1)[0] + "\u2026"
+
+
+def _numeric(t: Token) -> bool:
+    return t.like_num or t.ent_type_ in _NUMERIC_ENTS or lem(t) in ("point", "percent", "cent", "%")
+
+
+class _Reader:
+    def __init__(self, doc: Doc, ctx: Context, index: int) -> None:
+        self.doc, self.ctx, self.index = doc, ctx, index
+        self.out: list[Reading] = []
+
+    def name(self, t: Token) -> str | None:
+        return name(t, self.ctx)
+
+    def add(self, party: str | None, sign: int, trigger: Token, why: Token | None = None) -> None:
+        if not party or sign == 0 or is_index(party):
+            return
+        self.out.append(Reading(self.index, party, "winner" if sign > 0 else "loser",
+                                lem(trigger), _clause(why or trigger)))
+
+    def holder_of_jobs(self, jobs: Token, agent: Token | None) -> str | None:
+        base = owner(jobs, self.ctx)
+        if base is None and agent is not None:
+            base = self.name(agent)
+        if base is None:
+            return None
+        noun = jobs.text if lem(jobs) in lx.WORKER_NOUN else "workers"
+        return f"{base} {noun}"
+
+    def party_of(self, t: Token, sign: int) -> tuple[str | None, int]:
+        """The party behind an affected noun and the sign it gets."""
+        lemma = lem(t)
+        if lemma in lx.QUANTITY:
+            return owner(t, self.ctx), sign * lx.QUANTITY[lemma]
+        if lemma in lx.CLAIM_NOUN or lemma in lx.DATA_NOUN:
+            return owner(t, self.ctx), sign
+        return self.name(t), sign
+
+    # -- verbs ---------------------------------------------------------------------------------
+
+    def verb(self, v: Token) -> None:
+        lemma = lem(v)
+        if _in_past_comparison(v) or _hypothetical(v):
+            return
+        if _negated(v):
+            if lemma in lx.SELECT or (lemma == "bail"):
+                for p in (subjects(v) if _passive(v) else _objects(v)):
+                    self.add(*self.party_of(p, -1), v)
+            return
+        subj, objects, passive = subjects(v), _objects(v), _passive(v)
+        prt = {c.lower_ for c in v.children if c.dep_ == "prt"}
+        if self.jobs(v, lemma, subj, objects, passive, prt):
+            return
+        if lemma in lx.LEAK:
+            for t in (subj if passive else objects):
+                if lem(t) in lx.DATA_NOUN:
+                    self.add(owner(t, self.ctx), -1, v)
+            return
+        if lemma in ("turn", "cut", "shut", "switch") and "off" in prt:
+            for p in pobjs(v, ("for", "to")):
+                self.add(self.name(p), -1, v)
+            return
+        category = any(c.dep_ == "prep" and c.lower_ in ("under", "within") for c in v.children)
+        if lemma in lx.MOVE and not passive and not category and all(_numeric(o) for o in objects):
+            for s in subj:
+                self.add(*self.party_of(s, lx.MOVE[lemma]), v)
+            return
+        if self.direction(v, lemma, subj) or self.manner(v, lemma, subj):
+            return
+        if lemma in lx.ADJUST and not passive and any(lem(o) in lx.QUANTITY for o in objects):
+            for o in objects:
+                if lem(o) in lx.QUANTITY:
+                    self.add(*self.party_of(o, lx.ADJUST[lemma]), v)
+            return
+        if self.patient(v, lemma, subj, objects, passive, prt):
+            return
+        if lemma in lx.TRANSFER:
+            for p in pobjs(v, ("to",)):
+                self.add(self.name(p), 1, v)
+        if lemma in lx.EXPERIENCER and not passive:
+            sign = lx.EXPERIENCER[lemma]
+            if sign == 0:
+                objs = objects + list(pobjs(v, ("of",)))
+                sign = next((s for s in (_np_sign(o) for o in objs) if s), lx.EXPERIENCER_DEFAULT.get(lemma, 0))
+            for s in subj:
+                if lem(s) not in lx.SOURCE_NOUN:
+                    self.add(*self.party_of(s, sign), v)
+            return
+        self.state_prep(v, lemma, subj)
+        self.ruling(v, lemma)
+
+    def jobs(self, v: Token, lemma: str, subjects: list[Token], objects: list[Token], passive: bool,
+             prt: set[str]) -> bool:
+        """'jobs at X could go', '800 jobs will be cut', 'X will cut 800 jobs', 'X laid off staff'."""
+        losing = lx.ADJUST.get(lemma, 0) < 0 or lx.PATIENT.get(lemma, 0) < 0 or lemma in ("lose", "shed")
+        job_subj = [s for s in subjects if lem(s) in lx.JOB_NOUN | lx.WORKER_NOUN]
+        if job_subj and (lemma in lx.JOB_GO_VERB or (passive and losing)):
+            for j in job_subj:
+                self.add(self.holder_of_jobs(j, None), -1, v)
+            return True
+        job_obj = [o for o in objects if lem(o) in lx.JOB_NOUN]
+        if job_obj and losing and not passive:
+            for j in job_obj:
+                self.add(self.holder_of_jobs(j, subjects[0] if subjects else None), -1, v)
+            return True
+        if lemma == "lay":
+            if "off" in prt:
+                agent = None if passive else (subjects[0] if subjects else None)
+                for o in (subjects if passive else objects):
+                    n = (self.holder_of_jobs(o, agent) if lem(o) in lx.WORKER_NOUN | lx.JOB_NOUN
+                         else self.name(o))
+                    self.add(n, -1, v)
+            return True
+        return False
+
+    def direction(self, v: Token, lemma: str, subjects: list[Token]) -> bool:
+        """'shares closed higher', 'X was down 5%', 'X ended up 1.2%'."""
+        if lemma not in lx.DIRECTION_VERBS:
+            return False
+        words = [c for c in v.children if c.dep_ in ("advmod", "acomp", "prt", "npadvmod", "oprd")
+                 and c.lower_ in lx.DIRECTION]
+        if not words:
+            return False
+        w = words[0]
+        if w.lower_ in ("up", "down") and not any(_numeric(t) for t in [*w.subtree, *v.children]):
+            return False  # "end up before a court"
+        for s in subjects:
+            self.add(*self.party_of(s, lx.DIRECTION[w.lower_]), v)
+        return True
+
+    def manner(self, v: Token, lemma: str, subjects: list[Token]) -> bool:
+        """'X successfully docked', 'Bank of America fared worse'."""
+        adv = next((c for c in v.children if c.dep_ in ("advmod", "acomp") and c.lower_ in lx.MANNER), None)
+        if adv is None or (adv.lower_ in ("well", "better", "worse", "poorly", "badly")
+                           and lemma not in lx.MANNER_VERBS):
+            return False
+        for s in subjects:
+            self.add(self.name(s), lx.MANNER[adv.lower_], v)
+        return True
+
+    def patient(self, v: Token, lemma: str, subjects: list[Token], objects: list[Token], passive: bool,
+                prt: set[str]) -> bool:
+        if lemma not in lx.PATIENT or (lemma == "bail" and "out" not in prt):
+            return False
+        sign = lx.PATIENT[lemma]
+        patients = subjects if passive else list(objects)
+        if not passive and not objects and lemma in ("shut", "close") and "down" in prt:
+            patients = subjects  # "the network shut down"
+        for c in v.children:  # "awarded the contract to X"
+            if c.dep_ == "prep" and c.lower_ == "to" and sign > 0 and lemma in lx.TRANSFER | lx.SELECT:
+                patients += [p for p in c.children if p.dep_ == "pobj"]
+        for p in patients:
+            self.add(*self.party_of(p, sign), v)
+        return bool(patients)
+
+    def state_prep(self, v: Token, lemma: str, subjects: list[Token]) -> None:
+        """'X filed for bankruptcy', 'Turkey is under EU sanctions', 'customers were without power'."""
+        for (verb, prep), sign in lx.STATE_PREP.items():
+            if lemma != verb or not sign:
+                continue
+            for p in pobjs(v, (prep,)):
+                if lem(p) in lx.STATE_OBJECT or (prep == "without"):
+                    for s in subjects:
+                        self.add(self.name(s), sign, v)
+
+    def ruling(self, v: Token, lemma: str) -> None:
+        for (verb, prep), sign in lx.RULING_PREP.items():
+            if lemma == verb:
+                for p in pobjs(v, (prep,)):
+                    self.add(self.name(p), sign, v)
+        if lemma in ("rule", "decide", "find"):
+            for p in pobjs(v, ("in",)):
+                if lem(p) in lx.IN_FAVOUR:
+                    for x in pobjs(p, ("of",)):
+                        self.add(self.name(x), 1, v)
+
+    # -- copulas and nouns ---------------------------------------------------------------------
+
+    def copula(self, v: Token) -> None:
+        """'X is better off', 'X is the biggest faller', 'the biggest loser was X'."""
+        if _negated(v):
+            return
+        subjects = with_conjuncts([c for c in v.children if c.dep_ == "nsubj"])
+        for c in v.children:
+            lemma = lem(c)
+            if c.dep_ == "acomp" and lemma in lx.STATE_ADJ:
+                for s in subjects:
+                    self.add(self.name(s), lx.STATE_ADJ[lemma], v)
+            if c.dep_ == "attr" and lemma in lx.ROLE_NOUN:
+                for s in subjects:
+                    self.add(self.name(s), lx.ROLE_NOUN[lemma], v)
+            role = next((s for s in subjects if lem(s) in lx.ROLE_NOUN), None)
+            if c.dep_ == "attr" and role is not None:
+                for a in with_conjuncts([c]):
+                    self.add(self.name(a), lx.ROLE_NOUN[lem(role)], v)
+            if c.dep_ == "prep" and c.lower_ == "among":
+                for p in c.children:
+                    if p.dep_ == "pobj" and lem(p) in lx.ROLE_NOUN:
+                        for s in subjects:
+                            self.add(self.name(s), lx.ROLE_NOUN[lem(p)], v)
+
+    def noun(self, n: Token) -> None:
+        """'a lift for X', 'a blow to Y', 'good news for Z', 'the bailout of W', 'school closures'."""
+        lemma = lem(n)
+        sign = lx.OUTCOME_NOUN.get(lemma, 0)
+        if lemma == "news":
+            sign = next((lx.NEWS_ADJ[c.lower_] for c in n.children if c.dep_ == "amod" and c.lower_ in lx.NEWS_ADJ), 0)
+        if any(c.dep_ == "neg" for c in n.head.children) or (n.head.pos_ in ("VERB", "AUX") and _nobody(n.head)):
+            return
+        why = n.head if n.head.pos_ in ("VERB", "AUX") else n
+        if sign:
+            for p in pobjs(n, ("for", "to")):
+                self.add(self.name(p), sign, n, why)
+        nominal = lx.NOMINAL.get(lemma, 0)
+        if nominal:
+            for p in pobjs(n, lx.NOMINAL_PREPS):
+                self.add(*self.party_of(p, nominal), n, why)
+            for c in n.children:  # "school closures", "US sanctions" name the agent: only plural groups
+                if c.dep_ == "compound" and lem(c) in lx.GROUP_NOUN | {"school", "plant", "factory", "store"}:
+                    self.add(c.text.capitalize() + ("" if c.text.endswith("s") else "s"), nominal, n, why)
+        if lemma in lx.CHANGE_NOUN or lemma == "loss":
+            # "YRC ..., with its loss of 27.3%", "Bank of America fared worse, with a fall of 17%"
+            poss = next((c for c in n.children if c.dep_ == "poss"), None)
+            change = lx.CHANGE_NOUN.get(lemma, -1)
+            if poss is not None and not any(lem(p) in lx.QUANTITY for p in pobjs(n, ("in", "of"))):
+                self.add(self.name(poss), change, n, why)
+            elif n.dep_ == "pobj" and n.head.lower_ == "with" and n.head.head.pos_ in ("VERB", "AUX"):
+                if not any(lem(p) in lx.QUANTITY for p in pobjs(n, ("in",))):
+                    for s in subjects(n.head.head):
+                        self.add(self.name(s), change, n, n.head.head)
+
+    def run(self) -> list[Reading]:
+        for t in self.doc:
+            if t.pos_ in ("VERB", "AUX"):
+                if t.lemma_ == "be":
+                    self.copula(t)
+                self.verb(t)
+            elif t.pos_ == "NOUN":
+                self.noun(t)
+        seen: set[tuple[str, str]] = set()
+        out = []
+        for r in self.out:
+            key = (r.party.casefold(), r.label)
+            if key not in seen:
+                seen.add(key)
+                out.append(r)
+        return out
+
+
+def read(docs: list[Doc]) -> list[Reading]:
+    """Readings for a list of parsed sentences, in order (context carries across them)."""
+    ctx = Context(docs)
+    out: list[Reading] = []
+    for i, doc in enumerate(docs):
+        out.extend(_Reader(doc, ctx, i).run())
+        ctx.note(doc)
+    return out

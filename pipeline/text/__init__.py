@@ -1,0 +1,1 @@
+"""Text jobs shared by every stage: parsing (spaCy), and later sentences, headings, party names."""
