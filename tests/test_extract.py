@@ -245,29 +245,6 @@ def test_small_mode_is_part_of_the_prompt_hash(monkeypatch):
         prompt_hash("small")
 
 
-@pytest.mark.parametrize("sentence, subject", [
-    ("Google Cloud and Oracle win.", "Google Cloud and Oracle"),
-    ("Microsoft\u2019s stock loses, short-term.", "Microsoft\u2019s stock"),
-    ("Sunwave Semiconductor, China's largest foundry, loses time.", "Sunwave Semiconductor"),
-    ("AI startups that rent compute by the hour are the immediate winners.", "AI startups"),
-    ("The clearest winners are FreshWay's store workers and the union that represents them.",
-     "FreshWay's store workers"),
-    ("For merchants, the attraction is obvious.", "merchants"),
-    ("Microsoft still has board representation.", "Microsoft"),
-    ("Battery developers are the obvious winners.", "Battery developers"),
-    ("When OpenAI was locked to Azure, competitors could pitch flexibility.", "competitors"),
-    ("It signals two things at once.", None),
-])
-def test_subject_phrase(sentence, subject):
-    assert small.subject_phrase(sentence)[0] == subject
-
-
-def test_coordinated_names_split_only_when_all_are_capitalized():
-    assert small.split_coordinated("Google Cloud and Oracle", "win") == ["Google Cloud", "Oracle"]
-    assert small.split_coordinated("Nickel and cobalt suppliers", "are") == ["Nickel and cobalt suppliers"]
-    assert small.split_coordinated("Great Plains Power and Light", "is") == ["Great Plains Power and Light"]
-
-
 def test_fake_model_string_resolves_through_the_registry():
     assert get_provider("fake:x").model_string == "fake:x"
 

@@ -43,7 +43,9 @@ def _summary_table(report: dict[str, Any]) -> Table:
     t = Table(title=f"eval: {report['source']}", title_justify="left")
     for col in ("", "precision", "recall", "F1", "F1 CI", "tp", "fp", "fn"):
         t.add_column(col, justify="left" if not col else "right")
-    for name, m in [("overall", ov), *((f, report["fields"][f]) for f in ("winners", "losers", "unchanged"))]:
+    rows = [("overall", ov), *((f, report["fields"][f]) for f in ("winners", "losers", "unchanged"))]
+    rows += [(f"suite {name} ({su['articles']})", su["overall"]) for name, su in (report.get("suites") or {}).items()]
+    for name, m in rows:
         lo, hi = m["ci"]["f1"]
         t.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", f"[{lo:.2f}, {hi:.2f}]",
                   str(m["tp"]), str(m["fp"]), str(m["fn"]))

@@ -75,6 +75,10 @@ def baseline_from_report(report: dict[str, Any]) -> dict[str, Any]:
         "fields": {f: {k: report["fields"][f].get(k) for k in keep} for f in FIELDS},
         "articles": {a["article"]: {"f1": a["f1"], "precision": a["precision"], "recall": a["recall"]}
                      for a in report["articles"]},
+        "suites": {name: {"articles": su["articles"],
+                          "overall": {k: su["overall"].get(k) for k in (*keep, *RATE_KEYS)},
+                          "fields": {f: {k: su["fields"][f].get(k) for k in keep} for f in FIELDS}}
+                   for name, su in (report.get("suites") or {}).items()},
     }
 
 
@@ -91,6 +95,16 @@ def save_baseline(report: dict[str, Any], path: str | Path) -> None:
 
 def _fmt(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.3f}"
+
+
+def _targets(prefix: str, block: dict[str, Any], base: dict[str, Any]) -> list[tuple[str, str, str, Any, Any]]:
+    """(prefix, key, metric, current, baseline) for overall F1, each field's F1 and the rates."""
+    ov, bov = block["overall"], base.get("overall") or {}
+    out = [(prefix, "overall", "f1", ov.get("f1"), bov.get("f1"))]
+    out += [(prefix, f, "f1", block["fields"][f]["f1"], (base.get("fields") or {}).get(f, {}).get("f1"))
+            for f in FIELDS]
+    out += [(prefix, k, k, ov.get(k), bov.get(k)) for k in RATE_KEYS]
+    return out
 
 
 def check_gate(report: dict[str, Any], settings: EvalSettings,
@@ -122,16 +136,19 @@ def check_gate(report: dict[str, Any], settings: EvalSettings,
         if baseline.get("prompt_hashes") and now and baseline["prompt_hashes"] != now:
             warnings.append("the extraction prompts changed since the baseline (prompt hash differs); "
                             "refresh it with --save-baseline if the change is intended")
-        targets = [("overall", "f1", ov.get("f1"), baseline["overall"].get("f1"))]
-        targets += [(f, "f1", report["fields"][f]["f1"], baseline["fields"][f]["f1"]) for f in FIELDS]
-        targets += [(k, k, ov.get(k), baseline["overall"].get(k)) for k in RATE_KEYS]
-        for key, metric, cur, base in targets:
+        targets = _targets("", report, baseline)
+        for name, su in (report.get("suites") or {}).items():  # every suite must hold its own level
+            if name in (baseline.get("suites") or {}):
+                targets += _targets(f"{name}:", su, baseline["suites"][name])
+            else:
+                warnings.append(f"suite {name!r} is not in the baseline; refresh it with --save-baseline")
+        for prefix, key, metric, cur, base in targets:
             if cur is None or not isinstance(base, (int, float)):
                 continue
             tol = settings.tolerance_for(key)
             delta = round(cur - base, 4)
             ok = delta >= -tol - 1e-9
-            label = f"{key}.{metric}" if key in ("overall", *FIELDS) else key
+            label = prefix + (f"{key}.{metric}" if key in ("overall", *FIELDS) else key)
             msg = (f"{label} {_fmt(cur)} vs baseline {_fmt(base)} ({delta:+.3f}, tolerance {tol:.3f})")
             checks.append(Check(f"regression:{label}", ok, cur, round(base - tol, 4), msg))
             if not ok:

@@ -35,6 +35,16 @@ def render_markdown(report: dict[str, Any], baseline: dict[str, Any] | None = No
         delta = f"{m['f1'] - bf:+.3f}" if bf is not None else ""
         lines.append(f"| {name} | {_f(m['precision'])} | {_f(m['recall'])} | {_f(m['f1'])} | "
                      f"{_ci(m.get('ci', {}).get('f1'))} | {_f(bf) if b else ''} | {delta} |")
+    if report.get("suites"):
+        lines += ["", "| Suite | Articles | Precision | Recall | F1 | F1 CI | Baseline F1 | Δ |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for name, su in report["suites"].items():
+            m = su["overall"]
+            b = ((baseline or {}).get("suites") or {}).get(name, {}).get("overall", {}).get("f1")
+            delta = f"{m['f1'] - b:+.3f}" if b is not None else ""
+            lines.append(f"| `{name}` | {su['articles']} | {_f(m['precision'])} | {_f(m['recall'])} | "
+                         f"{_f(m['f1'])} | {_ci(m.get('ci', {}).get('f1'))} | {_f(b) if b is not None else ''} "
+                         f"| {delta} |")
     usage = ov.get("usage", {})
     cost = "n/a" if ov.get("cost_usd") is None else f"${ov['cost_usd']:.4f}"
     lines += ["", f"Schema-valid rate **{_f(ov.get('schema_valid_rate'))}** · grounding rate "
@@ -92,6 +102,9 @@ def render_junit(report: dict[str, Any]) -> str:
     props = ET.SubElement(suite, "properties")
     for k in ("precision", "recall", "f1", "schema_valid_rate", "grounding_rate"):
         ET.SubElement(props, "property", name=f"overall.{k}", value=str(report["overall"].get(k)))
+    for name, su in (report.get("suites") or {}).items():
+        for k in ("precision", "recall", "f1"):
+            ET.SubElement(props, "property", name=f"suite.{name}.{k}", value=str(su["overall"].get(k)))
     for k, v in (report.get("thresholds") or {}).items():
         ET.SubElement(props, "property", name=f"threshold.{k}", value=str(v))
     for a in arts:

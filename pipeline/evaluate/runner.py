@@ -7,6 +7,7 @@ Markdown, JUnit, baseline) renders from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -251,6 +252,35 @@ def build_report(scores: list[ArticleScore], settings: EvalSettings, *, source: 
     }
 
 
+def suite_of(gold_file: Path, suites: dict[str, list[str]]) -> list[str]:
+    """The suites a gold file belongs to (a suite path is a folder or a file)."""
+    f = gold_file.resolve()
+    out = []
+    for name, paths in suites.items():
+        for raw in paths:
+            p = Path(raw).resolve()
+            if f == p or (p.is_dir() and f.is_relative_to(p)):
+                out.append(name)
+                break
+    return out
+
+
+def add_suites(report: dict[str, Any], scores: list[ArticleScore], settings: EvalSettings, *, source: str,
+               model: str | None) -> dict[str, Any]:
+    """`report["suites"]`: each named part of the gold set scored on its own (same metrics,
+    bootstrap and rates as `overall`), so one number cannot hide a weak part."""
+    suites = settings.suite_paths()
+    if not suites:
+        return report
+    out: dict[str, Any] = {}
+    for name, paths in suites.items():
+        part = [a for a in scores if name in suite_of(a.resolved.gold.file, suites)]
+        sub = build_report(part, settings, source=source, model=model)
+        out[name] = {"paths": paths, "articles": len(part), "overall": sub["overall"], "fields": sub["fields"]}
+    report["suites"] = out
+    return report
+
+
 def run_eval(settings: EvalSettings, *, explain: bool = False, embed: EmbedFn | None = None,
              strategy: str | None = None, progress: Progress | None = None,
              on_prediction: Callable[[Prediction], None] | None = None) -> dict[str, Any]:
@@ -304,7 +334,8 @@ def run_eval(settings: EvalSettings, *, explain: bool = False, embed: EmbedFn | 
     scorer = Scorer(settings.thresholds, embed)
     scores = score_all(resolved, grouped, scorer, progress)
     warnings += gold_evidence_warnings(resolved)
-    return build_report(scores, settings, source=source, model=model, explain=explain, warnings=warnings)
+    report = build_report(scores, settings, source=source, model=model, explain=explain, warnings=warnings)
+    return add_suites(report, scores, settings, source=source, model=model)
 
 
 def gold_evidence_warnings(resolved: list[ResolvedArticle]) -> list[str]:

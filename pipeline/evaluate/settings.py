@@ -26,6 +26,8 @@ class EvalConfigError(ValueError):
 @dataclass
 class EvalSettings:
     gold: list[str] = field(default_factory=lambda: ["evals/gold"])
+    # named parts of the gold set, scored separately too ("explicit", "real-dev", "real-test")
+    suites: dict[str, list[str]] = field(default_factory=dict)
     predictions: str | None = None
     model: str | None = None
     repeat: int = 1
@@ -40,6 +42,12 @@ class EvalSettings:
     seed: int = 0
     confidence: float = 0.95
     source: str | None = None  # the config file these came from
+
+    def suite_paths(self) -> dict[str, list[str]]:
+        """Named suites; without names, each of several gold paths is a suite of its own."""
+        if self.suites:
+            return self.suites
+        return {g: [g] for g in self.gold} if len(self.gold) > 1 else {}
 
     def tolerance_for(self, key: str) -> float:
         return self.tolerance.get(key, self.tolerance.get("default", DEFAULT_TOLERANCE))
@@ -82,9 +90,18 @@ def load_settings_file(path: str | Path) -> EvalSettings:
     s = EvalSettings(source=str(p))
     if "gold" in data:
         gold = data["gold"]
+        if isinstance(gold, dict):  # gold = {explicit = "evals/gold", real-test = "evals/gold-real/test"}
+            for name, paths in gold.items():
+                paths = [paths] if isinstance(paths, str) else paths
+                if not isinstance(paths, list) or not paths or not all(isinstance(x, str) for x in paths):
+                    raise EvalConfigError(f"{p}: suite `gold.{name}` must be a path or a list of paths")
+                s.suites[name] = list(paths)
+            if not s.suites:
+                raise EvalConfigError(f"{p}: `gold` names no suite")
+            gold = [x for paths in s.suites.values() for x in paths]
         gold = [gold] if isinstance(gold, str) else gold
         if not isinstance(gold, list) or not all(isinstance(g, str) for g in gold):
-            raise EvalConfigError(f"{p}: `gold` must be a path or a list of paths")
+            raise EvalConfigError(f"{p}: `gold` must be a path, a list of paths or a table of named suites")
         s.gold = list(gold)
     for key in ("predictions", "model", "baseline"):
         if key in data:
@@ -134,6 +151,8 @@ def with_overrides(s: EvalSettings, **flags: Any) -> EvalSettings:
     th = {k: flags.pop(k) for k in list(flags) if k in _THRESHOLDS}
     tol = flags.pop("tolerance", None)
     out = replace(s, **{k: v for k, v in flags.items() if v is not None})
+    if flags.get("gold") is not None:
+        out.suites = {}  # --gold replaces the configured set and its suite names
     given = {k: v for k, v in th.items() if v is not None}
     if "party_embedding" in given and given["party_embedding"] == 0:
         given["party_embedding"] = None

@@ -40,6 +40,12 @@ EXPERIENCER: dict[str, int] = {
     **dict.fromkeys("""post report record announce see book log register notch deliver achieve
     enjoy face receive get expect forecast predict warn take reach issue suffer""".split(), 0),
 }
+# verbs that report a result: their object counts only if it is a result of the subject's own
+# ("reported a loss"), not a measure it imposes on others ("announced a ban")
+REPORTING = set("""post report record announce see book log register notch deliver achieve issue
+expect forecast predict warn""".split())
+RESULT = set("""profit gain windfall record surplus dividend loss deficit shortfall writedown write-down
+impairment bankruptcy insolvency decline drop fall slump warning increase raise""".split())
 # a default sign when the object says nothing either way
 EXPERIENCER_DEFAULT: dict[str, int] = {"face": -1, "enjoy": 1, "receive": 1, "suffer": -1}
 # "X filed for bankruptcy", "X went into administration"
@@ -135,7 +141,7 @@ ROLE_NOUN: dict[str, int] = {
 }
 # nouns naming what is done to someone: "the bailout of X", "a ban on Y", "attacks on Z"
 NOMINAL: dict[str, int] = {
-    **dict.fromkeys("""bailout rescue approval support subsidy aid acquittal exemption
+    **dict.fromkeys("""bailout rescue approval subsidy aid acquittal exemption
     selection""".split(), 1),
     **dict.fromkeys("""rejection dismissal ban sanction sanctions tariff tariffs restriction
     restrictions investigation probe inquiry attack attacks closure closing shutdown bankruptcy

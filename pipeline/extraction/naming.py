@@ -49,14 +49,19 @@ _KNOWN = (set(lx.MOVE) | set(lx.EXPERIENCER) | set(lx.PATIENT) | set(lx.ADJUST) 
           | lx.TRANSFER | lx.LEAK | lx.DATA_NOUN | set(lx.ROLE_NOUN))
 
 
+_INFLECTED = {"VBD", "VBN", "VBZ", "VBG", "VBP", "NNS"}
+_SUFFIXES = (("ied", "y"), ("ies", "y"), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e"), ("d", ""),
+             ("es", ""), ("s", ""))
+
+
 def lem(tok: Token) -> str:
-    """spaCy's lemma, or the lexicon word the surface form inflects ("fined" is lemmatized "fin")."""
+    """spaCy's lemma, or the lexicon word an inflected form comes from ("fined" is lemmatized "fin")."""
     base = tok.lemma_.lower()
-    if base in _KNOWN:
+    if base in _KNOWN or tok.tag_ not in _INFLECTED:
         return base
     low = tok.lower_
-    for cand in (low, low[:-1], low[:-2], low[:-3], low[:-3] + "y", low[:-2] + "e"):
-        if cand in _KNOWN and len(cand) > 2:
+    for suffix, add in _SUFFIXES:
+        if low.endswith(suffix) and (cand := low[:-len(suffix)] + add) in _KNOWN:
             return cand
     return base
 
@@ -115,7 +120,8 @@ class Context:
             own = {c.i for c in tok.head.children if c.dep_ in ("nsubj", "nsubjpass")} if tok.dep_ != "poss" else set()
             last = next((t for t in reversed(doc[:tok.i]) if t.dep_ in ("nsubj", "nsubjpass")
                          and t.i not in own and t.pos_ in ("NOUN", "PROPN")), None)
-            if last is not None and last.pos_ == "NOUN" and lem(last) not in lx.ORG_DESCRIPTION:
+            if (tok.lower_ in ("it", "its") and last is not None and last.pos_ == "NOUN"
+                    and lem(last) not in lx.ORG_DESCRIPTION):
                 return None  # "the amount of capacity did not fall; it rose": not an organisation
             if last is not None and last.pos_ == "PROPN":
                 return proper_name(last)  # "Ford said its profit fell"
@@ -169,6 +175,10 @@ def proper_name(tok: Token) -> str | None:
                 span = span - cut if tok.i not in {x.i for x in t.subtree} else {x.i for x in t.subtree}
         parts |= span
     lo, hi = min(parts), max(parts)
+    ent_span = set(range(ent.start, ent.end)) if ent is not None else set()
+    for t in tok.doc[lo:hi + 1]:  # a name does not run across "and" unless the entity itself does
+        if t.dep_ == "cc" and t.i not in ent_span:
+            lo, hi = (t.i + 1, hi) if t.i < tok.i else (lo, t.i - 1)
     return clean(tok.doc[lo:hi + 1].text) or None
 
 
@@ -275,13 +285,23 @@ def pobjs(tok: Token, preps: tuple[str, ...]) -> Iterator[Token]:
 
 def owner(q: Token, ctx: Context) -> str | None:
     """Who a quantity, claim or facility belongs to: X's q, q of/in/at X, X q."""
+    return next(iter(owners(q, ctx)), None)
+
+
+def owners(q: Token, ctx: Context) -> list[str]:
+    """Every owner when several are coordinated ("shares of X and Y")."""
     poss = possessor(q)
     if poss is not None:
-        return name(poss, ctx)
-    for p in pobjs(q, ("of", "in", "at", "for", "by", "from")):
-        n = name(p, ctx)
-        if n:
-            return n
+        return [n] if (n := name(poss, ctx)) else []
+    for prep in ("of", "in", "at", "for", "by", "from"):
+        found = [n for p in pobjs(q, (prep,)) if (n := name(p, ctx))]
+        if found:
+            return list(dict.fromkeys(found))
+    n = _compound_owner(q, ctx)
+    return [n] if n else []
+
+
+def _compound_owner(q: Token, ctx: Context) -> str | None:
     for c in q.lefts:
         if c.dep_ in ("compound", "nmod") and (c.pos_ == "PROPN" or c.ent_type_ in lx.PARTY_ENTS):
             return name(c, ctx)
@@ -304,9 +324,22 @@ def subjects(v: Token) -> list[Token]:
         subj = controller or [c for c in cur.children if c.dep_ in ("nsubj", "nsubjpass")]
     if not subj and v.dep_ in ("relcl", "acl") and v.head.pos_ in ("NOUN", "PROPN"):
         subj = [v.head]  # "X, which lost ...", "with Bank of America losing 11.7%"
+        attr = [c for c in v.head.head.children if c.dep_ == "attr"] if v.head.dep_ == "nsubj" else []
+        if attr and v.head.head.lemma_ == "be" and v.head.pos_ == "NOUN":
+            subj = attr  # "One corporation that posted a gain was Wal-Mart"
     if not subj and v.dep_ == "pcomp" and v.head.head.pos_ in ("NOUN", "PROPN"):
         subj = [v.head.head]
     return with_conjuncts(subj)
+
+
+def _named(toks: list[Token], ctx: Context) -> list[str]:
+    """Party names of subject tokens; a quantity stands for its owner ("Microsoft's stock")."""
+    out = []
+    for t in toks:
+        n = name(t, ctx) or (owner(t, ctx) if lem(t) in lx.QUANTITY else None)
+        if n and not is_index(n):
+            out.append(n)
+    return list(dict.fromkeys(out))
 
 
 def subject_names(doc: Doc, ctx: Context) -> tuple[list[str], int]:
@@ -316,12 +349,17 @@ def subject_names(doc: Doc, ctx: Context) -> tuple[list[str], int]:
     if root is None:
         return [], 0
     subj = subjects(root) if root.pos_ in ("VERB", "AUX") else []
+    if root.pos_ == "NOUN" and lem(root) in set(lx.EXPERIENCER) | set(lx.MOVE):  # "Google Cloud and Oracle win."
+        subj = with_conjuncts([c for c in root.children if c.dep_ in ("nmod", "compound", "nsubj")
+                               and c.pos_ in ("PROPN", "NOUN") and c.i < root.i])
     if root.lemma_ == "be" and any(lem(s) in lx.ROLE_NOUN for s in subj):
         subj = with_conjuncts([c for c in root.children if c.dep_ == "attr"])
-    if not subj:  # "For pharmacy benefit managers, the change is a blow"
-        subj = [p for c in root.children if c.dep_ == "prep" and c.lower_ == "for" and c.i < root.i
+    names = _named(subj, ctx)
+    if not names:  # "For pharmacy benefit managers, the change is a blow"
+        fors = [p for c in root.children if c.dep_ == "prep" and c.lower_ == "for" and c.i < root.i
                 for p in with_conjuncts([x for x in c.children if x.dep_ == "pobj"])]
-    names = list(dict.fromkeys(n for s in subj if (n := name(s, ctx)) and not is_index(n)))
+        if _named(fors, ctx):
+            subj, names = fors, _named(fors, ctx)
     if not names:  # "Both airlines lost money, both are short of pilots": the first named subject
         first = next((t for t in doc if t.dep_ in ("nsubj", "nsubjpass") and t.i < root.i and name(t, ctx)), None)
         if first is None:  # a misparse ("Ratepayers win" read as a compound): the opening noun phrase
@@ -329,7 +367,7 @@ def subject_names(doc: Doc, ctx: Context) -> tuple[list[str], int]:
             first = chunk.root if chunk is not None and chunk.start == 0 and name(chunk.root, ctx) else None
         if first is not None:
             subj = with_conjuncts([first])
-            names = list(dict.fromkeys(n for s in subj if (n := name(s, ctx)) and not is_index(n)))
+            names = _named(subj, ctx)
             if names:
                 return names, max(t.idx + len(t.text) for s in subj for t in s.subtree if t.i <= s.i)
     end = max((max(t.idx + len(t.text) for t in s.subtree) for s in subj if s.i < root.i), default=0)
@@ -345,4 +383,7 @@ def with_conjuncts(toks: list[Token]) -> list[Token]:
         for x in appos or [t]:
             out.append(x)
             out.extend(c for c in x.conjuncts if c.pos_ in ("NOUN", "PROPN", "PRON") and c not in out)
+            # a misparse of "Brennan Oil and Castell Gas": the first name hangs off the second
+            out.extend(c for c in x.lefts if c.dep_ in ("nmod", "compound") and c.pos_ == "PROPN"
+                       and any(d.dep_ == "cc" for d in c.children) and c not in out)
     return out

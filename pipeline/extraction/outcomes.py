@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pipeline.extraction import lexicon as lx
-from pipeline.extraction.naming import Context, is_index, lem, name, owner, pobjs, subjects, with_conjuncts
+from pipeline.extraction.naming import (Context, is_index, lem, name, owner, owners, pobjs, subjects,
+                                        with_conjuncts)
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -160,14 +161,19 @@ class _Reader:
         noun = jobs.text if lem(jobs) in lx.WORKER_NOUN else "workers"
         return f"{base} {noun}"
 
-    def party_of(self, t: Token, sign: int) -> tuple[str | None, int]:
-        """The party behind an affected noun and the sign it gets."""
+    def party_of(self, t: Token, sign: int) -> tuple[list[str], int]:
+        """The parties behind an affected noun and the sign they get ("shares of X and Y" fell)."""
         lemma = lem(t)
         if lemma in lx.QUANTITY:
-            return owner(t, self.ctx), sign * lx.QUANTITY[lemma]
+            return owners(t, self.ctx), sign * lx.QUANTITY[lemma]
         if lemma in lx.CLAIM_NOUN or lemma in lx.DATA_NOUN:
-            return owner(t, self.ctx), sign
-        return self.name(t), sign
+            return owners(t, self.ctx), sign
+        n = self.name(t)
+        return ([n] if n else []), sign
+
+    def add_all(self, parties: tuple[list[str], int], trigger: Token, why: Token | None = None) -> None:
+        for p in parties[0]:
+            self.add(p, parties[1], trigger, why)
 
     # -- verbs ---------------------------------------------------------------------------------
 
@@ -178,7 +184,7 @@ class _Reader:
         if _negated(v):
             if lemma in lx.SELECT or (lemma == "bail"):
                 for p in (subjects(v) if _passive(v) else _objects(v)):
-                    self.add(*self.party_of(p, -1), v)
+                    self.add_all(self.party_of(p, -1), v)
             return
         subj, objects, passive = subjects(v), _objects(v), _passive(v)
         prt = {c.lower_ for c in v.children if c.dep_ == "prt"}
@@ -195,15 +201,19 @@ class _Reader:
             return
         category = any(c.dep_ == "prep" and c.lower_ in ("under", "within") for c in v.children)
         if lemma in lx.MOVE and not passive and not category and all(_numeric(o) for o in objects):
+            priced = any(p.ent_type_ == "MONEY" for p in pobjs(v, ("to",)))
             for s in subj:
-                self.add(*self.party_of(s, lx.MOVE[lemma]), v)
+                described = any(c.dep_ == "amod" for c in s.children)  # "the compact Falcon"
+                if priced and lem(s) not in lx.QUANTITY and (s.ent_type_ != "ORG" or described):
+                    continue  # "the Ardent Dash drops to $27,400": a product's price, not a party
+                self.add_all(self.party_of(s, lx.MOVE[lemma]), v)
             return
         if self.direction(v, lemma, subj) or self.manner(v, lemma, subj):
             return
         if lemma in lx.ADJUST and not passive and any(lem(o) in lx.QUANTITY for o in objects):
             for o in objects:
                 if lem(o) in lx.QUANTITY:
-                    self.add(*self.party_of(o, lx.ADJUST[lemma]), v)
+                    self.add_all(self.party_of(o, lx.ADJUST[lemma]), v)
             return
         if self.patient(v, lemma, subj, objects, passive, prt):
             return
@@ -214,10 +224,12 @@ class _Reader:
             sign = lx.EXPERIENCER[lemma]
             if sign == 0:
                 objs = objects + list(pobjs(v, ("of",)))
+                if lemma in lx.REPORTING:  # "reported a loss", not "announced a ban"
+                    objs = [o for o in objs if lem(o) in lx.RESULT | set(lx.QUANTITY) | set(lx.CHANGE_NOUN)]
                 sign = next((s for s in (_np_sign(o) for o in objs) if s), lx.EXPERIENCER_DEFAULT.get(lemma, 0))
             for s in subj:
                 if lem(s) not in lx.SOURCE_NOUN:
-                    self.add(*self.party_of(s, sign), v)
+                    self.add_all(self.party_of(s, sign), v)
             return
         self.state_prep(v, lemma, subj)
         self.ruling(v, lemma)
@@ -258,7 +270,7 @@ class _Reader:
         if w.lower_ in ("up", "down") and not any(_numeric(t) for t in [*w.subtree, *v.children]):
             return False  # "end up before a court"
         for s in subjects:
-            self.add(*self.party_of(s, lx.DIRECTION[w.lower_]), v)
+            self.add_all(self.party_of(s, lx.DIRECTION[w.lower_]), v)
         return True
 
     def manner(self, v: Token, lemma: str, subjects: list[Token]) -> bool:
@@ -267,8 +279,8 @@ class _Reader:
         if adv is None or (adv.lower_ in ("well", "better", "worse", "poorly", "badly")
                            and lemma not in lx.MANNER_VERBS):
             return False
-        for s in subjects:
-            self.add(self.name(s), lx.MANNER[adv.lower_], v)
+        for s in subjects:  # "the SpaceX capsule successfully docked": its maker
+            self.add(self.name(s) or owner(s, self.ctx), lx.MANNER[adv.lower_], v)
         return True
 
     def patient(self, v: Token, lemma: str, subjects: list[Token], objects: list[Token], passive: bool,
@@ -283,7 +295,7 @@ class _Reader:
             if c.dep_ == "prep" and c.lower_ == "to" and sign > 0 and lemma in lx.TRANSFER | lx.SELECT:
                 patients += [p for p in c.children if p.dep_ == "pobj"]
         for p in patients:
-            self.add(*self.party_of(p, sign), v)
+            self.add_all(self.party_of(p, sign), v)
         return bool(patients)
 
     def state_prep(self, v: Token, lemma: str, subjects: list[Token]) -> None:
@@ -347,7 +359,9 @@ class _Reader:
         nominal = lx.NOMINAL.get(lemma, 0)
         if nominal:
             for p in pobjs(n, lx.NOMINAL_PREPS):
-                self.add(*self.party_of(p, nominal), n, why)
+                parties, sign = self.party_of(p, nominal)
+                # "an investigation of Ford's testing practices": whose practices
+                self.add_all((parties or owners(p, self.ctx), sign), n, why)
             for c in n.children:  # "school closures", "US sanctions" name the agent: only plural groups
                 if c.dep_ == "compound" and lem(c) in lx.GROUP_NOUN | {"school", "plant", "factory", "store"}:
                     self.add(c.text.capitalize() + ("" if c.text.endswith("s") else "s"), nominal, n, why)

@@ -1,15 +1,27 @@
 """The one-call strategy for capable models: the whole analysis as one JSON object per
-section, then grounding with one targeted re-ask for quotes that cannot be aligned."""
+section, then grounding with one targeted re-ask for quotes that cannot be aligned.
+
+The prompt carries few-shot examples (`prompts/extract_examples.yaml`: short excerpts of the
+real-coverage DEV articles, each with the answer a careful reader gives). An optional recall
+pass (`[extract] recall_pass = true` in pipeline.toml, or PIPELINE_RECALL_PASS=1) asks the
+model once more, in the same conversation, for winners and losers its first answer missed;
+its claims count only when their quote is found in the article, and merge with the first
+pass by party (a party the first pass already placed keeps its first-pass claim).
+"""
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, field
-from typing import Annotated
+from functools import lru_cache
+from typing import Annotated, Any
 
+import yaml
 from pydantic import BaseModel, Field
 
-from pipeline.extraction.parties import merge_analyses
-from pipeline.extraction.prompts import fence, render
+from pipeline.extraction.parties import merge_analyses, merge_party_claims, party_key
+from pipeline.extraction.prompts import PromptError, fence, prompts_dir, read_prompt, render
 from pipeline.ground import locate, sentences
 from pipeline.llm import generate
 from pipeline.llm.base import Message, Provider
@@ -17,9 +29,35 @@ from pipeline.types import (ArticleAnalysis, Article, Evidence, PartyClaim, Unch
 
 PROMPT = "extract.md"
 REASK_PROMPT = "extract_reask.md"
-FILES = [PROMPT, REASK_PROMPT]
-ALGO_VERSION = "single-1"
+RECALL_PROMPT = "extract_recall.md"
+EXAMPLES = "extract_examples.yaml"
+FILES = [PROMPT, REASK_PROMPT, RECALL_PROMPT, EXAMPLES]
+BASE_VERSION = "single-2"
 OUTPUT_TOKENS = 1500
+RECALL_TOKENS = 700
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def recall_pass_enabled() -> bool:
+    """PIPELINE_RECALL_PASS (1/0), else `[extract] recall_pass` in pipeline.toml; off by default."""
+    env = os.environ.get("PIPELINE_RECALL_PASS")
+    if env is not None and env.strip():
+        return env.strip().lower() in _TRUE
+    try:
+        from pipeline.config import load_settings
+
+        value = (load_settings().raw.get("extract") or {}).get("recall_pass", False)
+    except Exception:  # noqa: BLE001 - a broken pipeline.toml is reported where it is read for real
+        return False
+    return value is True or str(value).strip().lower() in _TRUE
+
+
+def __getattr__(name: str) -> Any:
+    # ALGO_VERSION feeds the records' prompt hash (pipeline.extract.prompt_hash): the recall
+    # pass changes what is asked, so it changes the version, read when the hash is computed.
+    if name == "ALGO_VERSION":
+        return BASE_VERSION + ("+recall" if recall_pass_enabled() else "")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # Bounded fields: a JSON-schema grammar then forces a small model to close every string and
@@ -76,6 +114,7 @@ class Outcome:
     repaired: int = 0
     calls: int = 0  # set by the small strategy, which may answer with no model call
     mode: str = ""
+    recalled: int = 0  # claims the recall pass added
 
 
 def sections_for(text: str, provider: Provider, overhead_tokens: int) -> list[Section]:
@@ -106,8 +145,45 @@ def sections_for(text: str, provider: Provider, overhead_tokens: int) -> list[Se
 SECTION_NOTE = "The article is long; you see one part of it. Report only what this part supports."
 
 
+@lru_cache(maxsize=8)
+def _parse_examples(src: str, where: str) -> tuple[dict[str, str], ...]:
+    try:
+        data = yaml.safe_load(src) or []
+    except yaml.YAMLError as exc:
+        raise PromptError(f"{where}: invalid YAML: {exc}") from exc
+    if not isinstance(data, list):
+        raise PromptError(f"{where}: expected a list of examples")
+    out = []
+    for i, ex in enumerate(data, 1):
+        if not isinstance(ex, dict) or not isinstance(ex.get("excerpt"), str):
+            raise PromptError(f"{where}: example {i} needs an 'excerpt' string")
+        answer: dict[str, Any] = {}
+        for key in ("winners", "losers"):
+            answer[key] = [{"party": c["party"], "reason": c.get("reason", ""), "quote": c["quote"]}
+                           for c in ex.get(key) or []]
+        answer["unchanged"] = [{"statement": c["statement"], "quote": c["quote"]}
+                               for c in ex.get("unchanged") or []]
+        for key in ("winners", "losers", "unchanged"):
+            for c in answer[key]:
+                if c["quote"] not in ex["excerpt"]:
+                    raise PromptError(f"{where}: example {i}: quote {c['quote']!r} is not in its excerpt")
+        out.append({"excerpt": ex["excerpt"].strip(), "note": str(ex.get("note", "")).strip(),
+                    "answer": json.dumps(answer, ensure_ascii=False)})
+    return tuple(out)
+
+
+def examples() -> tuple[dict[str, str], ...]:
+    """The few-shot examples shown in the prompt (validated: every quote is in its excerpt)."""
+    try:
+        src = read_prompt(EXAMPLES)
+    except PromptError:
+        return ()
+    return _parse_examples(src, str(prompts_dir() / EXAMPLES))
+
+
 def _messages(article_text: str, note: str | None) -> list[Message]:
-    return render(PROMPT, fence=fence(article_text, "extract"), article=article_text, section_note=note)
+    return render(PROMPT, fence=fence(article_text, "extract"), article=article_text, section_note=note,
+                  examples=examples())
 
 
 def section_messages(section_text: str, n_sections: int) -> list[Message]:
@@ -138,13 +214,52 @@ def _claims(a: ArticleAnalysis) -> list[tuple[str, str, PartyClaim | UnchangedCl
     return out
 
 
-def extract_section(provider: Provider, text: str, sec: Section, n_sections: int) -> Outcome:
+def recall(provider: Provider, msgs: list[Message], first_answer: str, analysis: ArticleAnalysis,
+           text: str, sec: Section) -> tuple[ArticleAnalysis, Usage, int]:
+    """The recall pass: ask for parties the first answer missed; keep those whose quote is in
+    the article and whose party is new; merge them into the first answer by party."""
+    body = text[sec.start:sec.end]
+    listed = [c.party for c in [*analysis.winners, *analysis.losers]]
+    follow = msgs + [Message(role="assistant", content=first_answer)]
+    follow += render(RECALL_PROMPT, fence=fence(body, "extract"), winners=[c.party for c in analysis.winners],
+                     losers=[c.party for c in analysis.losers])
+    try:
+        # the first pass's output type, so a local model's prompt (whose tool or schema block
+        # sits in the system turn) keeps the same prefix and llama.cpp reuses its evaluation
+        res = generate(provider, follow, RawAnalysis, max_tokens=RECALL_TOKENS, max_reasks=0)
+    except Exception:  # noqa: BLE001 - the recall pass only adds; a failure keeps the first answer
+        return analysis, Usage(), 0
+    out: RawAnalysis = res.output  # type: ignore[assignment]
+    known = {party_key(p) or p.casefold() for p in listed}
+    added: dict[str, list[PartyClaim]] = {"winners": [], "losers": []}
+    for field_name in ("winners", "losers"):
+        for c in getattr(out, field_name):
+            name = c.party.strip()
+            key = party_key(name) or name.casefold()
+            if not name or key in known:
+                continue
+            ev = locate(c.quote, text, within=(sec.start, sec.end))
+            if ev.status == "unverified":
+                continue  # no quote, no claim: an unsupported extra party costs precision
+            known.add(key)
+            added[field_name].append(PartyClaim(party=name, reason=c.reason, evidence=ev))
+    n = len(added["winners"]) + len(added["losers"])
+    merged = analysis.model_copy(update={
+        "winners": merge_party_claims(analysis.winners + added["winners"]),
+        "losers": merge_party_claims(analysis.losers + added["losers"])})
+    return merged, res.usage, n
+
+
+def extract_section(provider: Provider, text: str, sec: Section, n_sections: int,
+                    with_recall: bool = False) -> Outcome:
     body = text[sec.start:sec.end]
     msgs = section_messages(body, n_sections)
     res = generate(provider, msgs, RawAnalysis, max_tokens=OUTPUT_TOKENS)
     raw: RawAnalysis = res.output  # type: ignore[assignment]
     usage, reasks, repaired = res.usage, 0, 0
-    analysis = _ground(raw, text, sec)
+    # one claim per party (small models repeat a party with several quotes): the best-grounded
+    # one stays, so a duplicate with a bad quote costs neither a re-ask nor precision
+    analysis = merge_analyses([_ground(raw, text, sec)], summary=raw.summary.strip())
     bad = [(i, kind, label, c) for i, (kind, label, c) in enumerate(_claims(analysis), 1)
            if c.evidence.status == "unverified"]
     if bad:
@@ -166,17 +281,25 @@ def extract_section(provider: Provider, text: str, sec: Section, n_sections: int
                 if ev.status != "unverified":
                     c.evidence = ev
                     repaired += 1
-    return Outcome(analysis=analysis, usage=usage, model=res.model, reasks=reasks, repaired=repaired)
+    recalled = 0
+    if with_recall:
+        analysis, more, recalled = recall(provider, msgs, res.text or raw.model_dump_json(), analysis,
+                                          text, sec)
+        usage = usage.add(more)
+    return Outcome(analysis=analysis, usage=usage, model=res.model, reasks=reasks, repaired=repaired,
+                   recalled=recalled)
 
 
 _overheads: dict[tuple[str, tuple[str, ...]], int] = {}
 
 
 def _overhead_tokens(provider: Provider, contents: tuple[str, ...]) -> int:
-    """Tokens of the prompt around the article (counted once per prompt text and model)."""
+    """Tokens of the prompt around the article (counted once per prompt text and model),
+    the output schema included: every structured mode sends it in some form."""
     key = (provider.model_string, contents)
     if key not in _overheads:
-        _overheads[key] = sum(provider.count_tokens(c) for c in contents) + 64
+        schema = json.dumps(RawAnalysis.model_json_schema(), separators=(",", ":"))
+        _overheads[key] = sum(provider.count_tokens(c) for c in contents + (schema,)) + 64
     return _overheads[key]
 
 
@@ -184,7 +307,8 @@ def extract(article: Article, provider: Provider) -> Outcome:
     text = article.text
     overhead = _overhead_tokens(provider, tuple(m.content for m in _messages("", None)))
     secs = sections_for(text, provider, overhead)
-    outcomes = [extract_section(provider, text, s, len(secs)) for s in secs]
+    with_recall = recall_pass_enabled()
+    outcomes = [extract_section(provider, text, s, len(secs), with_recall) for s in secs]
     if len(outcomes) == 1:
         out = outcomes[0]
         out.sections = 1
@@ -196,4 +320,5 @@ def extract(article: Article, provider: Provider) -> Outcome:
     merged = merge_analyses([o.analysis for o in outcomes], summary=summary)
     return Outcome(analysis=merged, usage=usage, model=outcomes[-1].model,
                    reasks=sum(o.reasks for o in outcomes), sections=len(outcomes),
-                   repaired=sum(o.repaired for o in outcomes))
+                   repaired=sum(o.repaired for o in outcomes),
+                   recalled=sum(o.recalled for o in outcomes))

@@ -4,19 +4,25 @@ A 135M model asked for the whole analysis in one JSON call returns schema-valid 
 the job is cut into pieces it can do, and everything else is done deterministically:
 
 1. the article is split into sentences with exact offsets (`pipeline.ground.sentences`), and
-   headings ("Who wins", "What stays the same") give each sentence a section;
-2. candidate sentences are pre-filtered by cue phrases ("wins", "loses", "still", "remains",
-   "unchanged", "no longer", ...) and by section (the lead sentence of each paragraph under
-   "Who loses" is about a loser), so calls stay few;
-3. each candidate sentence's party is found by a small heuristic NER (its subject noun phrase,
-   bold text, coordinated proper names);
-4. the label: in `hybrid` mode the model answers one tiny constrained question per
+   headings ("Who wins", "What stays the same") give each sentence a section; each sentence is
+   parsed once by spaCy's small English pipeline (`pipeline.text.nlp`);
+2. outcomes told through predicates ("shares of X fell", "the court rejected Y's appeal", "a
+   lift for Z", "jobs at W could go") are read from the parse (`pipeline.extraction.outcomes`):
+   the party is who the predicate happens to, negated, conditional and past-baseline clauses
+   are skipped, "it"/"the airline" resolve to the organisation the text is about;
+3. sentences that label outcomes themselves are found by cue phrases ("wins", "loses", "still",
+   "remains", "unchanged", ...) right after the subject, and by section (the lead sentence of
+   each paragraph under "Who loses" is about a loser); their party is the parsed subject,
+   named by `pipeline.extraction.naming` (generic non-parties such as "companies" dropped);
+4. the label of a cue sentence: in `hybrid` mode the model answers one tiny constrained question per
    (sentence, party), a label from an enum (JSON-schema grammar) with few-shot examples from
    `prompts/`, limited to the labels the cues allow plus "none" (it can veto a cue, never
    invent one); in `rules` mode the cues decide. `rules` is the default for the embedded
    SmolLM2-135M because it scored better: the 135M model's constrained answers follow the
    order of the options, not the sentence (see `mode_for`);
-5. evidence is the sentence itself, so every claim is grounded by construction (`exact`).
+5. evidence is the sentence itself, so every claim is grounded by construction (`exact`);
+6. a party read on both sides keeps the side more sentences support, and short names that
+   begin a longer one ("Calder", "Calder Therapeutics") are one party (`settle_sides`).
 
 Sentences flagged as prompt injection are never used as evidence, nor in the summary.
 """
@@ -32,9 +38,8 @@ from typing import TYPE_CHECKING, Literal
 import yaml
 from pydantic import BaseModel, create_model
 
-from pipeline.extraction import naming
+from pipeline.extraction import naming, outcomes
 from pipeline.extraction.cues import cue_labels, heading_label, strip_markup
-from pipeline.extraction import outcomes
 from pipeline.extraction.parties import merge_party_claims, settle_sides
 from pipeline.extraction.prompts import read_prompt, render
 from pipeline.extraction.single import Outcome
@@ -51,7 +56,7 @@ if TYPE_CHECKING:
 PROMPT = "extract_small.md"
 EXAMPLES = "extract_small_examples.yaml"
 FILES = [PROMPT, EXAMPLES]
-ALGO_VERSION = "small-1"
+ALGO_VERSION = "small-2"  # 2: parse-based outcome reader and party naming
 LABELS = ("winner", "loser", "unchanged", "none")
 MAX_CALLS = 60  # per article: the cue filter keeps typical articles far below this
 
@@ -123,19 +128,6 @@ _META_HEADS = set("""thing things picture lot much little nothing everything few
 everyone anyone everybody lesson point question""".split())
 _META = re.compile(r"^(?:it is|it's|what|this is|so this|that is|here is|there is|there are|some things|"
                    r"a lot|much|little|nothing|not everything)\b", re.I)
-
-
-_SELF_LABEL = re.compile(r"\b(?:winners?|losers?|beneficiar(?:y|ies)|stands? to (?:gain|lose)|comes? out "
-                         r"(?:ahead|behind|on top)|better off|worse off)\b", re.I)
-
-
-def labels_itself(cands: list[Candidate]) -> bool:
-    """An article that names its own winners and losers (outcome headings, role words such as
-    'winner', 'beneficiary', 'better off') is read by those labels; one that only reports what
-    happened is read through its predicates (`pipeline.extraction.outcomes`)."""
-    if any(c.section in ("winner", "loser", "mixed") for c in cands):
-        return True
-    return sum(bool(_SELF_LABEL.search(c.span.text)) for c in cands) >= 2
 
 
 def allowed_labels(c: Candidate) -> list[str]:
@@ -280,20 +272,13 @@ def extract(article: Article, provider: Provider) -> Outcome:
     losers: list[PartyClaim] = []
     unchanged: list[UnchangedClaim] = []
     cands, docs = _candidates(text)
-    how_read = os.environ.get("PIPELINE_OUTCOMES", "union")
-    readings = outcomes.read(docs) if how_read != "off" else []
-    if how_read == "style" and labels_itself(cands):
-        readings = []
+    readings = outcomes.read(docs)
     for r in readings:
         c = cands[r.sentence]
         ev = Evidence(quote=c.span.text, start=c.span.start, end=c.span.end, status="exact", score=100.0)
         (winners if r.label == "winner" else losers).append(PartyClaim(party=r.party, reason=r.reason, evidence=ev))
     for c in cands:
-        if how_read == "reader":
-            break
         options = allowed_labels(c)
-        if how_read == "sections" and c.section not in ("winner", "loser", "mixed"):
-            options = [o for o in options if o not in ("winner", "loser")]
         if not options:
             continue
         ev = Evidence(quote=c.span.text, start=c.span.start, end=c.span.end, status="exact", score=100.0)
