@@ -24,7 +24,7 @@ refinery office outlet shop facility hub field terminal""".split())
 _REF_PRONOUNS = {"it", "its", "they", "their", "them"}
 _NO_PARTY = set("""i me we us you he him she her one someone anyone everyone nobody who what which that
 this these those there here our my your""".split())
-_NAME_TRIM = re.compile(r"^(?:the|a|an)\s+|['\u2019]s?$|,?\s+(?:Inc|Corp|Co|Ltd|plc|LLC)\.?$", re.I)
+_NAME_TRIM = re.compile(r"^(?:the|a|an)\s+|['\u2019]s?$", re.I)  # names stay as written ("Acme Corp")
 # plural nouns that are things, not groups of people or organisations
 _NOT_GROUP = set("""price cost rate good product service item thing change term number year month day
 week time hour minute level point percent figure result plan deal route flight seat fare fee tax

