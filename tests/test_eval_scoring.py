@@ -261,3 +261,65 @@ def test_repeats_flag_flaky_articles():
     # micro over all 6 article-runs: tp 2+1+2+1+1+1 = 8, fn 1 -> R 8/9
     assert rep["overall"]["recall"] == round(8 / 9, 4) and rep["overall"]["runs"] == 6
     assert rep["overall"]["repeat_f1"]["runs"][1] == metrics(2, 0, 1)["f1"]
+
+
+# --- suites ------------------------------------------------------------------------------
+
+def test_suites_from_a_config_table_and_from_several_gold_paths(tmp_path):
+    from pipeline.evaluate.settings import EvalConfigError, load_settings_file, with_overrides
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[gold]\nexplicit = "g/a"\nreal = ["g/b", "g/c"]\n', encoding="utf-8")
+    s = load_settings_file(cfg)
+    assert s.suites == {"explicit": ["g/a"], "real": ["g/b", "g/c"]} and s.gold == ["g/a", "g/b", "g/c"]
+    assert s.suite_paths() == s.suites
+    # --gold replaces the set; several paths are then a suite each, one path no suites at all
+    assert with_overrides(s, gold=["x", "y"]).suite_paths() == {"x": ["x"], "y": ["y"]}
+    assert with_overrides(s, gold=["x"]).suite_paths() == {}
+    cfg.write_text('[gold]\nbad = 3\n', encoding="utf-8")
+    with pytest.raises(EvalConfigError, match="gold.bad"):
+        load_settings_file(cfg)
+
+
+def _suite_scores(tmp_path):
+    from pathlib import Path
+
+    dirs = {"one": tmp_path / "one", "two": tmp_path / "two"}
+    for d in dirs.values():
+        d.mkdir()
+    pairs = [("one", "a1", ["A", "B"], ["A", "B"]), ("two", "a2", ["C", "D"], ["C", "X"])]
+    resolved = [ResolvedArticle(GoldArticle(ref, Path(dirs[s] / f"{ref}.yaml"), 1,
+                                            {W: [gi(w) for w in gw], "losers": [], "unchanged": []}), ref, "rid")
+                for s, ref, gw, _ in pairs]
+    grouped = {ref: [Prediction(ref, record(ref, analysis(winners=pw)))] for _, ref, _, pw in pairs}
+    settings = EvalSettings(gold=[str(d) for d in dirs.values()], suites={k: [str(v)] for k, v in dirs.items()})
+    return score_all(resolved, grouped, Scorer(Thresholds(), onehot_embed)), settings
+
+
+def test_each_suite_is_scored_on_its_own_articles(tmp_path):
+    from pipeline.evaluate.runner import add_suites
+
+    scores, settings = _suite_scores(tmp_path)
+    rep = add_suites(build_report(scores, settings, source="t", model=None), scores, settings, source="t", model=None)
+    one, two = rep["suites"]["one"], rep["suites"]["two"]
+    assert one["articles"] == two["articles"] == 1
+    assert one["overall"]["f1"] == 1.0
+    assert (two["overall"]["tp"], two["overall"]["fp"], two["overall"]["fn"]) == (1, 1, 1)
+    assert rep["overall"]["tp"] == 3  # overall still counts every article
+
+
+def test_a_drop_in_one_suite_fails_the_gate_even_when_overall_holds(tmp_path):
+    from pipeline.evaluate.gate import baseline_from_report, check_gate
+    from pipeline.evaluate.runner import add_suites
+
+    scores, settings = _suite_scores(tmp_path)
+    rep = add_suites(build_report(scores, settings, source="t", model=None), scores, settings, source="t", model=None)
+    base = baseline_from_report(rep)
+    assert set(base["suites"]) == {"one", "two"}
+    assert check_gate(rep, settings, base)["passed"]
+    base["suites"]["two"]["overall"]["f1"] = 0.9  # the baseline was better on suite two only
+    gate = check_gate(rep, settings, base)
+    failed = [c["name"] for c in gate["checks"] if not c["passed"]]
+    assert failed == ["regression:two:overall.f1"]
+    del base["suites"]["one"]
+    assert any("suite 'one' is not in the baseline" in w for w in check_gate(rep, settings, base)["warnings"])

@@ -129,3 +129,39 @@ def test_an_example_whose_quote_is_not_in_its_excerpt_is_refused(tmp_path, monke
     monkeypatch.setenv("PIPELINE_PROMPTS", str(custom))
     with pytest.raises(PromptError, match="not in its excerpt"):
         single.section_messages("x", 1)
+
+
+# --- paraphrased quotes pinned to the article's own sentence ------------------------------------
+
+NEWS = ("Stocks fell on Thursday. One major corporation that posted a gain in sales was Wal-Mart, "
+        "with a 3 percent boost. Fellow retailer Target posted a sales loss. The Nikkei was flat.")
+
+
+def test_a_paraphrased_quote_is_pinned_to_the_sentence_that_names_the_party(home):
+    fake = FakeProvider(script=[analysis_json(
+        winners=[("Wal-Mart", "Wal-Mart gained 3 percent")],
+        losers=[("Target", "Target lost sales"), ("Nikkei", "the Nikkei rose by 1.2%")]),
+        {"fixes": []}])
+    art = make_article(NEWS)
+    rec = extract_article(art, fake, strategy="single")
+    walmart, target = rec.analysis.winners[0], rec.analysis.losers[0]
+    assert walmart.evidence.status == "fuzzy"
+    assert walmart.evidence.quote == ("One major corporation that posted a gain in sales was Wal-Mart, "
+                                      "with a 3 percent boost.")
+    assert art.text[walmart.evidence.start:walmart.evidence.end] == walmart.evidence.quote
+    assert target.evidence.quote == "Fellow retailer Target posted a sales loss."
+    # a claim the article does not support is not pinned: it stays unverified (and is re-asked)
+    nikkei = rec.analysis.losers[1]
+    assert nikkei.evidence.status == "unverified" and len(fake.calls) == 2
+    assert rec.stats["repaired"] == 2
+
+
+def test_the_recall_pass_keeps_a_paraphrase_only_when_its_sentence_is_found(home, monkeypatch):
+    monkeypatch.setenv("PIPELINE_RECALL_PASS", "1")
+    fake = FakeProvider(script=[
+        analysis_json(winners=[("Wal-Mart", "One major corporation that posted a gain in sales was Wal-Mart")]),
+        analysis_json(summary="", losers=[("Target", "Target lost sales"),
+                                          ("Nikkei", "the Nikkei rose by 1.2%")])])
+    rec = extract_article(make_article(NEWS), fake, strategy="single")
+    assert [c.party for c in rec.analysis.losers] == ["Target"]
+    assert rec.analysis.losers[0].evidence.quote == "Fellow retailer Target posted a sales loss."

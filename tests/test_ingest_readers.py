@@ -278,7 +278,7 @@ def test_discover_walks_folders_sorted_and_reports_missing(tmp_path):
 
 def _corpus_articles():
     out = []
-    for p in sorted(CORPUS.iterdir()):
+    for p in discover([CORPUS])[0]:  # the files `pipeline ingest corpus/` reads
         cands, _ = _read(p)
         out += [c.article for c in cands]
     return out
@@ -306,3 +306,14 @@ def test_near_duplicates_found_and_distinct_articles_not_confused():
 
 def test_environment_stays_offline():
     assert os.environ.get("HF_HUB_OFFLINE") == "1"
+
+
+def test_a_folders_own_docs_are_skipped_in_a_walk_but_ingested_when_named(tmp_path):
+    (tmp_path / "SOURCES.md").write_text("# where the articles come from", encoding="utf-8")
+    (tmp_path / "README.txt").write_text("readme", encoding="utf-8")
+    (tmp_path / "sources-of-growth.md").write_text("an article about growth", encoding="utf-8")
+    (tmp_path / "story.md").write_text("an article", encoding="utf-8")
+    files, _ = discover([tmp_path])
+    assert [f.name for f in files] == ["sources-of-growth.md", "story.md"]
+    files, _ = discover([tmp_path / "SOURCES.md"])
+    assert [f.name for f in files] == ["SOURCES.md"]

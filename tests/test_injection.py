@@ -94,14 +94,16 @@ def test_whole_text_pre_pass_finds_what_every_sentence_check_finds(text):
 def test_pre_pass_agrees_on_every_corpus_article():
     from pipeline.ingest.files import read_file
 
-    for path in sorted(CORPUS.iterdir()):
+    from pipeline.ingest.files import discover
+
+    for path in discover([CORPUS])[0]:
         for cand in read_file(path, 10 << 20)[0]:
             text = cand.article.text
             assert bool(detect_injection(text)) == bool(_per_sentence(text)), path.name
 
 
 def test_no_corpus_article_is_flagged():
-    for path in CORPUS.glob("*.txt"):
+    for path in [*CORPUS.glob("*.txt"), *CORPUS.glob("wikinews/*/*.md")]:
         assert detect_injection(path.read_text(encoding="utf-8")) == [], path.name
 
 
@@ -284,9 +286,9 @@ def _random_texts(n: int = 400) -> list[str]:
 
 
 def _corpus_texts() -> list[str]:
-    from pipeline.ingest.files import read_file
+    from pipeline.ingest.files import discover, read_file
 
-    return [c.article.text for p in sorted(CORPUS.iterdir()) for c in read_file(p, 10 << 20)[0]]
+    return [c.article.text for p in discover([CORPUS])[0] for c in read_file(p, 10 << 20)[0]]
 
 
 def test_prefilter_changes_no_result(monkeypatch):

@@ -210,3 +210,17 @@ def test_article_without_record_is_shown_as_not_extracted():
     html = render(ReportInputs(articles=[seed]))
     assert "not extracted yet" in html and "No winners or losers extracted yet" in html
     assert "Microsoft and OpenAI quietly amended" in html
+
+
+def test_attribution_of_openly_licensed_articles_is_shown():
+    """Real coverage under CC BY needs its author, source, link and licence beside the text."""
+    art = seed_article().model_copy(update={
+        "source": "Wikinews", "author": "Wikinews contributors", "url": "https://en.wikinews.org/wiki/Example",
+        "metadata": {"license": "CC BY 2.5"}})
+    html = render(ReportInputs(articles=[art]))
+    meta = re.search(r'<p class="meta">(.*?)</p>', html, re.S).group(1)
+    for piece in ("Wikinews", "Wikinews contributors", 'href="https://en.wikinews.org/wiki/Example"',
+                  "licence: CC BY 2.5"):
+        assert piece in meta
+    bare = render(ReportInputs(articles=[seed_article()]))
+    assert "licence:" not in bare

@@ -1,4 +1,4 @@
-"""Party names: a normalized key for grouping, and merging duplicate claims.
+"""Merging duplicate claims of one article, by party (`pipeline.text.parties.party_key`).
 
 "Microsoft's stock", "Microsoft Corp." and "microsoft" all group under `microsoft`, while the
 claim keeps the name as the article wrote it.
@@ -7,38 +7,14 @@ claim keeps the name as the article wrote it.
 from __future__ import annotations
 
 import re
-import unicodedata
 
+from pipeline.text.parties import party_key
 from pipeline.types import ArticleAnalysis, Evidence, PartyClaim, UnchangedClaim
 
-_SUFFIXES = {"inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "llc",
-             "plc", "ag", "sa", "gmbh", "group", "holdings", "nv", "se"}
-_TRAILING = {"stock", "stocks", "shares", "share", "shareholders", "investors", "stock price",
-             "share price", "business", "unit", "division"}
-_LEADING = {"the", "a", "an"}
+__all__ = ["canonical_names", "merge_analyses", "merge_party_claims", "merge_unchanged", "party_key",
+           "settle_sides"]
+
 _STATUS_RANK = {"exact": 0, "fuzzy": 1, "unverified": 2}
-
-
-def party_key(name: str) -> str:
-    """Case-folded, punctuation-free, possessive/suffix-stripped key for grouping parties."""
-    s = unicodedata.normalize("NFKC", name).casefold()
-    s = s.replace("\u2019", "'").replace("\u2018", "'")
-    s = re.sub(r"\*\*|__|[`\"]", "", s)
-    s = re.sub(r"'s\b.*$", "", s)  # "microsoft's stock" -> "microsoft"
-    s = re.sub(r"s'(\s.*)?$", "s", s)
-    s = re.sub(r"[^\w\s&+-]", " ", s)
-    words = s.split()
-    while words and words[0] in _LEADING:
-        words = words[1:]
-    while len(words) > 1 and words[-1] in _SUFFIXES:
-        words = words[:-1]
-    if len(words) > 1:
-        tail2 = " ".join(words[-2:])
-        if tail2 in _TRAILING and len(words) > 2:
-            words = words[:-2]
-        elif words[-1] in _TRAILING:
-            words = words[:-1]
-    return " ".join(words)
 
 
 def _better(a: Evidence, b: Evidence) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Any
@@ -206,6 +207,62 @@ def _ground(raw: RawAnalysis, text: str, sec: Section) -> ArticleAnalysis:
     )
 
 
+_WORDS = re.compile(r"[^\W_]+")
+_STOPWORDS = frozenset(
+    "a an the of in on at by to for from with and or but as is are was were be been has have had "
+    "its it their they this that these those which who will would could can s".split())
+FALLBACK_MIN_OVERLAP = 0.6
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    import Stemmer  # PyStemmer, a dependency (BM25)
+
+    return Stemmer.Stemmer("english")
+
+
+def _content_words(text: str) -> set[str]:
+    words = [w for w in _WORDS.findall(text.casefold()) if w not in _STOPWORDS]
+    return set(_stemmer().stemWords(words))
+
+
+def sentence_evidence(party: str, quote: str, text: str, sec: Section) -> Evidence | None:
+    """A quote the model paraphrased, pinned to the article's own sentence: the one sentence of
+    the section that names the party and holds the most (at least 60%) of the quote's content
+    words, stemmed. The evidence is that sentence verbatim (status fuzzy, score = the share).
+    None when no sentence qualifies or two tie (then the re-ask decides)."""
+    want = _content_words(quote)
+    names = {w for w in _content_words(party) if len(w) > 2}
+    if len(want) < 2 or not names:
+        return None
+    scored = []
+    for s in sentences(text[sec.start:sec.end]):
+        have = _content_words(s.text)
+        if not names & have:
+            continue
+        scored.append((len(want & have) / len(want), s))
+    scored.sort(key=lambda t: -t[0])
+    if not scored or scored[0][0] < FALLBACK_MIN_OVERLAP:
+        return None
+    if len(scored) > 1 and scored[1][0] == scored[0][0]:
+        return None
+    share, s = scored[0]
+    return Evidence(quote=s.text, start=sec.start + s.start, end=sec.start + s.end, status="fuzzy",
+                    score=round(share * 100, 1))
+
+
+def _pin_paraphrases(analysis: ArticleAnalysis, text: str, sec: Section) -> int:
+    """Unverified party quotes -> their sentence where `sentence_evidence` finds one."""
+    n = 0
+    for c in [*analysis.winners, *analysis.losers]:
+        if c.evidence.status == "unverified":
+            ev = sentence_evidence(c.party, c.evidence.quote, text, sec)
+            if ev is not None:
+                c.evidence = ev
+                n += 1
+    return n
+
+
 def _claims(a: ArticleAnalysis) -> list[tuple[str, str, PartyClaim | UnchangedClaim]]:
     out: list[tuple[str, str, PartyClaim | UnchangedClaim]] = []
     out += [("winner", c.party, c) for c in a.winners]
@@ -240,6 +297,8 @@ def recall(provider: Provider, msgs: list[Message], first_answer: str, analysis:
                 continue
             ev = locate(c.quote, text, within=(sec.start, sec.end))
             if ev.status == "unverified":
+                ev = sentence_evidence(name, c.quote, text, sec) or ev
+            if ev.status == "unverified":
                 continue  # no quote, no claim: an unsupported extra party costs precision
             known.add(key)
             added[field_name].append(PartyClaim(party=name, reason=c.reason, evidence=ev))
@@ -260,6 +319,7 @@ def extract_section(provider: Provider, text: str, sec: Section, n_sections: int
     # one claim per party (small models repeat a party with several quotes): the best-grounded
     # one stays, so a duplicate with a bad quote costs neither a re-ask nor precision
     analysis = merge_analyses([_ground(raw, text, sec)], summary=raw.summary.strip())
+    repaired += _pin_paraphrases(analysis, text, sec)
     bad = [(i, kind, label, c) for i, (kind, label, c) in enumerate(_claims(analysis), 1)
            if c.evidence.status == "unverified"]
     if bad:

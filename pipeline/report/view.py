@@ -7,12 +7,12 @@ string built here is ever trusted as HTML.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.report.highlight import Run, Span, split_runs, valid_span
+from pipeline.text.parties import party_key  # one key for every stage
 from pipeline.types import (Article, ArticleAnalysis, Evidence, ExtractionRecord, Usage,
                             utcnow_iso)
 
@@ -144,15 +144,6 @@ class Chart:
 def slug(value: str) -> str:
     """A safe HTML id fragment."""
     return re.sub(r"[^A-Za-z0-9_-]+", "-", value).strip("-") or "x"
-
-
-def party_key(name: str) -> str:
-    """Fold spelling differences that name the same party ("The  FAA." == "faa")."""
-    s = unicodedata.normalize("NFKC", name).casefold().replace("\u2019", "'")
-    s = re.sub(r"\s+", " ", s).strip(" .,;:!?\"'()[]")
-    s = re.sub(r"^the ", "", s)
-    s = re.sub(r"'s$", "", s)
-    return s
 
 
 def _claims(prefix: str, analysis: ArticleAnalysis) -> list[ClaimView]:

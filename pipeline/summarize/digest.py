@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from pipeline.summarize.prompts import top_up, prompt_budget, pick_items, load_prompt
 from pipeline.summarize.records import Disagreement, PartyTally, SummaryRecord, UnchangedItem
+from pipeline.text.parties import party_key  # one key for every stage
 from pipeline.types import ExtractionRecord, Usage
 
 OVERVIEW_PICKS = 4
@@ -22,15 +23,6 @@ OVERVIEW_PICKS = 4
 
 class OverviewOut(BaseModel):
     overview: str = Field(description="a short paragraph citing articles as [article_id]")
-
-
-def party_key(name: str) -> str:
-    """Normalized party name: case, possessives, punctuation and a leading 'the' ignored."""
-    s = name.casefold().replace("\u2019", "'")
-    s = re.sub(r"'s\b", "", s)
-    s = re.sub(r"[^\w\s&+.-]", " ", s)
-    s = re.sub(r"^the\s+", "", s.strip())
-    return re.sub(r"\s+", " ", s).strip(" .")
 
 
 def digest_facts(article_ids: Sequence[str], records: dict[str, ExtractionRecord],
