@@ -42,6 +42,11 @@ def read(*sentences: str) -> set[tuple[str, str]]:
     # holders of jobs that go
     ("Up to 600 jobs at Fenwick's Leeds plant could go.", {("Fenwick workers", "loser")}),
     ("Dornier Textiles will cut 450 jobs.", {("Dornier Textiles workers", "loser")}),
+    # market roundups: absolute and appositive moves, extremes, ranks
+    ("Banks led the decline, with Lloyds down 12% and Barclays down 9%.", {("Lloyds", "loser"), ("Barclays", "loser")}),
+    ("Citigroup, down 10%, was the worst performer in the index.", {("Citigroup", "loser")}),
+    ("Nokia shares hit a record low.", {("Nokia", "loser")}),
+    ("Shares in BP gained 3 percent while Shell lost 2 percent.", {("BP", "winner"), ("Shell", "loser")}),
     # states
     ("Calloway Retail filed for bankruptcy on Monday.", {("Calloway Retail", "loser")}),
     ("Sorrel Energy was the biggest faller on the index.", {("Sorrel Energy", "loser")}),

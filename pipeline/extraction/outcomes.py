@@ -210,6 +210,15 @@ class _Reader:
             return
         if self.direction(v, lemma, subj) or self.manner(v, lemma, subj):
             return
+        extreme = [o for o in objects if lem(o) in ("low", "high")]
+        if extreme and lemma in ("hit", "reach", "touch", "set", "record", "post", "mark"):
+            for s in subj:  # "Nokia shares hit a record low"
+                self.add_all(self.party_of(s, 1 if lem(extreme[0]) == "high" else -1), v)
+            return
+        if lemma in lx.ADJUST and passive and any(lem(s) in lx.QUANTITY for s in subj):
+            for s in subj:  # "the company's market value was cut in half"
+                self.add_all(self.party_of(s, lx.ADJUST[lemma]), v)
+            return
         if lemma in lx.ADJUST and not passive and any(lem(o) in lx.QUANTITY for o in objects):
             for o in objects:
                 if lem(o) in lx.QUANTITY:
@@ -334,6 +343,10 @@ class _Reader:
             if c.dep_ == "attr" and lemma in lx.ROLE_NOUN:
                 for s in subjects:
                     self.add(self.name(s), lx.ROLE_NOUN[lemma], v)
+            rank = {m.lower_ for m in c.children if m.dep_ == "amod"}
+            if c.dep_ == "attr" and lemma == "performer" and rank & {"best", "worst", "top"}:
+                for s in subjects:  # "Citigroup was the worst performer"
+                    self.add(self.name(s), -1 if "worst" in rank else 1, v)
             role = next((s for s in subjects if lem(s) in lx.ROLE_NOUN), None)
             if c.dep_ == "attr" and role is not None:
                 for a in with_conjuncts([c]):
@@ -346,6 +359,7 @@ class _Reader:
 
     def noun(self, n: Token) -> None:
         """'a lift for X', 'a blow to Y', 'good news for Z', 'the bailout of W', 'school closures'."""
+        self.noun_direction(n)
         lemma = lem(n)
         sign = lx.OUTCOME_NOUN.get(lemma, 0)
         if lemma == "news":
@@ -376,6 +390,14 @@ class _Reader:
                     for s in subjects(n.head.head):
                         self.add(self.name(s), change, n, n.head.head)
 
+    def noun_direction(self, n: Token) -> None:
+        """'with Lloyds down 12%', 'Citigroup, down 10%, ...': a name with its own move."""
+        for c in n.children:
+            if c.dep_ == "advmod" and c.lower_ in lx.DIRECTION and (
+                    any(_numeric(t) for t in c.subtree) or any(_numeric(x) for x in n.children)):
+                self.add_all(self.party_of(n, lx.DIRECTION[c.lower_]), c, n)
+                return
+
     def run(self) -> list[Reading]:
         for t in self.doc:
             if t.pos_ in ("VERB", "AUX"):
@@ -384,6 +406,8 @@ class _Reader:
                 self.verb(t)
             elif t.pos_ == "NOUN":
                 self.noun(t)
+            elif t.pos_ == "PROPN":
+                self.noun_direction(t)
         seen: set[tuple[str, str]] = set()
         out = []
         for r in self.out:
