@@ -140,3 +140,11 @@ def test_a_party_on_both_sides_keeps_the_side_more_sentences_support():
     assert [c.party for c in w] == ["Calder Therapeutics", "Calder Therapeutics"] and lo == []
     w, lo = settle_sides([claim("Acme", 1)], [claim("Acme", 2)])  # a tie: the article says both
     assert len(w) == len(lo) == 1
+
+
+def test_relative_clauses_and_roundup_verbs():
+    assert read("Lehman Brothers, which lost 5%, filed for bankruptcy.") == {("Lehman Brothers", "loser")}
+    assert read("One retailer that posted a gain in sales was Wal-Mart.") == {("Wal-Mart", "winner")}
+    assert read("Boeing added 3% on Friday.") == {("Boeing", "winner")}
+    assert read("The company added a new feature.") == set()  # "add" moves only with an amount
+    assert read("The Dow rose 2%, led by Caterpillar.") == {("Caterpillar", "winner")}

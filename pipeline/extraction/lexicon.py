@@ -27,6 +27,9 @@ MOVE: dict[str, int] = {
 }
 MOVE.pop("widen_good")
 
+# roundup verbs that are a move only with an amount: "X added 3%" (not "X added a feature")
+MOVE_WITH_AMOUNT: dict[str, int] = {"add": 1, "shed": -1, "give": -1, "pare": -1, "extend": 1, "trim": -1}
+
 # direction words that make "closed higher", "were up 5%" a move
 DIRECTION: dict[str, int] = {"higher": 1, "up": 1, "lower": -1, "down": -1}
 DIRECTION_VERBS = {"close", "end", "finish", "trade", "be", "open", "move", "edge", "head", "go",
@@ -35,10 +38,10 @@ DIRECTION_VERBS = {"close", "end", "finish", "trade", "be", "open", "move", "edg
 # the subject experiences the outcome; 0 = the object decides ("reported a loss")
 EXPERIENCER: dict[str, int] = {
     **dict.fromkeys("""win benefit profit prosper thrive succeed secure land clinch capture
-    triumph prevail welcome gain outbid""".split(), 1),
+    triumph prevail welcome gain outbid hail applaud""".split(), 1),
     **dict.fromkeys("""lose suffer struggle fail incur forfeit falter default owe shed""".split(), -1),
     **dict.fromkeys("""post report record announce see book log register notch deliver achieve
-    enjoy face receive get expect forecast predict warn take reach issue suffer""".split(), 0),
+    enjoy face receive get expect forecast predict warn take reach issue suffer lead""".split(), 0),
 }
 # verbs that report a result: their object counts only if it is a result of the subject's own
 # ("reported a loss"), not a measure it imposes on others ("announced a ban")

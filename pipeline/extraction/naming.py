@@ -313,7 +313,7 @@ def _compound_owner(q: Token, ctx: Context) -> str | None:
 def subjects(v: Token) -> list[Token]:
     """Who does or undergoes a predicate, climbing through 'to'-clauses, conjoined verbs and
     relative clauses ("X, which lost ...", "with Bank of America losing 11.7%")."""
-    subj = [c for c in v.children if c.dep_ in ("nsubj", "nsubjpass")]
+    subj = [c for c in v.children if c.dep_ in ("nsubj", "nsubjpass") and c.tag_ not in ("WDT", "WP")]
     cur = v
     while not subj and cur.dep_ in ("xcomp", "conj", "advcl") and cur.head is not cur:
         if cur.dep_ == "advcl" and not any(c.dep_ == "aux" and c.lower_ == "to" for c in cur.children):

@@ -199,6 +199,13 @@ class _Reader:
             for p in pobjs(v, ("for", "to")):
                 self.add(self.name(p), -1, v)
             return
+        amounts = objects + [c for c in v.children if c.dep_ == "npadvmod" and _numeric(c)]
+        if lemma in lx.MOVE_WITH_AMOUNT and not passive and amounts and all(_numeric(o) for o in amounts):
+            for s in subj:  # "Boeing added 3%", "the Nasdaq shed 40 points"
+                self.add_all(self.party_of(s, lx.MOVE_WITH_AMOUNT[lemma]), v)
+            return
+        if lemma == "lead" and self.led_by(v):
+            return
         category = any(c.dep_ == "prep" and c.lower_ in ("under", "within") for c in v.children)
         if lemma in lx.MOVE and not passive and not category and all(_numeric(o) for o in objects):
             priced = any(p.ent_type_ == "MONEY" for p in pobjs(v, ("to",)))
@@ -242,6 +249,21 @@ class _Reader:
             return
         self.state_prep(v, lemma, subj)
         self.ruling(v, lemma)
+
+    def led_by(self, v: Token) -> bool:
+        """'gains were led by Boeing', 'the Dow rose 2%, led by Boeing': who drove the move."""
+        agents = list(pobjs(v, ("by",)))
+        if not agents:
+            return False
+        sign = 0
+        subj = [c for c in v.children if c.dep_ == "nsubjpass"]
+        if subj and lem(subj[0]) in lx.CHANGE_NOUN:
+            sign = lx.CHANGE_NOUN[lem(subj[0])]
+        elif v.dep_ in ("advcl", "acl", "conj") and lem(v.head) in lx.MOVE:
+            sign = lx.MOVE[lem(v.head)]
+        for a in agents:
+            self.add_all(self.party_of(a, sign), v)
+        return bool(sign)
 
     def jobs(self, v: Token, lemma: str, subjects: list[Token], objects: list[Token], passive: bool,
              prt: set[str]) -> bool:
