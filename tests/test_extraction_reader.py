@@ -43,7 +43,8 @@ def read(*sentences: str) -> set[tuple[str, str]]:
     ("Up to 600 jobs at Fenwick's Leeds plant could go.", {("Fenwick workers", "loser")}),
     ("Dornier Textiles will cut 450 jobs.", {("Dornier Textiles workers", "loser")}),
     # market roundups: absolute and appositive moves, extremes, ranks
-    ("Banks led the decline, with Lloyds down 12% and Barclays down 9%.", {("Lloyds", "loser"), ("Barclays", "loser")}),
+    ("Banks led the decline, with Lloyds down 12% and Barclays down 9%.",
+     {("Banks", "loser"), ("Lloyds", "loser"), ("Barclays", "loser")}),
     ("Citigroup, down 10%, was the worst performer in the index.", {("Citigroup", "loser")}),
     ("Nokia shares hit a record low.", {("Nokia", "loser")}),
     ("Shares in BP gained 3 percent while Shell lost 2 percent.", {("BP", "winner"), ("Shell", "loser")}),
