@@ -1,7 +1,8 @@
 """The project's own extraction eval, exactly as `evals/config.toml` defines it: CI's quality gate.
 
 Ingests the real corpus, extracts every gold article with the embedded default, scores against
-`evals/gold/` and gates on schema validity, grounding and the committed baseline.
+the three suites (`evals/gold/`, `evals/gold-real/dev/`, `evals/gold-real/test/`) and gates on
+schema validity, grounding and the committed baseline, overall and per suite.
 """
 
 from __future__ import annotations
@@ -30,8 +31,14 @@ def test_project_eval_gate_passes_against_the_committed_baseline(corpus_copy, mo
                                    "--junit", str(junit), "--markdown", str(md)])
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
-    gold_files = sorted(Path(REPO, "evals/gold").glob("*.yaml"))
-    assert len(report["articles"]) == len(gold_files) >= 10
+    gold_files = sorted(Path(REPO, "evals").glob("gold*/**/*.yaml"))
+    assert len(report["articles"]) == len(gold_files) >= 34
+    suites = report["suites"]
+    assert set(suites) == {"explicit", "real-dev", "real-test"}
+    assert (suites["explicit"]["articles"], suites["real-test"]["articles"]) == (14, 10)
+    assert sum(s["articles"] for s in suites.values()) == len(report["articles"])
+    gate_names = {c["name"] for c in report["gate"]["checks"]}
+    assert {"regression:real-test:overall.f1", "regression:explicit:overall.f1"} <= gate_names
     assert report["overall"]["schema_valid_rate"] == 1.0
     assert report["overall"]["grounding_rate"] >= 0.95
     baseline = json.loads((REPO / "evals/baseline.json").read_text())
