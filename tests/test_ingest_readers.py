@@ -317,3 +317,17 @@ def test_a_folders_own_docs_are_skipped_in_a_walk_but_ingested_when_named(tmp_pa
     assert [f.name for f in files] == ["sources-of-growth.md", "story.md"]
     files, _ = discover([tmp_path / "SOURCES.md"])
     assert [f.name for f in files] == ["SOURCES.md"]
+
+
+def test_a_link_target_with_no_closing_parenthesis_does_not_hang_markdown_reading():
+    """The link rule once nested `[^()\\s]+` inside `*`: exponential backtracking, found by the
+    property test above as '~~~![_]([http://e.comhttp://e.com-```http://e.com' (minutes)."""
+    import time
+
+    from pipeline.ingest import readers
+
+    md = "~~~![_]([" + "http://e.com" * 300 + "-```http://e.com"
+    t0 = time.perf_counter()
+    readers.markdown_to_text(md)
+    assert time.perf_counter() - t0 < 1.0
+    assert readers.markdown_to_text("see [the report](https://x.org/a_(b)) now") == "see the report now"

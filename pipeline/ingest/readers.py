@@ -190,7 +190,9 @@ _MD_RULES: list[tuple[re.Pattern[str], str, tuple[str, ...]]] = [
     (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.M), r"\1", ("#",)),  # ATX headings
     (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), "", (">",)),  # block quotes
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1", ("![",)),  # images -> alt text
-    (re.compile(r"\[([^\]]+)\]\((?:[^()\s]+|\([^)]*\))*(?:[ \t]+\"[^\"]*\")?\)"), r"\1", ("](",)),  # links
+    # links; one character per step in the target, not `[^()\s]+` inside `*`: that nesting
+    # backtracks exponentially on a long target with no closing parenthesis (a hang on one file)
+    (re.compile(r"\[([^\]]+)\]\((?:[^()\s]|\([^)]*\))*(?:[ \t]+\"[^\"]*\")?\)"), r"\1", ("](",)),
     (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1", ("][",)),  # reference links
     (re.compile(r"^[ \t]*\[[^\]]+\]:[ \t]*\S+.*$", re.M), "", ("]:",)),  # link definitions
     (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2", ("**", "__")),  # strong
