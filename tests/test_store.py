@@ -43,7 +43,9 @@ def _consistent(store: Store) -> None:
 
 
 def _corpus_article_count() -> int:
-    return sum(len(read_file(p, 10 << 20)[0]) for p in CORPUS.iterdir())
+    from pipeline.ingest.files import discover
+
+    return sum(len(read_file(p, 10 << 20)[0]) for p in discover([CORPUS])[0])
 
 
 @pytest.fixture(scope="module")
