@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pipeline.extraction import lexicon as lx
+from pipeline.extraction.assertion import hypothetical, in_past_comparison, negated, nobody
 from pipeline.extraction.naming import (Context, is_index, lem, name, owner, owners, pobjs, subjects,
                                         with_conjuncts)
 
@@ -34,69 +35,6 @@ class Reading:
 
 
 _NUMERIC_ENTS = ("PERCENT", "MONEY", "CARDINAL", "QUANTITY")
-_PAST_UNITS = {"year", "month", "quarter", "week", "decade"}
-
-
-_COUNTERFACTUAL = {"should", "could", "would", "might"}
-
-
-def _negated(v: Token) -> bool:
-    """'did not rise', 'no longer has', 'failed to win', 'the refusal to bail out', 'received no
-    response', 'should have been selected' (it was not)."""
-    if any(c.dep_ == "neg" or (c.lower_ == "longer" and c.dep_ in ("advmod", "npadvmod")) for c in v.children):
-        return True
-    if any(c.dep_ == "dobj" and any(d.lower_ == "no" and d.dep_ == "det" for d in c.children) for c in v.children):
-        return True
-    aux = [c.lower_ for c in v.children if c.dep_ in ("aux", "auxpass")]
-    if "have" in aux and _COUNTERFACTUAL & set(aux):
-        return True
-    head = v.head
-    if v.dep_ in ("xcomp", "acl") and lem(head) in ("fail", "refuse", "refusal", "avoid", "decline", "failure"):
-        return True
-    return v.dep_ in ("xcomp", "ccomp") and lem(head) != "say" and any(c.dep_ == "neg" for c in head.children)
-
-
-def asserted(v: Token) -> bool:
-    """Whether a predicate states something that happened or will happen to its parties: not
-    negated, not a condition or its consequence, not a past baseline."""
-    return not (_negated(v) or _hypothetical(v) or _in_past_comparison(v) or _nobody(v))
-
-
-def _nobody(v: Token) -> bool:
-    return any(c.dep_ == "nsubj" and (c.lower_ in ("nobody", "none") or (
-        c.lower_ == "one" and any(d.lower_ == "no" for d in c.children))) for c in v.children)
-
-
-def _hypothetical(v: Token) -> bool:
-    """'If too many homeowners default, ...': a condition, not an outcome; and 'X would lose ...
-    if Congress tightens the rules': its consequence."""
-    cur = v
-    while True:  # "the lender can end up defaulting if ...": the condition may sit on a governing verb
-        aux = {c.lower_ for c in cur.children if c.dep_ == "aux"}
-        if aux & {"would", "could", "might", "can", "may"} and any(
-                c.dep_ == "advcl" and any(m.dep_ == "mark" and m.lower_ in ("if", "unless") for m in c.children)
-                for c in cur.children):
-            return True
-        if cur.dep_ not in ("xcomp", "conj") or cur.head is cur:
-            break
-        cur = cur.head
-    cur = v
-    while cur.dep_ in ("conj", "xcomp") and cur.head is not cur:
-        cur = cur.head
-    return cur.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("if", "unless", "whether")
-                                       for c in cur.children)
-
-
-def _in_past_comparison(v: Token) -> bool:
-    """'a year earlier, X had gained $704 million': a baseline, not this article's outcome."""
-    for t in v.subtree:
-        if t.lower_ in ("earlier", "ago", "previously") and t.head.i in {x.i for x in v.subtree}:
-            if t.lower_ == "previously" or any(lem(c) in _PAST_UNITS for c in t.children):
-                return True
-        if t.lower_ == "until" and any(lem(p) in _PAST_UNITS and any(d.lower_ in ("last", "previous")
-                                                                  for d in p.children) for p in t.children):
-            return True  # "lost money on every car until last year"
-    return False
 
 
 def _objects(v: Token) -> list[Token]:
@@ -179,9 +117,9 @@ class _Reader:
 
     def verb(self, v: Token) -> None:
         lemma = lem(v)
-        if _in_past_comparison(v) or _hypothetical(v):
+        if in_past_comparison(v) or hypothetical(v):
             return
-        if _negated(v):
+        if negated(v):
             if lemma in lx.SELECT or (lemma == "bail"):
                 for p in (subjects(v) if _passive(v) else _objects(v)):
                     self.add_all(self.party_of(p, -1), v)
@@ -354,7 +292,7 @@ class _Reader:
 
     def copula(self, v: Token) -> None:
         """'X is better off', 'X is the biggest faller', 'the biggest loser was X'."""
-        if _negated(v):
+        if negated(v):
             return
         subjects = with_conjuncts([c for c in v.children if c.dep_ == "nsubj"])
         for c in v.children:
@@ -386,7 +324,7 @@ class _Reader:
         sign = lx.OUTCOME_NOUN.get(lemma, 0)
         if lemma == "news":
             sign = next((lx.NEWS_ADJ[c.lower_] for c in n.children if c.dep_ == "amod" and c.lower_ in lx.NEWS_ADJ), 0)
-        if any(c.dep_ == "neg" for c in n.head.children) or (n.head.pos_ in ("VERB", "AUX") and _nobody(n.head)):
+        if any(c.dep_ == "neg" for c in n.head.children) or (n.head.pos_ in ("VERB", "AUX") and nobody(n.head)):
             return
         why = n.head if n.head.pos_ in ("VERB", "AUX") else n
         if sign:

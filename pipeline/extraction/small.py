@@ -39,6 +39,7 @@ import yaml
 from pydantic import BaseModel, create_model
 
 from pipeline.extraction import naming, outcomes
+from pipeline.extraction.assertion import asserted
 from pipeline.extraction.cues import cue_labels, heading_label, strip_markup
 from pipeline.extraction.parties import merge_party_claims, settle_sides
 from pipeline.extraction.prompts import read_prompt, render
@@ -114,7 +115,7 @@ def _candidates(text: str) -> tuple[list[Candidate], list[Doc]]:
         names, end = naming.subject_names(doc, ctx)
         ctx.note(doc)
         root = next((t for t in doc if t.dep_ == "ROOT"), None)
-        c.parties = names if root is None or outcomes.asserted(root) else []
+        c.parties = names if root is None or asserted(root) else []
         if end:  # a grammatical subject, party or not ("Frequent-flyer balances will be honored")
             c.subject = doc.text[:end].strip()
             head = next((t for t in doc if t.dep_ in ("nsubj", "nsubjpass") and t.idx < end), None)
