@@ -293,7 +293,7 @@ def extract(article: Article, provider: Provider) -> Outcome:
         if not options:
             continue
         ev = Evidence(quote=c.span.text, start=c.span.start, end=c.span.end, status="exact", score=100.0)
-        party = (c.parties[:1] or [None])[0]
+        party = c.parties[0] if c.parties else None
         if how == "rules" or calls >= MAX_CALLS:
             label = rule_label(c, options)
         else:
