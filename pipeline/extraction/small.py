@@ -285,10 +285,9 @@ def extract(article: Article, provider: Provider) -> Outcome:
         if label in ("winner", "loser"):
             ev = Evidence(quote=c.span.text, start=c.span.start, end=c.span.end, status="exact", score=100.0)
             (winners if label == "winner" else losers).append(PartyClaim(party=r.party, reason=r.reason, evidence=ev))
-    index = {id(c): i for i, c in enumerate(cands)}
-    for c in cands:
+    for i, c in enumerate(cands):
         options = allowed_labels(c)
-        if how != "rules" and all((index[id(c)], p) in read_parties for p in c.parties):  # asked already
+        if how != "rules" and all((i, p) in read_parties for p in c.parties):  # asked already
             options = [o for o in options if o not in ("winner", "loser")]
         if not options:
             continue
