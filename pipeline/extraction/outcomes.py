@@ -378,11 +378,16 @@ class _Reader:
         return out
 
 
+def read_sentence(doc: Doc, ctx: Context, index: int) -> list[Reading]:
+    """Readings of one parsed sentence; `ctx` has noted the sentences before it."""
+    return _Reader(doc, ctx, index).run()
+
+
 def read(docs: list[Doc]) -> list[Reading]:
     """Readings for a list of parsed sentences, in order (context carries across them)."""
     ctx = Context(docs)
     out: list[Reading] = []
     for i, doc in enumerate(docs):
-        out.extend(_Reader(doc, ctx, i).run())
+        out.extend(read_sentence(doc, ctx, i))
         ctx.note(doc)
     return out

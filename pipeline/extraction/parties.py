@@ -63,14 +63,14 @@ def settle_sides(winners: list[PartyClaim], losers: list[PartyClaim]) -> tuple[l
     three sentences and a loser in one is a winner (the odd reading is usually a detail or a
     past baseline). Names are first unified within the article (`canonical_names`)."""
     canon = canonical_names([c.party for c in [*winners, *losers]])
-    display: dict[str, str] = {}
-    for c in [*winners, *losers]:  # the longest spelling the article uses names the party
-        k = canon.get(party_key(c.party), party_key(c.party))
-        if len(c.party) > len(display.get(k, "")):
-            display[k] = c.party
 
     def key(c: PartyClaim) -> str:
         return canon.get(party_key(c.party), party_key(c.party))
+
+    display: dict[str, str] = {}
+    for c in [*winners, *losers]:  # the longest spelling the article uses names the party
+        if len(c.party) > len(display.get(key(c), "")):
+            display[key(c)] = c.party
 
     def spans(claims: list[PartyClaim], k: str) -> int:
         return len({(c.evidence.start, c.evidence.quote) for c in claims if key(c) == k})

@@ -33,7 +33,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, create_model
@@ -50,9 +50,6 @@ from pipeline.llm import generate
 from pipeline.llm.base import Message, Provider
 from pipeline.text.nlp import parse_many
 from pipeline.types import ArticleAnalysis, Article, Evidence, PartyClaim, UnchangedClaim, Usage
-
-if TYPE_CHECKING:
-    from spacy.tokens import Doc
 
 PROMPT = "extract_small.md"
 EXAMPLES = "extract_small_examples.yaml"
@@ -91,7 +88,8 @@ def candidates(text: str) -> list[Candidate]:
     return _candidates(text)[0]
 
 
-def _candidates(text: str) -> tuple[list[Candidate], list[Doc]]:
+def _candidates(text: str) -> tuple[list[Candidate], list[outcomes.Reading]]:
+    """Candidates, and the outcomes read from the same parse with the same reference context."""
     spans = sentences(text)
     flagged = detect_injection(text)
     per_para: dict[int, int] = {}
@@ -111,8 +109,10 @@ def _candidates(text: str) -> tuple[list[Candidate], list[Doc]]:
         out.append(Candidate(span=s, section=section, lead=lead, cues=cue_labels(s.text)))
     docs = parse_many([strip_markup(c.span.text) for c in out])
     ctx = naming.Context(docs)
-    for c, doc in zip(out, docs):
+    readings: list[outcomes.Reading] = []
+    for i, (c, doc) in enumerate(zip(out, docs)):
         names, end = naming.subject_names(doc, ctx)
+        readings += outcomes.read_sentence(doc, ctx, i)
         ctx.note(doc)
         root = next((t for t in doc if t.dep_ == "ROOT"), None)
         c.parties = names if root is None or asserted(root) else []
@@ -121,7 +121,7 @@ def _candidates(text: str) -> tuple[list[Candidate], list[Doc]]:
             head = next((t for t in doc if t.dep_ in ("nsubj", "nsubjpass") and t.idx < end), None)
             c.subject_head = head.lemma_.lower() if head is not None else ""
             c.near = cue_labels(doc.text[end:end + 70])
-    return out, docs
+    return out, readings
 
 
 # subjects of sentences about the article itself ("Several things are not changing")
@@ -272,8 +272,7 @@ def extract(article: Article, provider: Provider) -> Outcome:
     winners: list[PartyClaim] = []
     losers: list[PartyClaim] = []
     unchanged: list[UnchangedClaim] = []
-    cands, docs = _candidates(text)
-    readings = outcomes.read(docs)
+    cands, readings = _candidates(text)
     read_parties: set[tuple[int, str]] = set()
     for r in readings:
         c = cands[r.sentence]
