@@ -52,7 +52,7 @@ def cpu_model() -> str:
 
 def cpu_flags() -> list[str]:
     """The CPU features that decide bf16 speed (AVX512-BF16, AMX)."""
-    from pipeline.embed import cpu_flags as flags
+    from pipeline.corpus.embed import cpu_flags as flags
 
     have = flags() or frozenset()
     return [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile") if f in have]
@@ -149,7 +149,7 @@ class Context:
         """The embedder as shipped (`Embedder()`, dtype from PIPELINE_EMBED_DTYPE or auto), loaded
         once per run and shared by the benchmarks that need one."""
         if self._embedder is None:
-            from pipeline.embed import Embedder
+            from pipeline.corpus.embed import Embedder
 
             t0 = time.perf_counter()
             self._embedder = Embedder()

@@ -45,7 +45,7 @@ class RandomEmbedder:
     accepts it."""
 
     def __init__(self, seed: int = 0) -> None:
-        from pipeline.embed import DIM, configured_model_name
+        from pipeline.corpus.embed import DIM, configured_model_name
 
         self.model_name = configured_model_name()
         self.dim = DIM
@@ -62,7 +62,7 @@ class RandomEmbedder:
 
 def load(dtype: str, batch_size: int = 32) -> tuple[Any, float]:
     """A fresh `Embedder` with a forced dtype, and its load time in seconds."""
-    from pipeline.embed import Embedder
+    from pipeline.corpus.embed import Embedder
 
     t0 = time.perf_counter()
     e = Embedder(dtype=dtype, batch_size=batch_size)

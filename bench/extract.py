@@ -71,8 +71,8 @@ def prepare_store(ctx: Context, n: int) -> Path:
     if n in ctx.ingested:
         return ctx.ingested[n].home
     from bench.embedding import RandomEmbedder
-    from pipeline.ingest import ingest_paths
-    from pipeline.store import Store
+    from pipeline.corpus.ingest import ingest_paths
+    from pipeline.corpus.store import Store
 
     home = ctx.path("extract", f"home-{n}")
     store = Store(home=home)

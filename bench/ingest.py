@@ -44,7 +44,7 @@ TARGETS = {"speedup_vs_langchain": 2.5, "ratio_to_raw_embedding": 1.15}
 def _warm_imports(files: list[Path]) -> None:
     """Import and exercise the readers once so neither path pays first-import costs."""
     import chromadb  # noqa: F401
-    from pipeline.ingest.files import read_file
+    from pipeline.corpus.ingest.files import read_file
 
     seen: set[str] = set()
     for f in files:
@@ -55,16 +55,16 @@ def _warm_imports(files: list[Path]) -> None:
 
 def _slice_texts(files: list[Path]) -> list[str]:
     """The distinct chunk texts of these files, cut the way the pipeline cuts them."""
-    from pipeline.chunk import chunk_article
-    from pipeline.ingest.files import read_file
+    from pipeline.corpus.chunk import chunk_article
+    from pipeline.corpus.ingest.files import read_file
 
     return sorted({c.text for f in files for cand in read_file(f, 10 << 20)[0] for c in chunk_article(cand.article)})
 
 
 def _sample_chunks(files: list[Path], limit: int) -> list[str]:
     """Chunk texts of the first files, the way the pipeline cuts them (for the sweep)."""
-    from pipeline.chunk import chunk_article
-    from pipeline.ingest.files import read_file
+    from pipeline.corpus.chunk import chunk_article
+    from pipeline.corpus.ingest.files import read_file
 
     texts: list[str] = []
     for f in files:
@@ -79,7 +79,7 @@ class PipelinePath:
     """`ingest_paths` into one store, slice after slice; sums the time and what was embedded."""
 
     def __init__(self, home: Path, embedder: Any) -> None:
-        from pipeline.store import Store
+        from pipeline.corpus.store import Store
 
         self.timing = embedding.TimingEmbedder(embedder)
         self.store = Store(home=home)
@@ -87,7 +87,7 @@ class PipelinePath:
         self.home, self.seconds, self.articles, self.chunks, self.duplicates = home, 0.0, 0, 0, 0
 
     def ingest(self, files: list[Path]) -> list[str]:
-        from pipeline.ingest import ingest_paths
+        from pipeline.corpus.ingest import ingest_paths
 
         before = len(self.timing.texts)
         t0 = time.perf_counter()
@@ -128,7 +128,7 @@ class LangChainPath:
     def ingest(self, files: list[Path]) -> None:
         from langchain_core.documents import Document
 
-        from pipeline.ingest.files import read_file
+        from pipeline.corpus.ingest.files import read_file
 
         t0 = time.perf_counter()
         for path in files:
@@ -155,7 +155,7 @@ def _cold_process_caches() -> None:
     """Each round ingests the same corpus, which a `pipeline ingest` process never does twice:
     empty what a previous round would have left warm (the word hashes of the near-duplicate
     signatures), so later rounds are not flattered."""
-    from pipeline.ingest import dedupe
+    from pipeline.corpus.ingest import dedupe
 
     dedupe._WORD_HASHES.clear()
 
@@ -179,8 +179,8 @@ def _order(i: int, best: bool) -> list[str]:
 
 
 def run(ctx: Context, size: int | None = None) -> dict[str, Any]:
-    from pipeline.embed import model_path
-    from pipeline.ingest.files import discover
+    from pipeline.corpus.embed import model_path
+    from pipeline.corpus.ingest.files import discover
 
     n = size or DEFAULT_SIZE
     started = time.perf_counter()

@@ -4,7 +4,7 @@ time per article of `extract` on the local default.
 Token rates come from llama.cpp's own perf counters on a real corpus article (prompt ≈ 500
 tokens, 64 generated). They are measured at the thread count the provider picks (half the
 cores) and at all cores, in the same run: on a small shared machine the difference says
-whether that default holds. Extraction runs `pipeline.extract.extract_article(article, "local")`
+whether that default holds. Extraction runs `pipeline.extraction.extract.extract_article(article, "local")`
 on real corpus articles with an empty response cache (the shipped `small` strategy), once as
 shipped (its `rules` mode makes no model call for SmolLM2-135M) and once with
 `PIPELINE_SMALL_MODE=hybrid` (one constrained model call per candidate sentence).
@@ -50,7 +50,7 @@ def token_rates(path: str, threads: int, prompt: str, quick: bool = False) -> di
 
 
 def run(ctx: Context, size: int | None = None) -> dict[str, Any]:
-    from pipeline.ingest.files import read_file
+    from pipeline.corpus.ingest.files import read_file
     from pipeline.llm.local import _threads, default_model_path
 
     n = max(1, min(size or DEFAULT_SIZE, len(ARTICLES)))
@@ -81,7 +81,7 @@ def run(ctx: Context, size: int | None = None) -> dict[str, Any]:
             "prompt": rnd(rates[0]["prompt_tokens_per_s"] / rates[1]["prompt_tokens_per_s"], 2),
             "generation": rnd(rates[0]["generation_tokens_per_s"] / rates[1]["generation_tokens_per_s"], 2)}
 
-    from pipeline.extract import extract_article
+    from pipeline.extraction.extract import extract_article
     from pipeline.llm.local import LocalProvider, load
 
     t0 = time.perf_counter()

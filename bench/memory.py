@@ -70,9 +70,9 @@ def child(argv: list[str]) -> int:
     t0 = time.perf_counter()
     if kind == "ingest":
         corpus, home = Path(argv[1]), Path(argv[2])
-        from pipeline.embed import get_embedder
-        from pipeline.ingest import ingest_paths
-        from pipeline.store import Store
+        from pipeline.corpus.embed import get_embedder
+        from pipeline.corpus.ingest import ingest_paths
+        from pipeline.corpus.store import Store
 
         emb = get_embedder()
         store = Store(home=home)
@@ -90,8 +90,8 @@ def child(argv: list[str]) -> int:
         (home / "pipeline.toml").write_text("concurrency = 8\n", encoding="utf-8")
         import openai  # noqa: F401  (imports and an opened store are the baseline)
 
-        from pipeline.extract import run_extraction
-        from pipeline.store import Store
+        from pipeline.extraction.run import run_extraction
+        from pipeline.corpus.store import Store
 
         st = Store(home=home)
         _ = st.collection

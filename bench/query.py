@@ -7,7 +7,7 @@ Chroma, it is cut from the article text in the manifest). Each chunk is 7 senten
 from a pool of 1,200 news-style sentences (the corpus generator's templates); the pool is embedded
 for real by MiniLM once, and a chunk's vector is the normalized sum of its sentences' vectors
 (close to what MiniLM's mean pooling gives), so dense and BM25 rankings overlap as they do on
-real text. Queries are embedded for real and run through `pipeline.retrieve.Retriever.search`,
+real text. Queries are embedded for real and run through `pipeline.query.retrieve.Retriever.search`,
 the call `ask` makes. Configurations take turns query by query, so load bursts on a shared
 machine hit all of them alike.
 
@@ -65,7 +65,7 @@ class SyntheticStore:
     """Grows one store tier by tier: manifest rows via the Manifest API, chunks via Chroma."""
 
     def __init__(self, home: Path, seed: int, embedder: Any, pool: int = POOL) -> None:
-        from pipeline.store import Store
+        from pipeline.corpus.store import Store
 
         self.store = Store(home=home)
         self.rng = np.random.default_rng(seed)
@@ -79,7 +79,7 @@ class SyntheticStore:
                         "Northwind Business", "The Freight Report", "Clinic & Capital", "Metro Money"]
 
     def _article(self, i: int) -> tuple[Any, list[Any], np.ndarray]:
-        from pipeline.ingest.metadata import content_hash
+        from pipeline.corpus.ingest.metadata import content_hash
         from pipeline.types import Article, Chunk
 
         picks = self.rng.integers(0, len(self.pool), size=(CHUNKS_PER_ARTICLE, SENTENCES_PER_CHUNK))
@@ -100,8 +100,8 @@ class SyntheticStore:
 
     def grow_to(self, n_chunks: int) -> float:
         """Add articles until the store holds n_chunks chunks; returns seconds spent."""
-        from pipeline.manifest import Row
-        from pipeline.store import chunk_metadata
+        from pipeline.corpus.manifest import Row
+        from pipeline.corpus.store import chunk_metadata
 
         t0 = time.perf_counter()
         col = self.store.collection
@@ -131,7 +131,7 @@ class SyntheticStore:
 
 
 def _measure_tier(store: Any, embedder: Any, questions: list[str], home: Path) -> dict[str, Any]:
-    from pipeline import retrieve
+    from pipeline.query import retrieve
 
     out: dict[str, Any] = {}
     retrieve._memo.clear()

@@ -40,7 +40,7 @@ class _LazyEmbedder:
     """Loads the real embedder only if the re-ingest asks for a vector (it should not)."""
 
     def __init__(self, ctx: Context) -> None:
-        from pipeline.embed import DIM, configured_model_name
+        from pipeline.corpus.embed import DIM, configured_model_name
 
         self.ctx, self.model_name, self.dim = ctx, configured_model_name(), DIM
 
@@ -49,8 +49,8 @@ class _LazyEmbedder:
 
 
 def run(ctx: Context, size: int | None = None) -> dict[str, Any]:
-    from pipeline.ingest import ingest_paths
-    from pipeline.store import Store
+    from pipeline.corpus.ingest import ingest_paths
+    from pipeline.corpus.store import Store
 
     n = size or DEFAULT_SIZE
     started = time.perf_counter()

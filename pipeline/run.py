@@ -138,7 +138,7 @@ def _stage(name: str, progress: StageProgress, results: list[StageResult],
 
 
 def _ingest(paths: list[Path], store: Any, res: StageResult, progress: StageProgress) -> list[dict[str, str]]:
-    from pipeline.ingest import ingest_paths
+    from pipeline.corpus.ingest import ingest_paths
 
     report = ingest_paths(list(paths), store=store, progress=False)
     res.data = report.to_json()
@@ -154,7 +154,7 @@ def _ingest(paths: list[Path], store: Any, res: StageResult, progress: StageProg
 
 def _extract(model: Any, concurrency: int, strategy: str | None, store: Any, res: StageResult,
              progress: StageProgress) -> list[dict[str, str]]:
-    from pipeline.extract import run_extraction
+    from pipeline.extraction.run import run_extraction
 
     done = 0
 
@@ -225,7 +225,7 @@ def run_pipeline(paths: list[Path | str] | None = None, *, model: Any = None, ou
     from pipeline.llm import get_provider, run_options
     from pipeline.lock import writer_lock
     from pipeline.report.data import build_report, default_report_path, save_last_run
-    from pipeline.store import Store
+    from pipeline.corpus.store import Store
 
     progress = progress or _Silent()
     home = config.ensure_home()

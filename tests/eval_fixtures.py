@@ -12,7 +12,7 @@ from pipeline.types import ArticleAnalysis, Evidence, ExtractionRecord, PartyCla
 
 def minilm_embed(texts: list[str]) -> np.ndarray:
     """The shipped MiniLM through the project's embedder (real model, loaded once)."""
-    from pipeline.embed import get_embedder
+    from pipeline.corpus.embed import get_embedder
 
     return get_embedder().embed(texts)
 

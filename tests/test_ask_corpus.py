@@ -9,7 +9,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.ask import NOT_IN_CORPUS, ask
+from pipeline.query.ask import NOT_IN_CORPUS, ask
 from pipeline.cli import app
 from pipeline.llm.fake import FakeProvider
 from tests.use_fixtures import corpus_home, retriever  # noqa: F401  (fixtures)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.ask import (LEXICAL_SUPPORT, SEMANTIC_SUPPORT, SupportChecker, lexical_support,
+from pipeline.query.ask import (LEXICAL_SUPPORT, SEMANTIC_SUPPORT, SupportChecker, lexical_support,
                           novel_facts, parse_citations, split_sentences, validate_citations)
-from pipeline.retrieve import Hit
+from pipeline.query.retrieve import Hit
 from pipeline.types import Chunk
 from tests.conftest import CORPUS
 
@@ -15,7 +15,7 @@ SEED = (CORPUS / "seed-article.txt").read_text(encoding="utf-8")
 
 @pytest.fixture(scope="module")
 def embedder():
-    from pipeline.embed import get_embedder
+    from pipeline.corpus.embed import get_embedder
 
     return get_embedder()
 

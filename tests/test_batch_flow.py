@@ -13,7 +13,7 @@ from pipeline.batch import JobStore, collect, submit_extract_batch, submit_summa
 from pipeline.batch.vendor import BATCH_DISCOUNT
 from pipeline.llm import ledger, prices
 from pipeline.records import read_records
-from pipeline.store import Store
+from pipeline.corpus.store import Store
 
 from tests.batch_fixtures import (AnthropicBatchVendor, OpenAIBatchVendor, answer,
                                   anthropic_client, openai_client)
@@ -29,7 +29,7 @@ ANTHROPIC = "anthropic:claude-3-5-haiku-latest"
 def corpus_home(tmp_path_factory) -> Path:
     """Three corpus articles ingested once per session (real chunking, embeddings, Chroma);
     each test gets a copy."""
-    from pipeline.ingest import ingest_paths
+    from pipeline.corpus.ingest import ingest_paths
 
     tpl = tmp_path_factory.mktemp("batch-corpus") / "home"
     store = Store(home=tpl, chroma_url="")
@@ -110,7 +110,7 @@ def test_extract_batch_partial_failure_expiry_and_invalid_output(home, corpus):
 
     records = read_records()
     assert sorted(r.article_id for r in records) == ids
-    from pipeline.extract import prompt_hash
+    from pipeline.extraction.extract import prompt_hash
 
     assert {r.model for r in records} == {OPENAI}
     assert {r.prompt_hash for r in records} == {prompt_hash("single")}

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.chunk import DEFAULT_OVERLAP, DEFAULT_TOKENS, MAX_TOKENS, chunk_article, chunk_spans
-from pipeline.ingest.files import discover, read_file
+from pipeline.corpus.chunk import DEFAULT_OVERLAP, DEFAULT_TOKENS, MAX_TOKENS, chunk_article, chunk_spans
+from pipeline.corpus.ingest.files import discover, read_file
 from pipeline.tokens import count_tokens
 
 from tests.conftest import CORPUS

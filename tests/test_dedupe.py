@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pytest
 
-from pipeline.ingest import dedupe
+from pipeline.corpus.ingest import dedupe
 
 
 def _reference_shingles(text: str, size: int = dedupe.SHINGLE) -> set[bytes]:
@@ -156,9 +156,9 @@ def test_stores_signed_by_another_version_are_rehashed_before_comparing(tmp_path
     """A manifest whose signatures came from signature version 1 (SHA-1 of each shingle) gets
     them recomputed from the stored text on the next ingest, once; a re-syndicated copy of a
     stored article is then still caught."""
-    from pipeline.ingest import ingest_paths
-    from pipeline.manifest import Manifest
-    from pipeline.store import Store
+    from pipeline.corpus.ingest import ingest_paths
+    from pipeline.corpus.manifest import Manifest
+    from pipeline.corpus.store import Store
 
     original = _prose(30, 500)
     (tmp_path / "a.txt").write_text("Merger Approved\n\n" + original, encoding="utf-8")

@@ -37,8 +37,8 @@ RUN2 = {"summary": "s", "losers": [], "unchanged": [],
 @pytest.fixture(scope="module")
 def seed_home(tmp_path_factory):
     """A store holding the seed article (real ingest: chunking, MiniLM, Chroma)."""
-    from pipeline.ingest.runner import ingest_paths
-    from pipeline.store import Store
+    from pipeline.corpus.ingest.runner import ingest_paths
+    from pipeline.corpus.store import Store
 
     home = tmp_path_factory.mktemp("evalhome")
     store = Store(home=home)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from pipeline.extract import default_strategy, extract_article, prompt_hash
+from pipeline.extraction.extract import default_strategy, extract_article, prompt_hash
 from pipeline.extraction import small
 from pipeline.llm.fake import FakeProvider
 from pipeline.llm.registry import get_provider

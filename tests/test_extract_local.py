@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.extract import extract_article
+from pipeline.extraction.extract import extract_article
 from pipeline.extraction import small
-from pipeline.ground import verify
+from pipeline.text.ground import verify
 from pipeline.types import ExtractionRecord
 from tests.extract_fixtures import make_article, seed_article
 

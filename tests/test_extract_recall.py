@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from pipeline.extract import extract_article, prompt_hash
+from pipeline.extraction.extract import extract_article, prompt_hash
 from pipeline.extraction import single
 from pipeline.extraction.prompts import PromptError
 from pipeline.llm.fake import FakeProvider

@@ -14,10 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.ingest import dedupe
-from pipeline.ingest.files import Failure, discover, max_file_bytes, read_file
-from pipeline.ingest.metadata import make_id, parse_date, slugify
-from pipeline.ingest.normalize import DecodeError, decode_bytes, normalize_text
+from pipeline.corpus.ingest import dedupe
+from pipeline.corpus.ingest.files import Failure, discover, max_file_bytes, read_file
+from pipeline.corpus.ingest.metadata import make_id, slugify
+from pipeline.text.dates import parse_date
+from pipeline.corpus.ingest.normalize import DecodeError, decode_bytes, normalize_text
 
 from tests.conftest import CORPUS
 
@@ -75,7 +76,7 @@ _MD_BITS = ["*", "**", "_", "__", "~~", "`", "```", "~~~", "#", "## ", ">", "> "
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(_MD_BITS), max_size=30).map("".join))
 def test_markdown_rules_skipped_by_their_literals_would_not_have_matched(md):
-    from pipeline.ingest import readers
+    from pipeline.corpus.ingest import readers
 
     expected = md
     for pattern, repl, _literals in readers._MD_RULES:
@@ -192,7 +193,7 @@ def test_json_object_list_and_jsonl_records(tmp_path):
 
 
 def _shown(p: Path) -> str:
-    from pipeline.ingest.files import display_path
+    from pipeline.corpus.ingest.files import display_path
 
     return display_path(p)
 
@@ -324,7 +325,7 @@ def test_a_link_target_with_no_closing_parenthesis_does_not_hang_markdown_readin
     property test above as '~~~![_]([http://e.comhttp://e.com-```http://e.com' (minutes)."""
     import time
 
-    from pipeline.ingest import readers
+    from pipeline.corpus.ingest import readers
 
     md = "~~~![_]([" + "http://e.com" * 300 + "-```http://e.com"
     t0 = time.perf_counter()

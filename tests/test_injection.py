@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from pipeline import injection
-from pipeline.injection import (
+from pipeline.text import injection
+from pipeline.text.injection import (
     _FOLD,
     _LOOSE,
     _REQUIRED,
@@ -69,7 +69,7 @@ def test_ordinary_news_sentences_are_not_flagged(sentence):
 
 def _per_sentence(text: str) -> list[tuple[int, int, list[str]]]:
     """The detector without its whole-text pre-pass: every rule on every sentence."""
-    from pipeline.ground import sentences
+    from pipeline.text.ground import sentences
 
     hits = [(s.start, s.end, is_instruction(s.text)) for s in sentences(text)]
     return [h for h in hits if h[2]]
@@ -92,9 +92,9 @@ def test_whole_text_pre_pass_finds_what_every_sentence_check_finds(text):
 
 
 def test_pre_pass_agrees_on_every_corpus_article():
-    from pipeline.ingest.files import read_file
+    from pipeline.corpus.ingest.files import read_file
 
-    from pipeline.ingest.files import discover
+    from pipeline.corpus.ingest.files import discover
 
     for path in discover([CORPUS])[0]:
         for cand in read_file(path, 10 << 20)[0]:
@@ -256,7 +256,7 @@ def test_hey_counts_only_outside_they():
 
 def _reference(text: str) -> list[tuple[int, int, list[str]]]:
     """detect_injection without any pre-pass: every rule on every sentence, adjacent ones merged."""
-    from pipeline.ground import sentences
+    from pipeline.text.ground import sentences
 
     out: list[tuple[int, int, list[str]]] = []
     for s in sentences(text):
@@ -286,7 +286,7 @@ def _random_texts(n: int = 400) -> list[str]:
 
 
 def _corpus_texts() -> list[str]:
-    from pipeline.ingest.files import discover, read_file
+    from pipeline.corpus.ingest.files import discover, read_file
 
     return [c.article.text for p in discover([CORPUS])[0] for c in read_file(p, 10 << 20)[0]]
 

@@ -1,4 +1,5 @@
-"""ruff on the package, as CI runs it (configuration in pyproject.toml, `[tool.ruff]`)."""
+"""Static checks on the package, as CI runs them (configuration in pyproject.toml): ruff
+(`[tool.ruff]`) and the layer contracts (`[tool.importlinter]`, drawn in docs/architecture.md)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,20 @@ import pytest
 from tests.conftest import REPO
 
 
+def _tool(name: str) -> str:
+    local = REPO / ".venv" / "bin" / name
+    found = str(local) if local.exists() else shutil.which(name)
+    if found is None:
+        pytest.skip(f"{name} is not installed (pip install -e '.[dev]')")
+    return found
+
+
 def test_ruff_finds_nothing_in_the_package():
-    local = REPO / ".venv" / "bin" / "ruff"
-    ruff = str(local) if local.exists() else shutil.which("ruff")
-    if ruff is None:
-        pytest.skip("ruff is not installed (pip install -e '.[dev]')")
-    res = subprocess.run([ruff, "check", "pipeline"], cwd=REPO, capture_output=True, text=True)
+    res = subprocess.run([_tool("ruff"), "check", "pipeline"], cwd=REPO, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_layers_import_downward_only_and_without_cycles():
+    res = subprocess.run([_tool("lint-imports"), "--no-cache"], cwd=REPO, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-4000:] + res.stderr
+    assert "0 broken" in res.stdout

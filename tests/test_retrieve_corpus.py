@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.retrieve import RetrievalError, Retriever, evaluate_retrieval, load_retrieval_set, rank_articles
+from pipeline.query.retrieve import RetrievalError, Retriever, evaluate_retrieval, load_retrieval_set, rank_articles
 from tests.conftest import REPO
 from tests.use_fixtures import corpus_copy, corpus_home, retriever  # noqa: F401  (fixtures)
 
@@ -71,8 +71,8 @@ def test_source_and_since_filters(retriever):
 
 
 def test_bm25_index_follows_the_corpus(corpus_copy, tmp_path):
-    from pipeline.ingest import ingest_paths
-    from pipeline.store import Store
+    from pipeline.corpus.ingest import ingest_paths
+    from pipeline.corpus.store import Store
 
     store = Store(home=corpus_copy, chroma_url="")
     r = Retriever(store)

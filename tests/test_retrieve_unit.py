@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.retrieve import (BM25Index, RetrievalError, corpus_key, load_or_build_index,
+from pipeline.query.retrieve import (BM25Index, RetrievalError, corpus_key, load_or_build_index,
                                load_retrieval_set, parse_since, rrf)
 from pipeline.types import Chunk
 
@@ -48,7 +48,7 @@ def test_bm25_ranks_stemmed_keyword_match_first(tmp_path):
 
 
 def test_bm25_cache_is_reused_and_rebuilt_when_chunks_change(tmp_path, monkeypatch):
-    from pipeline import retrieve
+    from pipeline.query import retrieve
 
     retrieve._memo.clear()
     first = load_or_build_index(CHUNKS, tmp_path)
@@ -69,7 +69,7 @@ def test_bm25_cache_is_reused_and_rebuilt_when_chunks_change(tmp_path, monkeypat
 
 
 def test_damaged_cache_is_rebuilt(tmp_path):
-    from pipeline import retrieve
+    from pipeline.query import retrieve
 
     retrieve._memo.clear()
     load_or_build_index(CHUNKS, tmp_path)

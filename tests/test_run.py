@@ -110,11 +110,11 @@ def test_run_without_corpus_folder_says_what_to_do(home, tmp_path, monkeypatch):
 
 
 def test_report_rebuilds_from_home_without_any_llm_call(home, corpus2, tmp_path, scripted):
-    from pipeline.ingest import ingest_paths
+    from pipeline.corpus.ingest import ingest_paths
 
     rep = ingest_paths([corpus2], progress=False)
     assert len(rep.ingested) == 2
-    from pipeline.store import Store
+    from pipeline.corpus.store import Store
 
     store = Store()
     seed = next(a for a in store.list_articles() if a.path.endswith("seed-article.txt"))
@@ -151,7 +151,7 @@ def _ledger_rows(home: Path) -> int:
 
 def test_run_on_the_embedded_default_model_end_to_end(home, tmp_path, monkeypatch):
     """The README's first command, on two corpus articles: no key, no network, the shipped GGUF."""
-    from pipeline.store import Store
+    from pipeline.corpus.store import Store
 
     monkeypatch.delenv("PIPELINE_MODEL", raising=False)
     d = tmp_path / "two"

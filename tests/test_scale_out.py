@@ -71,7 +71,7 @@ def _ingest(folder: Path, home: Path, port: int) -> subprocess.Popen:
 
 
 def _manifest_chunks(home: Path) -> dict[str, list[str]]:
-    from pipeline.manifest import Manifest
+    from pipeline.corpus.manifest import Manifest
 
     m = Manifest(home / "manifest.sqlite")
     try:

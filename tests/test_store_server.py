@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.ingest import ingest_paths
-from pipeline.store import Store
+from pipeline.corpus.ingest import ingest_paths
+from pipeline.corpus.store import Store
 
 from tests.conftest import CORPUS, running_chroma_server
 

@@ -32,7 +32,7 @@ def scripted(overview: str = "Prices fell across sectors [{first}]. Something el
 
 
 def _store(home: Path):
-    from pipeline.store import Store
+    from pipeline.corpus.store import Store
 
     return Store(home=home, chroma_url="")
 
@@ -54,7 +54,7 @@ def test_new_bookkeeping_and_second_run_makes_no_llm_call(corpus_copy, tmp_path)
     assert "Nothing new to summarize" in second.message and "no LLM call" in second.message
     assert len(read_summaries(corpus_copy / "summaries.jsonl")[0]) == n  # nothing appended
 
-    from pipeline.ingest import ingest_paths
+    from pipeline.corpus.ingest import ingest_paths
 
     new = tmp_path / "late.md"
     new.write_text("---\ntitle: Late Breaking Rail Deal\nsource: Freight Current\npublished_at: 2026-07-02\n---\n"
@@ -153,7 +153,7 @@ def test_cli_summarize_json_then_nothing_new(corpus_copy, monkeypatch):
 
 @pytest.mark.slow
 def test_summaries_with_the_embedded_model(home):
-    from pipeline.ingest import ingest_paths
+    from pipeline.corpus.ingest import ingest_paths
 
     store = _store(home)
     ingest_paths([CORPUS / "seed-article.txt", CORPUS / "regional-airline-merger.txt"], store=store, progress=False)

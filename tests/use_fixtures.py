@@ -21,8 +21,8 @@ _ENV_CLEAR = ("PIPELINE_MODEL", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "CHROMA_H
 
 def shared_corpus_home() -> Path:
     if "home" not in _SHARED:
-        from pipeline.ingest import ingest_paths
-        from pipeline.store import Store
+        from pipeline.corpus.ingest import ingest_paths
+        from pipeline.corpus.store import Store
 
         root = Path(tempfile.mkdtemp(prefix="pipeline-use-"))
         atexit.register(shutil.rmtree, root, True)
@@ -61,7 +61,7 @@ def corpus_copy(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def retriever(corpus_home):
     """A Retriever over the shared store (one per test: cheap once the store is open)."""
-    from pipeline.retrieve import Retriever
-    from pipeline.store import Store
+    from pipeline.query.retrieve import Retriever
+    from pipeline.corpus.store import Store
 
     return Retriever(Store(home=corpus_home, chroma_url=""))

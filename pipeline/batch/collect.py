@@ -146,7 +146,7 @@ def _already_extracted(job: BatchJob, article: Any) -> bool:
 def _finish_extract(job: BatchJob, replay: ReplayProvider, failed: dict, report: CollectReport,
                     jobs: JobStore, store: Any,
                     on_progress: Callable[[int, int, str], None] | None) -> set[str]:
-    from pipeline.extract import extract_article
+    from pipeline.extraction.extract import extract_article
     from pipeline.records import append_record
 
     by_article: dict[str, list[BatchItem]] = defaultdict(list)
@@ -287,7 +287,7 @@ def collect_job(job: BatchJob, *, wait: bool = False, poll_interval: float = 30.
     replay = (ReplayProvider(real, answers, billed) if retry
               else _StrictReplay(real, answers, failed, billed))
     if store is None:
-        from pipeline.store import Store
+        from pipeline.corpus.store import Store
 
         store = Store()
     from pipeline.lock import writer_lock

@@ -35,7 +35,7 @@ class PlannedCall:
 # ------------------------------------------------------------------ extract
 
 def extract_strategy(provider: Provider, strategy: str | None) -> str:
-    from pipeline.extract import resolve_strategy
+    from pipeline.extraction.extract import resolve_strategy
 
     strat = resolve_strategy(provider, strategy)
     if strat != "single":
@@ -69,7 +69,7 @@ def plan_extract(article: Article, provider: Provider) -> list[PlannedCall]:
 
 
 def extract_prompt_hash() -> str:
-    from pipeline.extract import prompt_hash
+    from pipeline.extraction.extract import prompt_hash
 
     return prompt_hash("single")
 
@@ -80,14 +80,14 @@ SUMMARY_MAX_TOKENS = 300  # `pipeline.summarize.summarize(max_tokens=...)` defau
 
 
 def summarize_prompt_hash() -> str:
-    from pipeline.summarize import load_prompt
+    from pipeline.templates import load_prompt
 
     return load_prompt("summarize").hash
 
 
 def summarize_targets(articles: list[Article], model: str, since: str | None) -> list[Article]:
     """The articles `pipeline summarize` would summarize now (same rules as it applies)."""
-    from pipeline.retrieve import parse_since, published_ts
+    from pipeline.query.retrieve import parse_since, published_ts
     from pipeline.summarize import read_summaries
 
     phash = summarize_prompt_hash()
@@ -104,7 +104,8 @@ def plan_summarize(article: Article, provider: Provider,
                    max_tokens: int = SUMMARY_MAX_TOKENS) -> list[PlannedCall]:
     """The first map-reduce level of `pipeline.summarize._summary_free` for one article."""
     from pipeline.summarize.digest import pack, pieces, truncate_tokens
-    from pipeline.summarize.prompts import load_prompt, prompt_budget
+    from pipeline.summarize.prompts import prompt_budget
+    from pipeline.templates import load_prompt
     from pipeline.summarize.run import SummaryOut
 
     prompt = load_prompt("summarize")
@@ -122,6 +123,6 @@ def plan_summarize(article: Article, provider: Provider,
 
 
 def is_small(provider: Any) -> bool:
-    from pipeline.ask import is_small as _is_small
+    from pipeline.query.ask import is_small as _is_small
 
     return _is_small(provider)

@@ -33,7 +33,7 @@ def custom_id(index: int, article_id: str, part: int) -> str:
 def _open_store(store: Any) -> Any:
     if store is not None:
         return store
-    from pipeline.store import Store
+    from pipeline.corpus.store import Store
 
     return Store()
 

@@ -8,7 +8,8 @@ from typing import Any, NoReturn
 
 import typer
 from pydantic import BaseModel
-from rich.console import Console
+
+from pipeline.console import console  # progress and human output on stderr; stdout stays clean for --json
 
 app = typer.Typer(
     name="pipeline",
@@ -18,7 +19,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-console = Console(stderr=True)  # progress and human output; stdout stays clean for --json
 
 
 def _version(value: bool) -> None:

@@ -19,8 +19,8 @@ JsonOut = typer.Option(False, "--json", help="Print one JSON document on stdout.
 
 def _open_store(chroma_url: Optional[str]) -> Any:
     from pipeline.config import ConfigError
-    from pipeline.manifest import ManifestError
-    from pipeline.store import Store, StoreError
+    from pipeline.corpus.manifest import ManifestError
+    from pipeline.corpus.store import Store, StoreError
 
     try:
         store = Store(chroma_url=chroma_url)
@@ -42,9 +42,9 @@ def ingest(
 ) -> None:
     """Ingest articles (.txt .md .html .json .jsonl): normalize, chunk, embed, store. Incremental."""
     from pipeline.config import ConfigError
-    from pipeline.ingest import ingest_paths
+    from pipeline.corpus.ingest import ingest_paths
     from pipeline.lock import LockHeld
-    from pipeline.store import StoreError
+    from pipeline.corpus.store import StoreError
 
     store = _open_store(chroma_url)
     try:
@@ -89,7 +89,7 @@ def show(
     try:
         found = store.find_article(article)
         if found is None:
-            from pipeline.store import ArticleNotFound
+            from pipeline.corpus.store import ArticleNotFound
 
             fail(str(ArticleNotFound(article, store.home)))
         chunks = store.get_chunks(found.id)

@@ -1,4 +1,4 @@
-"""`pipeline extract` and `pipeline claims` (thin wrappers over `pipeline.extract`)."""
+"""`pipeline extract` and `pipeline claims` (thin wrappers over `pipeline.extraction.extract`)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def extract(
 ) -> None:
     """Extract who wins, who loses and what stays the same, with grounded evidence quotes."""
     from pipeline.config import ConfigError, load_settings
-    from pipeline.extract import STRATEGIES, run_extraction
+    from pipeline.extraction.extract import STRATEGIES
+    from pipeline.extraction.run import run_extraction
     from pipeline.extraction.run import SelectionError
     from pipeline.lock import LockHeld
 

@@ -150,8 +150,8 @@ def report_cmd(
             fail(str(exc), 2)
     from rich.markup import escape
 
-    from pipeline.manifest import ManifestError
-    from pipeline.store import StoreError
+    from pipeline.corpus.manifest import ManifestError
+    from pipeline.corpus.store import StoreError
 
     try:
         inputs = load_inputs(home)

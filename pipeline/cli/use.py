@@ -14,7 +14,7 @@ from pipeline.cli.app import app, console, emit_json, fail
 
 
 def _store():
-    from pipeline.store import Store
+    from pipeline.corpus.store import Store
 
     return Store()
 
@@ -35,8 +35,8 @@ def summarize(
     """Summarize new articles and write a digest: winners, losers, what stays, disagreements."""
     from pipeline.llm import LLMError
     from pipeline.lock import LockHeld
-    from pipeline.retrieve import RetrievalError
-    from pipeline.store import StoreError
+    from pipeline.query.retrieve import RetrievalError
+    from pipeline.corpus.store import StoreError
     from pipeline.summarize import summarize as run_summarize
 
     if new and since:
@@ -86,11 +86,11 @@ def ask(
     no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the response cache: call the model again and store nothing."),
 ) -> None:
     """Answer a question from the corpus with checked \\[article_id#chunk] citations."""
-    from pipeline.ask import ask as run_ask
-    from pipeline.ask import render_markdown
+    from pipeline.query.ask import ask as run_ask
+    from pipeline.query.ask import render_markdown
     from pipeline.llm import LLMError
-    from pipeline.retrieve import RetrievalError, Retriever
-    from pipeline.store import StoreError
+    from pipeline.query.retrieve import RetrievalError, Retriever
+    from pipeline.corpus.store import StoreError
 
     if strategy not in ("auto", "free", "extractive"):
         fail(f"--strategy must be auto, free or extractive, not {strategy!r}")

@@ -88,7 +88,7 @@ class EmbeddingCache:
 
     def _fn(self) -> EmbedFn:
         if self._embed is None:
-            from pipeline.embed import get_embedder
+            from pipeline.corpus.embed import get_embedder
 
             self._embed = get_embedder().embed
         return self._embed
@@ -147,7 +147,7 @@ def dice(a: tuple[int, int], b: tuple[int, int]) -> float:
 
 def text_overlap(a: str, b: str) -> float:
     """Dice overlap of two quotes without the article: one aligned inside the other."""
-    from pipeline.ground import normalize
+    from pipeline.text.ground import normalize
 
     na, nb = normalize(a).text, normalize(b).text
     if not na or not nb:
@@ -174,7 +174,7 @@ class SpanLocator:
         if not quote or self.text is None:
             return None
         if quote not in self._cache:
-            from pipeline.ground import locate
+            from pipeline.text.ground import locate
 
             ev = locate(quote, self.text)
             self._cache[quote] = (ev.start, ev.end) if ev.status != "unverified" and ev.start is not None else None

@@ -129,7 +129,7 @@ def open_store(required: bool) -> Any:
     if not required and not (config.home() / "manifest.sqlite").exists():
         return None
     try:
-        from pipeline.store import Store
+        from pipeline.corpus.store import Store
     except ImportError as exc:
         if required:
             raise ResolveError(f"the article store is not available ({exc}); pass --predictions") from exc

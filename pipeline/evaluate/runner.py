@@ -103,7 +103,7 @@ def extract_all(resolved: list[ResolvedArticle], model: Any, repeat: int, *, str
     """
     from pydantic import ValidationError
 
-    from pipeline.extract import STRATEGIES, extract_article
+    from pipeline.extraction.extract import STRATEGIES, extract_article
     from pipeline.llm.base import AuthError, BudgetExceeded, LLMError, ProviderNotAvailable
     from pipeline.llm.options import run_options
 
@@ -340,7 +340,7 @@ def run_eval(settings: EvalSettings, *, explain: bool = False, embed: EmbedFn | 
 
 def gold_evidence_warnings(resolved: list[ResolvedArticle]) -> list[str]:
     """Gold evidence that cannot be found in its article: a labeling slip worth fixing."""
-    from pipeline.ground import locate
+    from pipeline.text.ground import locate
 
     out = []
     for r in resolved:

@@ -15,7 +15,7 @@ from pipeline.types import ExtractionRecord
 def _titles() -> dict[str, str]:
     """Article titles from the store when there is one (purely cosmetic)."""
     try:
-        from pipeline.store import Store
+        from pipeline.corpus.store import Store
 
         store = Store()
         try:

@@ -65,7 +65,7 @@ FATAL: tuple[type[BaseException], ...] = (AuthError, BudgetExceeded, ProviderNot
 
 
 def _store() -> Any:
-    from pipeline.store import Store
+    from pipeline.corpus.store import Store
 
     return Store()
 
@@ -141,7 +141,7 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
                    on_record: Callable[[ExtractionRecord], None] | None = None,
                    wait: float = 0.0) -> ExtractionRunReport:
     """Extract the selected articles and append one record each; never raises for one article."""
-    from pipeline.extract import extract_article, prompt_hash, resolve_strategy
+    from pipeline.extraction.extract import extract_article, prompt_hash, resolve_strategy
 
     t0 = time.perf_counter()
     h = Path(home) if home is not None else config.home()
@@ -264,7 +264,7 @@ def _progress(enabled: bool, total: int):
     from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                TimeRemainingColumn)
 
-    from pipeline.cli.app import console
+    from pipeline.console import console
 
     with Progress(TextColumn("extract"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TimeRemainingColumn(), TextColumn("{task.description}"), console=console,

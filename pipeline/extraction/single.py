@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from pipeline.extraction.parties import merge_analyses, merge_party_claims, party_key
 from pipeline.extraction.prompts import PromptError, fence, prompts_dir, read_prompt, render
-from pipeline.ground import locate, sentences
+from pipeline.text.ground import locate, sentences
 from pipeline.llm import generate
 from pipeline.llm.base import Message, Provider
 from pipeline.types import (ArticleAnalysis, Article, Evidence, PartyClaim, UnchangedClaim, Usage)
@@ -54,7 +54,7 @@ def recall_pass_enabled() -> bool:
 
 
 def __getattr__(name: str) -> Any:
-    # ALGO_VERSION feeds the records' prompt hash (pipeline.extract.prompt_hash): the recall
+    # ALGO_VERSION feeds the records' prompt hash (pipeline.extraction.extract.prompt_hash): the recall
     # pass changes what is asked, so it changes the version, read when the hash is computed.
     if name == "ALGO_VERSION":
         return BASE_VERSION + ("+recall" if recall_pass_enabled() else "")

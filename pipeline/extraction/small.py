@@ -3,7 +3,7 @@
 A 135M model asked for the whole analysis in one JSON call returns schema-valid nonsense, so
 the job is cut into pieces it can do, and everything else is done deterministically:
 
-1. the article is split into sentences with exact offsets (`pipeline.ground.sentences`), and
+1. the article is split into sentences with exact offsets (`pipeline.text.ground.sentences`), and
    headings ("Who wins", "What stays the same") give each sentence a section; each sentence is
    parsed once by spaCy's small English pipeline (`pipeline.text.nlp`);
 2. outcomes told through predicates ("shares of X fell", "the court rejected Y's appeal", "a
@@ -44,8 +44,8 @@ from pipeline.extraction.cues import cue_labels, heading_label, strip_markup
 from pipeline.extraction.parties import merge_party_claims, settle_sides
 from pipeline.extraction.prompts import read_prompt, render
 from pipeline.extraction.single import Outcome
-from pipeline.ground import Span, sentences
-from pipeline.injection import detect_injection
+from pipeline.text.ground import Span, sentences
+from pipeline.text.injection import detect_injection
 from pipeline.llm import generate
 from pipeline.llm.base import Message, Provider
 from pipeline.text.nlp import parse_many

@@ -24,7 +24,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
                       "pip install 'article-pipeline[langchain]'") from exc
 from pydantic import ConfigDict, PrivateAttr
 
-from pipeline.retrieve import Hit, Mode, Retriever
+from pipeline.query.retrieve import Hit, Mode, Retriever
 
 
 def hit_to_document(hit: Hit) -> Document:
@@ -58,7 +58,7 @@ class PipelineRetriever(BaseRetriever):
 
     @classmethod
     def from_retriever(cls, retriever: Retriever, **kwargs: Any) -> "PipelineRetriever":
-        """Wrap an existing `pipeline.retrieve.Retriever` (shares its store and caches)."""
+        """Wrap an existing `pipeline.query.retrieve.Retriever` (shares its store and caches)."""
         obj = cls(**kwargs)
         obj._retriever = retriever
         obj._owner = threading.get_ident()
@@ -72,7 +72,7 @@ class PipelineRetriever(BaseRetriever):
             return self._retriever
         mine = getattr(self._local, "retriever", None)
         if mine is None:
-            from pipeline.store import Store
+            from pipeline.corpus.store import Store
 
             if self._retriever is not None:  # same store as the wrapped one, opened here
                 base = self._retriever.store

@@ -36,7 +36,7 @@ def _read_json(path: Path) -> Any | None:
 
 def load_articles(home: Path) -> list[Article]:
     """Every stored article with its normalized text (the offsets' reference)."""
-    from pipeline.store import Store
+    from pipeline.corpus.store import Store
 
     store = Store(home)
     try:

@@ -165,7 +165,7 @@ def injection_flags(article: Article, record: ExtractionRecord | None = None) ->
     if record is not None and record.injection_flags and record.content_hash in (None, article.content_hash):
         return record.injection_flags
     try:
-        from pipeline.injection import detect_injection, flags_as_dicts
+        from pipeline.text.injection import detect_injection, flags_as_dicts
     except ImportError:  # pragma: no cover - the module ships with the package
         return []
     return flags_as_dicts(detect_injection(article.text))

@@ -9,7 +9,7 @@ of writing prose: summaries and overview are verbatim article sentences, grounde
 """
 
 from pipeline.summarize.digest import digest_facts, map_reduce, pack, party_key, pieces
-from pipeline.summarize.prompts import PROMPTS_DIR, Prompt, load_prompt
+from pipeline.templates import PROMPTS_DIR, Prompt, load_prompt
 from pipeline.summarize.records import (DIGEST_FILE, SUMMARIES_FILE, DigestRecord, Disagreement, PartyTally,
                                         SummaryRecord, UnchangedItem, append_jsonl, latest_digest,
                                         latest_summaries, read_summaries, summaries_path)

@@ -13,7 +13,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from pydantic import BaseModel, Field
 
-from pipeline.summarize.prompts import top_up, prompt_budget, pick_items, load_prompt
+from pipeline.summarize.prompts import top_up, prompt_budget, pick_items
+from pipeline.templates import load_prompt
 from pipeline.summarize.records import Disagreement, PartyTally, SummaryRecord, UnchangedItem
 from pipeline.text.parties import party_key  # one key for every stage
 from pipeline.types import ExtractionRecord, Usage
@@ -113,7 +114,7 @@ def map_reduce(items: list[str], budget: int, count: Callable[[str], int],
 
 def pieces(text: str, limit: int, count: Callable[[str], int]) -> list[str]:
     """The text as consecutive runs of whole sentences of at most `limit` tokens each."""
-    from pipeline.ask import split_sentences
+    from pipeline.query.ask import split_sentences
 
     out: list[str] = []
     used = 0
@@ -133,7 +134,7 @@ _CITED = re.compile(r"\[([^\[\]\s]+)\]")
 def write_overview(summaries: list[SummaryRecord], facts_text: str, provider: Any, strategy: str,
               usage: list[Usage], max_tokens: int, embedder: Any = None) -> tuple[str, list[str]]:
     """Map-reduce overview over the summaries; returns it and any citations it had to drop."""
-    from pipeline.ask import split_sentences
+    from pipeline.query.ask import split_sentences
     from pipeline.llm import generate
 
     ids = {s.article_id for s in summaries}

@@ -1,4 +1,4 @@
-"""Prompt files (`prompts/*.md`, Jinja2, hashed by content) and constrained picks for small models.
+"""Constrained picks for small models (prompt files themselves: `pipeline.templates`).
 
 A small model cannot be trusted to write grounded prose, but it can choose among numbered items
 when its output is constrained to those numbers; the items are ordered by our own ranking, and its
@@ -7,47 +7,12 @@ picks are topped up from that ranking when it chooses too few.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from pipeline.templates import template
+from pipeline.templates import Prompt
 from pipeline.types import Usage
-
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
-
-
-@dataclass(frozen=True)
-class Prompt:
-    """A prompt file: `<!-- role: system -->` / `<!-- role: user -->` sections, Jinja2 templated."""
-
-    name: str
-    text: str
-
-    @property
-    def hash(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:12]
-
-    def messages(self, **values: Any) -> list[dict[str, str]]:
-        parts = re.split(r"<!--\s*role:\s*(system|user|assistant)\s*-->", self.text)
-        if len(parts) == 1:
-            return [{"role": "user", "content": template(self.text).render(**values).strip()}]
-        return [{"role": role, "content": template(body).render(**values).strip()}
-                for role, body in zip(parts[1::2], parts[2::2])]
-
-
-def load_prompt(name: str) -> Prompt:
-    path = Path(os.environ.get("PIPELINE_PROMPTS") or PROMPTS_DIR) / f"{name}.md"
-    try:
-        return Prompt(name, path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise FileNotFoundError(f"{path}: prompt file missing ({exc.strerror})") from exc
-
 
 def picks_type(n: int, most: int) -> type[BaseModel]:
     choice = Literal[tuple(range(1, n + 1))]  # type: ignore[valid-type]

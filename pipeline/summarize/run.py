@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field
 
 from pipeline import config
 from pipeline.summarize.digest import facts_line, write_overview, digest_facts, map_reduce, pieces
-from pipeline.summarize.prompts import top_up, prompt_budget, pick_items, load_prompt
+from pipeline.summarize.prompts import top_up, prompt_budget, pick_items
+from pipeline.templates import load_prompt
 from pipeline.summarize.records import (DIGEST_FILE, DigestRecord, SummaryRecord, append_jsonl,
                                         read_summaries, summaries_path)
 from pipeline.types import Article, Usage, utcnow_iso
@@ -49,7 +50,7 @@ class SummarizeResult(BaseModel):
 def _summary_extractive(article: Article, provider: Any, embedder: Any,
                         usage: list[Usage]) -> tuple[str, list[tuple[int, int]]]:
     """Central, well-formed sentences as candidates; the model picks; the summary quotes them."""
-    from pipeline.ask import split_sentences
+    from pipeline.query.ask import split_sentences
 
     text = article.text
     spans = [(s, e) for s, e in split_sentences(text)
@@ -110,7 +111,7 @@ def summarize(*, since: str | None = None, model: Any = None, out: str | Path | 
     from pipeline.config import load_settings
     from pipeline.llm import get_provider
     from pipeline.lock import writer_lock
-    from pipeline.retrieve import open_store
+    from pipeline.query.retrieve import open_store
 
     store = store if store is not None else open_store()
     provider = get_provider(model or load_settings().model_for("summarize"))
@@ -121,8 +122,8 @@ def summarize(*, since: str | None = None, model: Any = None, out: str | Path | 
 def _summarize_locked(since: str | None, provider: Any, out: str | Path | None, strategy: Strategy,
                       store: Any, embedder: Any, on_progress: Callable[[int, int, str], None] | None,
                       max_tokens: int) -> SummarizeResult:
-    from pipeline.ask import is_small
-    from pipeline.retrieve import parse_since, published_ts
+    from pipeline.query.ask import is_small
+    from pipeline.query.retrieve import parse_since, published_ts
 
     req = provider.model_string
     strat = strategy if strategy != "auto" else ("extractive" if is_small(provider) else "free")
@@ -154,7 +155,7 @@ def _summarize_locked(since: str | None, provider: Any, out: str | Path | None, 
     def emb() -> Any:  # loaded only when a small model has something to pick from
         nonlocal embedder
         if embedder is None:
-            from pipeline.embed import get_embedder
+            from pipeline.corpus.embed import get_embedder
 
             embedder = get_embedder()
         return embedder

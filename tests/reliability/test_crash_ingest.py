@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest.files import read_file
+from pipeline.corpus.ingest.files import read_file
 from tests.reliability.conftest import base_env, kills, run_pipeline, start_pipeline, write_corpus
 from tests.reliability.killing import plan, run_and_kill
 from tests.reliability.state import manifest_rows, snapshot, snapshot_subprocess, store_problems

@@ -10,11 +10,11 @@ import re
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from pipeline.chunk import MAX_TOKENS, chunk_spans
-from pipeline.ground import locate, sentences, verify
-from pipeline.ingest.metadata import make_id, slugify
-from pipeline.ingest.normalize import normalize_inline, normalize_text
-from pipeline.injection import detect_injection
+from pipeline.corpus.chunk import MAX_TOKENS, chunk_spans
+from pipeline.text.ground import locate, sentences, verify
+from pipeline.corpus.ingest.metadata import make_id, slugify
+from pipeline.corpus.ingest.normalize import normalize_inline, normalize_text
+from pipeline.text.injection import detect_injection
 from pipeline.tokens import count_tokens
 
 SETTINGS = settings(max_examples=int(__import__("os").environ.get("RELIABILITY_EXAMPLES", "150")), deadline=None,

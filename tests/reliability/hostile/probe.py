@@ -29,7 +29,7 @@ def main() -> None:
     folder = Path(sys.argv[1])
     mem_mb = int(sys.argv[2]) if len(sys.argv) > 2 else 1500
     seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 15
-    from pipeline.ingest.files import read_file  # import before capping memory
+    from pipeline.corpus.ingest.files import read_file  # import before capping memory
 
     resource.setrlimit(resource.RLIMIT_DATA, (mem_mb << 20, mem_mb << 20))
     signal.signal(signal.SIGALRM, _alarm)

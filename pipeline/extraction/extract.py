@@ -13,7 +13,7 @@ import time
 
 from pipeline.extraction import single, small
 from pipeline.extraction.prompts import content_hash
-from pipeline.injection import detect_injection, flags_as_dicts, mark_flagged
+from pipeline.text.injection import detect_injection, flags_as_dicts, mark_flagged
 from pipeline.llm.base import Provider
 from pipeline.llm.registry import get_provider
 from pipeline.types import Article, ExtractionRecord
@@ -90,12 +90,4 @@ def extract_article(article: Article, model: str | Provider = "local", *,
     )
 
 
-def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str, concurrency: int,
-                   progress: bool = True, **kwargs):
-    """Extract many articles and append one record each; see `pipeline.extraction.run`."""
-    from pipeline.extraction.run import run_extraction as _run
-
-    return _run(ids, all=all, new=new, model=model, concurrency=concurrency, progress=progress, **kwargs)
-
-
-__all__ = ["STRATEGIES", "default_strategy", "extract_article", "prompt_hash", "run_extraction"]
+__all__ = ["STRATEGIES", "default_strategy", "extract_article", "prompt_hash"]

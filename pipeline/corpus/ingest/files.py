@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import config
-from pipeline.ingest.metadata import build_article
-from pipeline.ingest.readers import FORMATS, READERS, RawDoc, ReadError, RecordError, supported_suffixes
+from pipeline.corpus.ingest.metadata import build_article
+from pipeline.corpus.ingest.readers import FORMATS, READERS, RawDoc, ReadError, RecordError, supported_suffixes
 from pipeline.types import Article
 
 DEFAULT_MAX_FILE_MB = 10.0

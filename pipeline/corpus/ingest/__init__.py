@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from pipeline.ingest.runner import IngestReport, ingest_paths
+from pipeline.corpus.ingest.runner import IngestReport, ingest_paths
 
 __all__ = ["IngestReport", "ingest_paths"]

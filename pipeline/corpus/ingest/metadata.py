@@ -6,15 +6,13 @@ the same id on every machine, so gold files and extractions can name articles by
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 import unicodedata
-from email.utils import parsedate_to_datetime
-from typing import Any
 
-from pipeline.ingest.normalize import normalize_inline, normalize_text
-from pipeline.ingest.readers import RawDoc, ReadError
+from pipeline.corpus.ingest.normalize import normalize_inline, normalize_text
+from pipeline.corpus.ingest.readers import RawDoc, ReadError
+from pipeline.text.dates import parse_date
 from pipeline.types import Article
 
 SLUG_MAX = 48
@@ -56,43 +54,6 @@ def _split_title_line(text: str) -> tuple[str | None, str]:
             and not re.search(r"[.!?;,:…]['\"”’)]*$", line)):
         return line, rest
     return None, text
-
-
-_DATE_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%d.%m.%Y", "%B %Y")
-
-
-def parse_date(value: Any) -> tuple[str | None, int]:
-    """(ISO 8601 string, epoch seconds). Date-only stays date-only; naive times count as UTC."""
-    if value is None or value == "":
-        return None, 0
-    when: dt.datetime | None = None
-    date_only = False
-    if isinstance(value, dt.datetime):
-        when = value
-    elif isinstance(value, dt.date):
-        when, date_only = dt.datetime(value.year, value.month, value.day), True
-    else:
-        s = str(value).strip()
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
-            date_only = True
-        try:
-            when = dt.datetime.fromisoformat(s.replace("Z", "+00:00"))
-        except ValueError:
-            try:
-                when = parsedate_to_datetime(s)
-            except (TypeError, ValueError, IndexError):
-                for fmt in _DATE_FORMATS:
-                    try:
-                        when, date_only = dt.datetime.strptime(s, fmt), True
-                        break
-                    except ValueError:
-                        continue
-    if when is None:
-        return None, 0
-    aware = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
-    iso = when.date().isoformat() if date_only else when.isoformat()
-    return iso, int(aware.timestamp())
-
 
 def build_article(doc: RawDoc, display_path: str, stem: str) -> Article:
     """Normalize one RawDoc into an Article (raises ReadError if nothing is left)."""

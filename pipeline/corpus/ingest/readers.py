@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
 
-from pipeline.ingest.normalize import DecodeError, decode_bytes, looks_binary
+from pipeline.corpus.ingest.normalize import DecodeError, decode_bytes, looks_binary
 
 FORMATS: dict[str, str] = {
     ".txt": "txt", ".text": "txt",

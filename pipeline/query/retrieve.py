@@ -257,7 +257,7 @@ def load_or_build_index(chunks: Sequence[Chunk] | Sequence[str], cache_dir: Path
 
 def open_store() -> Any:
     """The corpus store of the current `$PIPELINE_HOME` (imported lazily: chromadb is heavy)."""
-    from pipeline.store import Store
+    from pipeline.corpus.store import Store
 
     return Store()
 
@@ -291,7 +291,7 @@ class Retriever:
     @property
     def embedder(self) -> Any:
         if self._embedder is None:
-            from pipeline.embed import get_embedder
+            from pipeline.corpus.embed import get_embedder
 
             self._embedder = get_embedder()
         return self._embedder

@@ -2,7 +2,7 @@
 
 It is the source of truth for which articles exist (with their normalized text, metadata, hashes,
 MinHash signature, source and chunk ids); Chroma holds the vectors. Each state change is one
-SQLite transaction, and the write protocol (see `pipeline.store`) records intent first
+SQLite transaction, and the write protocol (see `pipeline.corpus.store`) records intent first
 (`pending` rows, `pending_deletes`) so an interrupted ingest is finished by the next one.
 """
 

@@ -18,8 +18,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field, create_model
 
-from pipeline.summarize import load_prompt
-from pipeline.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosine
+from pipeline.templates import load_prompt
+from pipeline.query.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosine
 from pipeline.types import Usage
 
 Strategy = Literal["auto", "free", "extractive"]
@@ -122,7 +122,7 @@ def _content_tokens(text: str) -> list[str]:
     """Lowercased, stemmed words and whole numbers ("2.4" stays one token), stopwords dropped."""
     from bm25s.stopwords import STOPWORDS_EN
 
-    from pipeline.retrieve import _get_stemmer
+    from pipeline.query.retrieve import _get_stemmer
 
     words = [w for w in _TERM.findall(text.lower().replace("\u2019", "'")) if w not in STOPWORDS_EN]
     stem = _get_stemmer()

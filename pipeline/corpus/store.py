@@ -19,8 +19,8 @@ from urllib.parse import urlparse
 import numpy as np
 
 from pipeline import config
-from pipeline.embed import DIM, configured_model_name
-from pipeline.manifest import Manifest, Row
+from pipeline.corpus.embed import DIM, configured_model_name
+from pipeline.corpus.manifest import Manifest, Row
 from pipeline.types import Article, Chunk
 
 COLLECTION = "chunks"
@@ -51,7 +51,7 @@ class ArticleNotFound(KeyError):
 
 
 def _published_ts(article: Article) -> int:
-    from pipeline.ingest.metadata import parse_date
+    from pipeline.text.dates import parse_date
 
     return parse_date(article.published_at)[1]
 

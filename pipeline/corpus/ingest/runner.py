@@ -20,11 +20,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from pipeline.chunk import chunk_article
-from pipeline.ingest import dedupe
-from pipeline.ingest.files import Candidate, discover, max_file_bytes, read_file
+from pipeline.corpus.chunk import chunk_article
+from pipeline.corpus.ingest import dedupe
+from pipeline.corpus.ingest.files import Candidate, discover, max_file_bytes, read_file
 from pipeline.lock import writer_lock
-from pipeline.manifest import Row
+from pipeline.corpus.manifest import Row
 from pipeline.types import Article, Chunk
 
 GROUP_CHUNKS = 1024  # chunks embedded per call across articles: full, length-sorted batches, one upsert
@@ -105,9 +105,9 @@ class _Progress:
 
 
 def _injection_flags(text: str) -> list[dict[str, Any]]:
-    """Passages that read as instructions to a model, flagged once at ingest (see pipeline.injection)."""
+    """Passages that read as instructions to a model, flagged once at ingest (see pipeline.text.injection)."""
     try:
-        from pipeline.injection import detect_injection, flags_as_dicts
+        from pipeline.text.injection import detect_injection, flags_as_dicts
     except ImportError:  # the reliability layer is optional for ingest
         return []
     return flags_as_dicts(detect_injection(text))
@@ -299,8 +299,8 @@ class _Unchanged:
 def ingest_paths(paths: list[Path | str], store: Any = None, progress: bool = True,
                  embedder: Any = None, max_file_mb: float | None = None, wait: float = 0.0) -> IngestReport:
     """Ingest files and folders into the store; see `IngestReport` for what happened to each."""
-    from pipeline.embed import configured_model_name, get_embedder
-    from pipeline.store import EmbeddingModelMismatch, Store
+    from pipeline.corpus.embed import configured_model_name, get_embedder
+    from pipeline.corpus.store import EmbeddingModelMismatch, Store
 
     own_store = store is None
     store = store or Store()
