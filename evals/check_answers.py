@@ -166,7 +166,8 @@ def _question(q: Any, where: str, texts: _Texts, report: Report) -> None:
 
 def check(targets: Iterable[Path]) -> Report:
     """Validate every answer-gold file under `targets` (files or folders)."""
-    report, texts, seen = Report(), _Texts(), {}
+    report, texts = Report(), _Texts()
+    seen: dict[str, str] = {}
     files: list[Path] = []
     for t in targets:
         files += sorted([*t.glob("*.yaml"), *t.glob("*.yml")]) if t.is_dir() else [t]
