@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, Field
 
+from pipeline.errors import PipelineError, UsageError
 from pipeline import config
 from pipeline.llm import turn
 from pipeline.llm.base import AuthError, BudgetExceeded, Provider, ProviderNotAvailable
@@ -52,11 +53,11 @@ class ExtractionRunReport(BaseModel):
         return self.model_dump(mode="json")
 
 
-class SelectionError(ValueError):
+class SelectionError(UsageError, ValueError):
     pass
 
 
-class RunStopped(RuntimeError):
+class RunStopped(PipelineError, RuntimeError):
     """An earlier article hit an error every other article would hit too."""
 
 
