@@ -12,8 +12,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
+from pipeline.progress import Progress, SilentProgress
+from pipeline.errors import EXIT_USAGE, PipelineError
 from pipeline import config
 from pipeline.types import Usage, utcnow_iso
 
@@ -21,29 +23,13 @@ STAGES = ("ingest", "extract", "summarize", "report")
 DEFAULT_CORPUS = Path("corpus")
 
 
-class RunError(RuntimeError):
+class RunError(PipelineError, RuntimeError):
     """The run cannot start or a stage failed outright (the message says which and why)."""
 
-
-class StageProgress(Protocol):
-    """What a run reports while it works; `pipeline.cli.run` draws it with rich."""
-
-    def start(self, stage: str, total: int | None = None, note: str = "") -> None: ...
-
-    def update(self, stage: str, done: int, total: int | None = None, note: str = "") -> None: ...
-
-    def finish(self, stage: str, note: str) -> None: ...
+    exit_code = EXIT_USAGE
 
 
-class _Silent:
-    def start(self, stage: str, total: int | None = None, note: str = "") -> None:
-        pass
-
-    def update(self, stage: str, done: int, total: int | None = None, note: str = "") -> None:
-        pass
-
-    def finish(self, stage: str, note: str) -> None:
-        pass
+StageProgress = Progress  # the one protocol (pipeline.progress); the old name stays importable
 
 
 @dataclass
@@ -227,7 +213,7 @@ def run_pipeline(paths: list[Path | str] | None = None, *, model: Any = None, ou
     from pipeline.report.data import build_report, default_report_path, save_last_run
     from pipeline.corpus.store import Store
 
-    progress = progress or _Silent()
+    progress = progress or SilentProgress()
     home = config.ensure_home()
     settings = config.load_settings()
     targets = [Path(p) for p in (paths or [DEFAULT_CORPUS])]

@@ -15,11 +15,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import UsageError
 from pipeline.evaluate.metrics import FIELDS
 from pipeline.evaluate.settings import RATE_KEYS, EvalSettings
 
 
-class BaselineError(ValueError):
+class BaselineError(UsageError, ValueError):
     pass
 
 

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from pipeline.errors import UsageError
 from pipeline.evaluate.gold import GoldArticle, load_gold
 from pipeline.evaluate.match import EmbedFn, FieldResult, Scorer, statement_texts
 from pipeline.evaluate.metrics import FIELDS, bootstrap, mean_std, metrics
@@ -24,7 +25,7 @@ REPORT_VERSION = 1
 Progress = Callable[[str, int, int], None]  # (label, done, total)
 
 
-class EvalError(ValueError):
+class EvalError(UsageError, ValueError):
     """Bad input for an eval run (the CLI exits 2 with this message)."""
 
 

@@ -15,14 +15,16 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from pydantic import BaseModel, Field
 
+from pipeline.errors import PipelineError, UsageError
 from pipeline import config
 from pipeline.llm import turn
 from pipeline.llm.base import AuthError, BudgetExceeded, Provider, ProviderNotAvailable
 from pipeline.llm.registry import get_provider
+from pipeline.progress import ConsoleProgress, Progress
 from pipeline.records import append_record, read_records, records_path
 from pipeline.text.nlp import ParserNotAvailable
 from pipeline.types import Article, ExtractionRecord, Usage, utcnow_iso
@@ -52,11 +54,11 @@ class ExtractionRunReport(BaseModel):
         return self.model_dump(mode="json")
 
 
-class SelectionError(ValueError):
+class SelectionError(UsageError, ValueError):
     pass
 
 
-class RunStopped(RuntimeError):
+class RunStopped(PipelineError, RuntimeError):
     """An earlier article hit an error every other article would hit too."""
 
 
@@ -136,7 +138,7 @@ def _workers(provider: Provider, concurrency: int) -> int:
 
 
 def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | Provider,
-                   concurrency: int = 4, progress: bool = True, strategy: str | None = None,
+                   concurrency: int = 4, progress: bool | Progress = True, strategy: str | None = None,
                    store: Any = None, home: Path | None = None,
                    on_record: Callable[[ExtractionRecord], None] | None = None,
                    wait: float = 0.0) -> ExtractionRunReport:
@@ -256,18 +258,23 @@ def _attempt(fn: Callable[[Article], ExtractionRecord], a: Article) -> tuple[str
 
 
 @contextlib.contextmanager
-def _progress(enabled: bool, total: int):
-    """A rich progress bar on stderr (stdout stays clean for --json)."""
-    if not enabled or total == 0:
+def _progress(progress: bool | Progress, total: int) -> Iterator[tuple[Callable[[], None], Callable[[str], None]]]:
+    """(advance, describe) reporting stage `extract` to `progress` (True: a bar on stderr)."""
+    if progress is False or total == 0:
         yield (lambda: None), (lambda _id: None)
         return
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    with contextlib.ExitStack() as stack:
+        reporter = stack.enter_context(ConsoleProgress()) if progress is True else progress
+        state = {"done": 0, "note": ""}
+        reporter.start("extract", total)
 
-    from pipeline.console import console
+        def advance() -> None:
+            state["done"] += 1
+            reporter.update("extract", int(state["done"]), total, str(state["note"]))
 
-    with Progress(TextColumn("extract"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), TextColumn("{task.description}"), console=console,
-                  transient=False) as prog:
-        task = prog.add_task("", total=total)
-        yield (lambda: prog.advance(task)), (lambda aid: prog.update(task, description=aid[:40]))
+        def describe(aid: str) -> None:
+            state["note"] = aid[:40]
+            reporter.update("extract", int(state["done"]), total, str(state["note"]))
+
+        yield advance, describe
+        reporter.finish("extract", f"{state['done']}/{total}")

@@ -29,7 +29,6 @@ Sentences flagged as prompt injection are never used as evidence, nor in the sum
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -50,6 +49,7 @@ from pipeline.llm import generate
 from pipeline.llm.base import Message, Provider
 from pipeline.text.nlp import parse_many
 from pipeline.types import ArticleAnalysis, Article, Evidence, PartyClaim, UnchangedClaim, Usage
+from pipeline.config import read_env
 
 PROMPT = "extract_small.md"
 EXAMPLES = "extract_small_examples.yaml"
@@ -204,7 +204,7 @@ def mode_for(provider: Provider | None) -> str:
     first; accuracy 0.22-0.25 against 0.47-0.63 for the cues on the same sentences), and
     `hybrid` for any other model given `--strategy small`.
     """
-    env = os.environ.get("PIPELINE_SMALL_MODE")
+    env = read_env().small_mode
     if not env:
         try:
             from pipeline.config import load_settings

@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
+from pipeline.errors import EXIT_BUDGET, PipelineError
 from pipeline.types import Usage
 
 Role = Literal["system", "user", "assistant"]
@@ -36,7 +37,7 @@ class Completion:
     mode: str | None = None  # structured-output mode that served: json_schema, tool, grammar, ...
 
 
-class LLMError(RuntimeError):
+class LLMError(PipelineError, RuntimeError):
     """Base of every provider-side failure. Messages never contain secrets."""
 
     retryable: bool = False
@@ -72,6 +73,8 @@ class OutputValidationError(LLMError):
 
 class BudgetExceeded(LLMError):
     """The next call would exceed `--max-cost`; the run stops cleanly before spending it."""
+
+    exit_code = EXIT_BUDGET
 
 
 class Provider(ABC):

@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 
 from pipeline.llm import gguf_parts
 from pipeline.llm.base import Completion, LLMError, Message, Provider, ProviderNotAvailable
+from pipeline.config import read_env
 
 DEFAULT_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 MAX_CTX = 8192  # enough for a chunked article; SmolLM2 was trained at 8192
@@ -101,14 +102,14 @@ _load_lock = threading.Lock()
 def _threads() -> int:
     """PIPELINE_LLAMA_THREADS, else half the cores (llama.cpp's own default): spin-waiting
     threads on an oversubscribed machine are slower than fewer threads (measured 2x on 2 cores)."""
-    env = os.environ.get("PIPELINE_LLAMA_THREADS")
+    env = read_env().llama_threads
     if env:
         return max(1, int(env))
     return max(1, min(8, (os.cpu_count() or 2) // 2))
 
 
 def _ctx_cap() -> int:
-    return int(os.environ.get("PIPELINE_LOCAL_CTX") or MAX_CTX)
+    return int(read_env().local_ctx or MAX_CTX)
 
 
 def load(path: Path) -> _Loaded:
@@ -196,7 +197,7 @@ class LocalProvider(Provider):
         super().__init__(model, **options)
         self.path = resolve_model_path(model)
         _llama_cpp()
-        mode = str(options.get("structured_mode") or os.environ.get("PIPELINE_LOCAL_MODE")
+        mode = str(options.get("structured_mode") or read_env().local_mode
                    or default_mode(model)).lower()
         if mode not in MODES:
             raise ProviderNotAvailable(f"local: unknown structured mode {mode!r}; choose one of: "
