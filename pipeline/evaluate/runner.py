@@ -104,7 +104,7 @@ def extract_all(resolved: list[ResolvedArticle], model: Any, repeat: int, *, str
     """
     from pydantic import ValidationError
 
-    from pipeline.extraction.extract import STRATEGIES, extract_article
+    from pipeline.extraction.extract import STRATEGIES, extract_article, plan_extraction
     from pipeline.llm.base import AuthError, BudgetExceeded, LLMError, ProviderNotAvailable
     from pipeline.llm.options import run_options
 
@@ -112,7 +112,7 @@ def extract_all(resolved: list[ResolvedArticle], model: Any, repeat: int, *, str
     total, done = len(resolved) * repeat, 0
     if strategy and strategy not in STRATEGIES:
         raise EvalError(f"unknown extraction strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
-    kwargs = {"strategy": strategy} if strategy else {}
+    plan = None  # the model resolved and the strategy decided once, for the first article
     for r in resolved:
         if r.article is None:
             raise EvalError(f"{r.gold.file}:{r.gold.line}: article {r.gold.ref!r} is not in the store; "
@@ -120,8 +120,9 @@ def extract_all(resolved: list[ResolvedArticle], model: Any, repeat: int, *, str
         for k in range(repeat):
             opts: dict[str, Any] = {"stage": "eval"} if k == 0 else {"stage": "eval", "use_cache": False}
             try:
+                plan = plan or plan_extraction(model, strategy)
                 with run_options(**opts):
-                    rec = extract_article(r.article, model, **kwargs)
+                    rec = extract_article(r.article, plan=plan)
                 pred = Prediction(r.article_id, rec, None, k + 1, (), rec.model)
                 out.setdefault(r.article_id, []).append(pred)
                 if on_prediction:
