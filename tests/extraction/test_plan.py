@@ -77,3 +77,55 @@ def test_a_sections_reask_comes_before_the_next_sections_call(home):
     titles = [c["schema"]["title"] for c in fake.calls]
     assert titles[:3] == ["RawAnalysis", "Reask", "RawAnalysis"]
     assert out.reasks == 1 and out.analysis.winners[0].evidence.status == "exact"
+
+
+# --- the small strategy: its label questions are known before any answer ---------------------
+
+def _label(messages, schema):
+    """Winner when the sentence names Microsoft's rivals, else the first cue-allowed label."""
+    sentence = messages[-1].content.split("Sentence:")[1].split("\n")[0]
+    return {"label": "winner" if "Google" in sentence or "Oracle" in sentence else "loser"}
+
+
+def test_small_hybrid_plan_is_the_calls_made_and_assembles_the_same_record(home, monkeypatch):
+    from pipeline.extraction import small
+    from tests.extract_fixtures import seed_article
+
+    monkeypatch.setenv("PIPELINE_SMALL_MODE", "hybrid")
+    art = seed_article()
+    fake = FakeProvider(script=[_label])
+    plan = small.plan(art, fake)
+    assert 1 < len(plan.calls) <= small.MAX_CALLS and fake.calls == []
+    sync = small.extract(art, fake)
+    assert [c["messages"] for c in fake.calls] == [list(c.messages) for c in plan.calls]
+    assert sync.calls == len(plan.calls) == sync.usage.calls
+
+    answers = {c.key: LLMResult(output=c.output_type.model_validate(_label(list(c.messages), None)),
+                                model="fake:scripted", usage=Usage(calls=1)) for c in plan.calls}
+    idle = FakeProvider(script=[AssertionError("assemble asked the model")])
+    out = small.plan(art, idle).assemble(answers)
+    assert idle.calls == [] and out.analysis == sync.analysis
+    assert out.analysis.winners and out.analysis.losers
+
+
+def test_small_rules_plan_has_no_calls(home, monkeypatch):
+    from pipeline.extraction import small
+    from tests.extract_fixtures import seed_article
+
+    monkeypatch.setenv("PIPELINE_SMALL_MODE", "rules")
+    plan = small.plan(seed_article(), FakeProvider())
+    assert plan.calls == []
+    assert plan.assemble({}).analysis == small.extract(seed_article(), FakeProvider()).analysis
+
+
+def test_small_plan_stops_asking_at_max_calls(home, monkeypatch):
+    from pipeline.extraction import small
+    from tests.extract_fixtures import seed_article
+
+    monkeypatch.setenv("PIPELINE_SMALL_MODE", "hybrid")
+    monkeypatch.setattr(small, "MAX_CALLS", 2)
+    fake = FakeProvider(script=[_label])
+    assert [c.key for c in small.plan(seed_article(), fake).calls] == ["label-0", "label-1"]
+    out = small.extract(seed_article(), fake)
+    assert len(fake.calls) == out.calls == 2
+    assert out.analysis.winners  # the rest decided by the cues
