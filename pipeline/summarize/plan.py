@@ -39,7 +39,7 @@ def summary_plan(article: Article, provider: Provider,
 
     def call(key: str, group: list[str], final: bool) -> CallSpec:
         msgs = prompt.messages(title=article.title, text="\n\n".join(group), partial=not final)
-        return CallSpec(key, tuple(Message(**m) for m in msgs), SummaryOut, max_tokens)
+        return CallSpec(key, tuple(Message.model_validate(m) for m in msgs), SummaryOut, max_tokens)
 
     first = level_groups(pieces(article.text, budget // 2, count), budget, count)
     calls = [call(f"part-{i}", g, len(first) == 1) for i, g in enumerate(first)]

@@ -127,7 +127,7 @@ def _summarize_locked(since: str | None, provider: Any, out: str | Path | None, 
         if on_progress:
             on_progress(n, len(targets), a.id)
         prev = done.get(a.id)
-        if reusable(prev, a):
+        if prev is not None and reusable(prev, a):
             records.append(prev)
             reused.add(a.id)
             continue
