@@ -102,14 +102,20 @@ def map_reduce(items: list[str], budget: int, count: Callable[[str], int],
     An item too long to pair with another is truncated to half the budget, so every level at
     least halves the work and the recursion ends.
     """
-    half = max(16, budget // 2)
     for _ in range(max_levels):
-        items = [it if count(it) <= half else truncate_tokens(it, half) for it in items]
-        groups = pack(items, budget, count)
+        groups = level_groups(items, budget, count)
         if len(groups) == 1:
-            return step(items, True)
-        items = [out for g in groups for out in step([items[i] for i in g], False)]
+            return step(groups[0], True)
+        items = [out for g in groups for out in step(g, False)]
     return step(items[:2], True)
+
+
+def level_groups(items: list[str], budget: int, count: Callable[[str], int]) -> list[list[str]]:
+    """One map-reduce level: the groups `step` is called on (a single group is the final call).
+    Public so a summary can publish its first level as planned calls (`summarize.plan`)."""
+    half = max(16, budget // 2)
+    items = [it if count(it) <= half else truncate_tokens(it, half) for it in items]
+    return [[items[i] for i in g] for g in pack(items, budget, count)]
 
 
 def pieces(text: str, limit: int, count: Callable[[str], int]) -> list[str]:
