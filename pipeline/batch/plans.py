@@ -87,7 +87,7 @@ def summarize_prompt_hash() -> str:
 
 def summarize_targets(articles: list[Article], model: str, since: str | None) -> list[Article]:
     """The articles `pipeline summarize` would summarize now (same rules as it applies)."""
-    from pipeline.query.retrieve import parse_since, published_ts
+    from pipeline.text.dates import parse_since, published_ts
     from pipeline.summarize import read_summaries
 
     phash = summarize_prompt_hash()
