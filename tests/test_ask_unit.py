@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline.query.ask import (LEXICAL_SUPPORT, SEMANTIC_SUPPORT, SupportChecker, lexical_support,
-                          novel_facts, parse_citations, split_sentences, validate_citations)
+                          novel_facts, parse_citations, validate_citations)
+from pipeline.text.sentences import sentence_spans
 from pipeline.query.retrieve import Hit
 from pipeline.types import Chunk
 from tests.conftest import CORPUS
@@ -39,7 +40,7 @@ def seed_hits() -> list[Hit]:
 
 def test_split_sentences_offsets_are_exact():
     text = "First one. Second “quoted.” Third!\nHeading line\n  Last? yes"
-    spans = split_sentences(text)
+    spans = sentence_spans(text)
     parts = [text[s:e] for s, e in spans]
     assert parts == ["First one.", "Second “quoted.”", "Third!", "Heading line", "Last?", "yes"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.text.ground import locate, normalize, sentences, verify
+from pipeline.text.ground import locate, normalize, verify
+from pipeline.text.sentences import sentences
 
 TEXT = ("Microsoft and OpenAI quietly amended their partnership terms this week. The headline: "
         "Microsoft\u2019s license to OpenAI intellectual property is no longer exclusive.\n"

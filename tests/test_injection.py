@@ -69,7 +69,7 @@ def test_ordinary_news_sentences_are_not_flagged(sentence):
 
 def _per_sentence(text: str) -> list[tuple[int, int, list[str]]]:
     """The detector without its whole-text pre-pass: every rule on every sentence."""
-    from pipeline.text.ground import sentences
+    from pipeline.text.sentences import sentences
 
     hits = [(s.start, s.end, is_instruction(s.text)) for s in sentences(text)]
     return [h for h in hits if h[2]]
@@ -256,7 +256,7 @@ def test_hey_counts_only_outside_they():
 
 def _reference(text: str) -> list[tuple[int, int, list[str]]]:
     """detect_injection without any pre-pass: every rule on every sentence, adjacent ones merged."""
-    from pipeline.text.ground import sentences
+    from pipeline.text.sentences import sentences
 
     out: list[tuple[int, int, list[str]]] = []
     for s in sentences(text):

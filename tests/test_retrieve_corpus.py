@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.query.retrieve import RetrievalError, Retriever, evaluate_retrieval, load_retrieval_set, rank_articles
+from pipeline.evaluate.retrieval import evaluate_retrieval, load_retrieval_set
+from pipeline.query.retrieve import RetrievalError, Retriever, rank_articles
 from tests.conftest import REPO
 from tests.use_fixtures import corpus_copy, corpus_home, retriever  # noqa: F401  (fixtures)
 

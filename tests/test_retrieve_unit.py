@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.query.retrieve import (BM25Index, RetrievalError, corpus_key, load_or_build_index,
-                               load_retrieval_set, parse_since, rrf)
+from pipeline.evaluate.retrieval import load_retrieval_set
+from pipeline.query.bm25 import BM25Index, corpus_key, load_or_build_index
+from pipeline.query.retrieve import RetrievalError, rrf
+from pipeline.text.dates import DateError, parse_since
 from pipeline.types import Chunk
 
 
@@ -33,7 +35,7 @@ def test_parse_since_dates_and_errors():
     assert parse_since("2026-01-02") == 1767312000
     assert parse_since("2026-01-02T01:00:00+01:00") == 1767312000
     assert parse_since(None) is None
-    with pytest.raises(RetrievalError, match="not a date"):
+    with pytest.raises(DateError, match="not a date"):
         parse_since("yesterday")
 
 
@@ -48,19 +50,19 @@ def test_bm25_ranks_stemmed_keyword_match_first(tmp_path):
 
 
 def test_bm25_cache_is_reused_and_rebuilt_when_chunks_change(tmp_path, monkeypatch):
-    from pipeline.query import retrieve
+    from pipeline.query import bm25
 
-    retrieve._memo.clear()
+    bm25._memo.clear()
     first = load_or_build_index(CHUNKS, tmp_path)
     key = corpus_key(c.id for c in CHUNKS)
     assert (tmp_path / key / "ids.json").is_file()
-    retrieve._memo.clear()
+    bm25._memo.clear()
     built = []
     monkeypatch.setattr(BM25Index, "build", classmethod(lambda cls, *a, **k: built.append(1)))
     again = load_or_build_index(CHUNKS, tmp_path)  # from disk, not rebuilt
     assert built == [] and again.ids == first.ids
     monkeypatch.undo()
-    retrieve._memo.clear()
+    bm25._memo.clear()
     more = CHUNKS + [_chunk("sat", 0, "Satellite phones reach rural valleys.")]
     grown = load_or_build_index(more, tmp_path)
     assert "sat#0" in grown.ids and grown.top("satellite", 1)[0][0] == "sat#0"
@@ -69,13 +71,13 @@ def test_bm25_cache_is_reused_and_rebuilt_when_chunks_change(tmp_path, monkeypat
 
 
 def test_damaged_cache_is_rebuilt(tmp_path):
-    from pipeline.query import retrieve
+    from pipeline.query import bm25
 
-    retrieve._memo.clear()
+    bm25._memo.clear()
     load_or_build_index(CHUNKS, tmp_path)
     key = corpus_key(c.id for c in CHUNKS)
     (tmp_path / key / "params.index.json").write_text("{not json")
-    retrieve._memo.clear()
+    bm25._memo.clear()
     index = load_or_build_index(CHUNKS, tmp_path)
     assert index.top("fabs", 1)[0][0] == "chips#0"
 

@@ -21,7 +21,7 @@ def _rec(aid: str, winners=(), losers=(), unchanged=()) -> ExtractionRecord:
 
 
 def test_prompt_sections_render_and_hash_changes_with_text():
-    p = Prompt("t", "<!-- role: system -->\nBe brief {{ x }}.\n<!-- role: user -->\nQ: {{ q }}\n")
+    p = Prompt("t", "=== system ===\nBe brief {{ x }}.\n=== user ===\nQ: {{ q }}\n")
     msgs = p.messages(x="now", q="why?")
     assert msgs == [{"role": "system", "content": "Be brief now."}, {"role": "user", "content": "Q: why?"}]
     assert Prompt("t", p.text + " ").hash != p.hash

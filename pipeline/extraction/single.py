@@ -22,7 +22,8 @@ from pydantic import BaseModel, Field
 
 from pipeline.extraction.parties import merge_analyses, merge_party_claims, party_key
 from pipeline.extraction.prompts import PromptError, fence, prompts_dir, read_prompt, render
-from pipeline.text.ground import locate, sentences
+from pipeline.text.ground import locate
+from pipeline.text.sentences import sentences
 from pipeline.llm import generate
 from pipeline.llm.base import LLMResult, Message, Provider
 from pipeline.llm.calls import Answers, CallPlan, CallSpec, run_plan

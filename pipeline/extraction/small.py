@@ -43,7 +43,8 @@ from pipeline.extraction.cues import cue_labels, heading_label, strip_markup
 from pipeline.extraction.parties import merge_party_claims, settle_sides
 from pipeline.extraction.prompts import read_prompt, render
 from pipeline.extraction.single import Outcome
-from pipeline.text.ground import Span, sentences
+from pipeline.text.headings import is_heading
+from pipeline.text.sentences import Sentence, sentences
 from pipeline.text.injection import detect_injection
 from pipeline.llm.base import LLMResult, Message, Provider
 from pipeline.llm.calls import Answers, CallPlan, CallSpec, run_plan
@@ -62,7 +63,7 @@ MAX_CALLS = 60  # per article: the cue filter keeps typical articles far below t
 
 @dataclass
 class Candidate:
-    span: Span
+    span: Sentence
     section: str | None  # winner | loser | unchanged | mixed | None
     lead: bool  # first sentence of its paragraph
     cues: set[str]  # labels whose cue phrases occur anywhere in the sentence
@@ -74,15 +75,6 @@ class Candidate:
 
 # ---------------------------------------------------------------------------------------------
 # sections and candidate sentences
-
-def _is_heading(text: str, whole_paragraph: bool) -> bool:
-    t = text.strip()
-    if t.startswith("#"):
-        return True
-    if not whole_paragraph or len(t.split()) > 12:
-        return False
-    return not re.search(r"[.!?:;,]\W*$", t) and t[:1].isupper()
-
 
 def candidates(text: str) -> list[Candidate]:
     """Sentences that may carry a claim, with their section and the parties they are about."""
@@ -102,7 +94,7 @@ def _candidates(text: str) -> tuple[list[Candidate], list[outcomes.Reading]]:
     for s in spans:
         lead = s.paragraph not in seen_para
         seen_para.add(s.paragraph)
-        if _is_heading(s.text, per_para[s.paragraph] == 1):
+        if is_heading(s.text, per_para[s.paragraph] == 1):
             section = heading_label(s.text.lstrip("# "))
             continue
         if any(f.start <= s.start < f.end or s.start <= f.start < s.end for f in flagged):
@@ -248,7 +240,7 @@ def _summary(text: str) -> str:
     flagged = detect_injection(text)
     out = []
     for s in sentences(text):
-        if _is_heading(s.text, True) or len(s.text.split()) < 6:
+        if is_heading(s.text, True) or len(s.text.split()) < 6:
             continue
         if any(f.start < s.end and s.start < f.end for f in flagged):
             continue

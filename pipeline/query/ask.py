@@ -20,6 +20,8 @@ from pydantic import BaseModel, Field, create_model
 
 from pipeline.templates import load_prompt
 from pipeline.query.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosine
+from pipeline.query.support import NUMBER, lexical_support, novel_facts
+from pipeline.text.sentences import sentence_spans
 from pipeline.types import Usage
 
 Strategy = Literal["auto", "free", "extractive"]
@@ -41,7 +43,6 @@ PICK_MARGIN = 0.15  # cosine to the question a picked sentence may trail the bes
 
 _CITE = re.compile(r"\[([^\[\]]*#\d+[^\[\]]*)\]")
 _CITE_ID = re.compile(r"([A-Za-z0-9][\w.\-]*#\d+)")
-_SENT_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]*\s+|\n+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -95,72 +96,6 @@ class FreeAnswer(BaseModel):
 
 # ---------------------------------------------------------------- text helpers
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) in `text`, trimmed of surrounding whitespace."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for m in _SENT_END.finditer(text):
-        spans.append((pos, m.start() + len(m.group(0).rstrip())))
-        pos = m.end()
-    spans.append((pos, len(text)))
-    out = []
-    for s, e in spans:
-        seg = text[s:e]
-        ls = len(seg) - len(seg.lstrip())
-        s2, e2 = s + ls, s + len(seg.rstrip())
-        if e2 > s2 and _WORD.search(text[s2:e2]):
-            out.append((s2, e2))
-    return out
-
-
-_TERM = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w&\-]*[A-Za-z]")
-
-
-def _content_tokens(text: str) -> list[str]:
-    """Lowercased, stemmed words and whole numbers ("2.4" stays one token), stopwords dropped."""
-    from bm25s.stopwords import STOPWORDS_EN
-
-    from pipeline.query.retrieve import _get_stemmer
-
-    words = [w for w in _TERM.findall(text.lower().replace("\u2019", "'")) if w not in STOPWORDS_EN]
-    stem = _get_stemmer()
-    return stem.stemWords(words) if stem else words
-
-
-def lexical_support(sentence: str, passage: str) -> float:
-    """Mean of unigram and bigram recall of the sentence's content tokens in the passage."""
-    s = _content_tokens(sentence)
-    if not s:
-        return 0.0
-    p = _content_tokens(passage)
-    pset = set(p)
-    uni = sum(t in pset for t in s) / len(s)
-    if len(s) < 2:
-        return uni
-    pbi = set(zip(p, p[1:]))
-    sbi = list(zip(s, s[1:]))
-    bi = sum(b in pbi for b in sbi) / len(sbi)
-    return (uni + bi) / 2
-
-
-def novel_facts(sentence: str, passage: str) -> list[str]:
-    """Numbers and capitalized names of the sentence that the passage never mentions.
-
-    Embeddings barely tell "49%" from "90%" or Japan from Brazil; a claim with a number or a
-    name its passage lacks is not supported by it, however similar it reads.
-    """
-    low = passage.lower().replace("\u2019", "'")
-    nums = set(_NUMBER.findall(passage))
-    out = [n for n in _NUMBER.findall(sentence) if n not in nums]
-    stems = set(_content_tokens(passage))
-    for name in _NAME.findall(sentence):
-        if name.lower() not in low and not set(_content_tokens(name)) <= stems:
-            out.append(name)
-    return list(dict.fromkeys(out))
-
-
 def strip_citations(text: str) -> str:
     s = re.sub(r"\s+", " ", _CITE.sub("", text)).strip()
     return re.sub(r"\s+([.,;:!?])", r"\1", s)
@@ -176,7 +111,7 @@ def parse_citations(answer: str) -> list[tuple[str, list[str]]]:
     a citation group that opens a sentence belongs to the sentence before it.
     """
     out: list[tuple[str, list[str]]] = []
-    for s, e in split_sentences(answer):
+    for s, e in sentence_spans(answer):
         sent = answer[s:e]
         lead = _LEADING_CITES.match(sent)
         if lead and out:
@@ -211,7 +146,7 @@ class SupportChecker:
 
     def check(self, sentence: str, hit: Hit) -> Citation:
         chunk = hit.chunk
-        spans = split_sentences(chunk.text) or [(0, len(chunk.text))]
+        spans = sentence_spans(chunk.text) or [(0, len(chunk.text))]
         texts = [chunk.text[s:e] for s, e in spans]
         vecs = self.vectors([sentence] + texts)
         sims = vecs[1:] @ vecs[0]
@@ -271,7 +206,7 @@ def candidate_sentences(question: str, hits: list[Hit], embedder: Any,
     cands: list[tuple[Hit, int, int]] = []
     seen: set[tuple[str, int, int]] = set()
     for h in hits:
-        for s, e in split_sentences(h.chunk.text):
+        for s, e in sentence_spans(h.chunk.text):
             key = (h.article_id, h.chunk.start + s, h.chunk.start + e)
             sent = h.chunk.text[s:e]
             if key in seen or len(_WORD.findall(sent)) < 4 or sent.rstrip()[-1] not in _CLOSERS:
@@ -316,11 +251,11 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Any, embedder: 
     chosen = sorted(picks, key=lambda p: -cands[p - 1][3])[:MAX_PICKS]
     best = cands[chosen[0] - 1][3]  # drop picks far weaker than the best one (a small model's filler)
     chosen = [p for p in chosen if cands[p - 1][3] >= best - PICK_MARGIN]
-    asked = set(_NUMBER.findall(question))  # "fell 7%": a sentence without the 7 does not answer it
+    asked = set(NUMBER.findall(question))  # "fell 7%": a sentence without the 7 does not answer it
     if asked:
         def has(p: int) -> bool:
             h, s, e, _ = cands[p - 1]
-            return asked <= set(_NUMBER.findall(h.chunk.text[s:e]))
+            return asked <= set(NUMBER.findall(h.chunk.text[s:e]))
 
         chosen = [p for p in chosen if has(p)] or chosen
     parts = []

@@ -17,6 +17,7 @@ from pipeline.summarize.prompts import top_up, prompt_budget, pick_items
 from pipeline.templates import load_prompt
 from pipeline.summarize.records import Disagreement, PartyTally, SummaryRecord, UnchangedItem
 from pipeline.text.parties import party_key  # one key for every stage
+from pipeline.text.sentences import sentence_spans
 from pipeline.types import ExtractionRecord, Usage
 
 OVERVIEW_PICKS = 4
@@ -120,11 +121,10 @@ def level_groups(items: list[str], budget: int, count: Callable[[str], int]) -> 
 
 def pieces(text: str, limit: int, count: Callable[[str], int]) -> list[str]:
     """The text as consecutive runs of whole sentences of at most `limit` tokens each."""
-    from pipeline.query.ask import split_sentences
 
     out: list[str] = []
     used = 0
-    for s, e in split_sentences(text):
+    for s, e in sentence_spans(text):
         sent, n = text[s:e], count(text[s:e])
         if out and used + n + 1 <= limit:
             out[-1], used = f"{out[-1]} {sent}", used + n + 1
@@ -140,7 +140,6 @@ _CITED = re.compile(r"\[([^\[\]\s]+)\]")
 def write_overview(summaries: list[SummaryRecord], facts_text: str, provider: Any, strategy: str,
               usage: list[Usage], max_tokens: int, embedder: Any = None) -> tuple[str, list[str]]:
     """Map-reduce overview over the summaries; returns it and any citations it had to drop."""
-    from pipeline.query.ask import split_sentences
     from pipeline.llm import generate
 
     ids = {s.article_id for s in summaries}
@@ -150,7 +149,7 @@ def write_overview(summaries: list[SummaryRecord], facts_text: str, provider: An
         # a small model tends to pick the first items, so the order carries the ranking
         leads = []
         for r in summaries:
-            spans = split_sentences(r.summary)
+            spans = sentence_spans(r.summary)
             if spans:
                 leads.append(f"{r.summary[spans[0][0]:spans[0][1]].strip()} [{r.article_id}]")
         if embedder is not None and len(leads) > 1:

@@ -78,7 +78,7 @@ def select_targets(corpus: list[Article], req: str, strat: str, since: str | Non
     """(articles the run takes, their stored summaries by id, stored digests): published since
     `since`, else those without a reusable summary from `req` plus summaries no digest reports
     yet (a run killed before its digest). Only the non-`reusable` ones cost a call."""
-    from pipeline.query.retrieve import parse_since, published_ts
+    from pipeline.text.dates import parse_since, published_ts
 
     phash = load_prompt("summarize_extractive" if strat == "extractive" else "summarize").hash
     since_ts = parse_since(since)

@@ -20,6 +20,7 @@ from pipeline.summarize.prompts import top_up, pick_items
 from pipeline.templates import load_prompt
 from pipeline.summarize.records import (DIGEST_FILE, DigestRecord, SummaryRecord, append_jsonl,
                                         summaries_path)
+from pipeline.text.sentences import sentence_spans
 from pipeline.types import Article, Usage, utcnow_iso
 
 Strategy = Literal["auto", "free", "extractive"]
@@ -48,14 +49,13 @@ class SummarizeResult(BaseModel):
 def _summary_extractive(article: Article, provider: Any, embedder: Any,
                         usage: list[Usage]) -> tuple[str, list[tuple[int, int]]]:
     """Central, well-formed sentences as candidates; the model picks; the summary quotes them."""
-    from pipeline.query.ask import split_sentences
 
     text = article.text
-    spans = [(s, e) for s, e in split_sentences(text)
+    spans = [(s, e) for s, e in sentence_spans(text)
              if text[e - 1] in ".!?\"'\u201d\u2019" and 6 <= len(text[s:e].split()) <= 60
              and not _FIRST_PERSON.search(text[s:e])]  # the author's asides summarize nothing
     if not spans:
-        spans = split_sentences(text)[:SUMMARY_CANDIDATES] or [(0, min(len(text), 400))]
+        spans = sentence_spans(text)[:SUMMARY_CANDIDATES] or [(0, min(len(text), 400))]
     vecs = np.asarray(embedder.embed([text[s:e] for s, e in spans]))
     centroid = vecs.mean(axis=0)
     score = vecs @ (centroid / (np.linalg.norm(centroid) or 1.0))
@@ -93,7 +93,7 @@ def summarize(*, since: str | None = None, model: Any = None, out: str | Path | 
 def _summarize_locked(since: str | None, provider: Any, out: str | Path | None, strategy: Strategy,
                       store: Any, embedder: Any, on_progress: Callable[[int, int, str], None] | None,
                       max_tokens: int) -> SummarizeResult:
-    from pipeline.query.retrieve import parse_since
+    from pipeline.text.dates import parse_since
 
     req = provider.model_string
     strat = strategy if strategy != "auto" else provider.profile.answer  # the profile's answer path

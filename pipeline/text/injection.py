@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel
 
-from pipeline.text.ground import sentences
+from pipeline.text.sentences import sentences
 from pipeline.types import ArticleAnalysis, Evidence
 
 _I = re.IGNORECASE

@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pipeline.corpus.chunk import MAX_TOKENS, chunk_spans
-from pipeline.text.ground import locate, sentences, verify
+from pipeline.text.ground import locate, verify
+from pipeline.text.sentences import sentences
 from pipeline.corpus.ingest.metadata import make_id, slugify
 from pipeline.corpus.ingest.normalize import normalize_inline, normalize_text
 from pipeline.text.injection import detect_injection
