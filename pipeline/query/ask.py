@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel, Field, create_model
 
 from pipeline.templates import load_prompt
+from pipeline.query.focus import Focus, about, focus, names_wanted, overlap
 from pipeline.query.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosine
 from pipeline.query.support import NUMBER, lexical_support, novel_facts
 from pipeline.text.sentences import sentence_spans
@@ -34,6 +35,7 @@ NOT_IN_CORPUS = "The corpus does not contain an answer to this question."
 LEXICAL_SUPPORT = 0.5  # mean of unigram and bigram recall of the sentence's content tokens
 SEMANTIC_SUPPORT = 0.75  # cosine of the sentence vs its most similar sentence in the chunk
 CANDIDATES = 6  # sentences offered to a small model
+POOL = 18  # sentences a question's parts may draw from when the model's picks leave a part open
 # A small model's "not found" is believed only when no candidate sentence is this close to the
 # question (answerable corpus questions: best sentence 0.38-0.82; unanswerable in-domain 0.40-0.47).
 SMALL_MODEL_REFUSAL = 0.5
@@ -76,6 +78,7 @@ class AskResult(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     thresholds: dict[str, float] = Field(default_factory=dict)
     reason: str = ""  # why not found, when not found
+    unanswered_parts: list[str] = Field(default_factory=list)  # parts of the question left open
 
     def to_json(self) -> dict[str, Any]:
         """The `pipeline ask --json` document (contract keys first)."""
@@ -85,7 +88,7 @@ class AskResult(BaseModel):
             "retrieved": self.retrieved,
             "found": self.found, "question": self.question, "strategy": self.strategy,
             "model": self.model, "usage": self.usage.model_dump(), "thresholds": self.thresholds,
-            "reason": self.reason,
+            "reason": self.reason, "unanswered_parts": self.unanswered_parts,
         }
 
 
@@ -230,13 +233,48 @@ def _pick_model(n: int) -> type[BaseModel]:
                         picks=(list[choice], Field(default_factory=list, max_length=MAX_PICKS)))
 
 
+Cand = tuple[Hit, int, int, float]
+
+
+def _article_text(r: Retriever, h: Hit) -> str:
+    a = r.articles.get(h.article_id)
+    return (a.text if a is not None else "") or h.chunk.text
+
+
+def _text(c: Cand) -> str:
+    return c[0].chunk.text[c[1]:c[2]]
+
+
+def _fits(c: Cand, terms: frozenset[str], wants: frozenset[str]) -> bool:
+    """Does the sentence speak to this part: names what it asks for and shares a word of it?"""
+    return names_wanted(wants, _text(c)) and (not terms or overlap(terms, _text(c)) > 0)
+
+
+def cover_parts(f: Focus, pool: list[Cand], chosen: list[Cand]) -> tuple[list[Cand], list[str]]:
+    """The picks that speak to some part of the question, plus the best pooled sentence for each
+    part no pick speaks to; and the parts nothing in the pool answers."""
+    keys = list(zip(f.part_terms, f.part_wants))
+    out = [c for c in chosen if any(_fits(c, t, w) for t, w in keys)]
+    unanswered = []
+    for part, (terms, wants) in zip(f.parts, keys):
+        if any(_fits(c, terms, wants) for c in out):
+            continue
+        fitting = [c for c in pool if _fits(c, terms, wants)]
+        if not fitting:
+            unanswered.append(part)
+            continue
+        out.append(max(fitting, key=lambda c: (overlap(terms, _text(c)), c[3])))
+    return out, unanswered
+
+
 def _answer_extractive(question: str, hits: list[Hit], provider: Any, embedder: Any,
-                       max_tokens: int) -> tuple[str, bool, Usage, str]:
+                       max_tokens: int, f: Focus) -> tuple[str, bool, Usage, str, list[str]]:
     from pipeline.llm import generate
 
-    cands = candidate_sentences(question, hits, embedder)
+    pool = candidate_sentences(question, hits, embedder, n=POOL)
+    cands = pool[:CANDIDATES]
     if not cands:
-        return NOT_IN_CORPUS, False, Usage(), "no sentences in the retrieved passages"
+        return NOT_IN_CORPUS, False, Usage(), "no sentences in the retrieved passages", []
     prompt = load_prompt("answer_extractive")
     listing = "\n".join(f"{i}. {h.chunk.text[s:e]}" for i, (h, s, e, _) in enumerate(cands, start=1))
     msgs = prompt.messages(question=question, sentences=listing, n=len(cands))
@@ -245,7 +283,7 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Any, embedder: 
     picks = [p for p in dict.fromkeys(getattr(out, "picks", []) or []) if 1 <= p <= len(cands)]
     top_cos = max(c[3] for c in cands)
     if not getattr(out, "found", True) and top_cos < SMALL_MODEL_REFUSAL:
-        return NOT_IN_CORPUS, False, res.usage, "the model found no answer among the passages"
+        return NOT_IN_CORPUS, False, res.usage, "the model found no answer among the passages", []
     if not picks:  # a small model that found an answer but picked nothing: use the best match
         picks = [1]
     chosen = sorted(picks, key=lambda p: -cands[p - 1][3])[:MAX_PICKS]
@@ -258,11 +296,12 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Any, embedder: 
             return asked <= set(NUMBER.findall(h.chunk.text[s:e]))
 
         chosen = [p for p in chosen if has(p)] or chosen
-    parts = []
-    for p in chosen:
-        h, s, e, _ = cands[p - 1]
-        parts.append(f"{h.chunk.text[s:e].strip()} [{h.chunk_id}]")
-    return " ".join(parts), True, res.usage, ""
+    picked, unanswered = cover_parts(f, pool, [cands[p - 1] for p in chosen])
+    if not picked:
+        return (NOT_IN_CORPUS, False, res.usage,
+                f"no retrieved sentence says {' / '.join(unanswered or f.parts)}", unanswered)
+    answer = " ".join(f"{_text(c).strip()} [{c[0].chunk_id}]" for c in picked)
+    return answer, True, res.usage, "", unanswered
 
 
 def _answer_free(question: str, hits: list[Hit], provider: Any, max_tokens: int) -> tuple[str, bool, Usage, str]:
@@ -297,6 +336,12 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
         result.reason = (f"best retrieval similarity {top:.2f} is below {NOT_FOUND_COSINE}"
                          if hits else "no passages match the filters")
         return result  # no LLM call: guessing from unrelated passages is worse than saying so
+    f = focus(question)
+    named = [h for h in hits if about(_article_text(r, h), f.names)]
+    if not named:  # "the carrier" in an article about another airline is not about the one asked
+        result.reason = f"no retrieved article mentions {' or '.join(f.names)}"
+        return result
+    hits = named
     provider = get_provider(model or load_settings().model_for("ask"))
     result.model = provider.model_string
     chosen = strategy if strategy != "auto" else provider.profile.answer  # extractive for small models
@@ -309,7 +354,10 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
                 raise
             chosen = result.strategy = "extractive"  # a model that cannot write the JSON can still pick
     if chosen == "extractive":
-        answer, found, usage, why = _answer_extractive(question, hits, provider, r.embedder, max_tokens)
+        answer, found, usage, why, result.unanswered_parts = _answer_extractive(
+            question, hits, provider, r.embedder, max_tokens, f)
+        if found and result.unanswered_parts:
+            why = f"the passages do not say: {'; '.join(result.unanswered_parts)}"
     result.usage, result.found, result.answer, result.reason = usage, found, answer, why
     if found:
         result.citations = validate_citations(answer, hits, SupportChecker(r.embedder))
