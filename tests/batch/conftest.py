@@ -19,14 +19,46 @@ import email.parser
 import email.policy
 import itertools
 import json
+import re as _re
+import shutil
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Callable
 
 import httpx
 import httpx2
+import pytest
+
+from pipeline.corpus.store import Store
+from tests.conftest import CORPUS
+
+FILES = ["chip-export-rules-foundries.txt", "ev-price-cuts-lfp-plant.txt",
+         "regional-airline-merger.txt"]
+
+
+@pytest.fixture(scope="session")
+def batch_corpus_template(tmp_path_factory) -> Path:
+    """Three corpus articles ingested once per session (real chunking, embeddings, Chroma);
+    each test gets a copy through `corpus`."""
+    from pipeline.corpus.ingest import ingest_paths
+
+    tpl = tmp_path_factory.mktemp("batch-corpus") / "home"
+    store = Store(home=tpl, chroma_url="")
+    report = ingest_paths([CORPUS / f for f in FILES], store=store, progress=False)
+    store.close()
+    assert len(report.ingested) == len(FILES), report.failed
+    return tpl
+
+
+@pytest.fixture
+def corpus(home, batch_corpus_template) -> Store:
+    """A private copy of the three-article store in this test's $PIPELINE_HOME."""
+    shutil.copytree(batch_corpus_template, home)
+    return Store(home=home, chroma_url="")
+
 
 Plan = Callable[[str, dict[str, Any]], tuple]
 
@@ -427,8 +459,6 @@ def anthropic_client(vendor: AnthropicBatchVendor, base_url: str = "https://api.
 
 
 # ------------------------------------------------------------------ scripted model answers
-
-import re as _re
 
 _FENCE = _re.compile(r"<(article-[0-9a-f]{10})>\n(.*?)\n</\1>", _re.S)
 _SUMMARY = _re.compile(r"<article>\n(.*?)\n</article>", _re.S)

@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.records import read_records
 
-from tests.batch_fixtures import LoopbackServer, OpenAIBatchVendor, answer
-from tests.test_batch_flow import OPENAI, corpus, corpus_home, _ids  # noqa: F401  (fixtures)
+from tests.batch.conftest import LoopbackServer, OpenAIBatchVendor, answer
+from tests.batch.test_batch_flow import OPENAI, _ids
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SECRET = "sk-batch-test-5f2d9a7c1e"
 
 

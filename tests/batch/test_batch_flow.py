@@ -1,5 +1,5 @@
 """Submit → poll → collect for extraction and summaries, against the real store and the real
-synchronous code, with the vendors behind `httpx` mock transports (see `batch_fixtures`)."""
+synchronous code, with the vendors behind `httpx` mock transports (see `conftest.py`)."""
 
 from __future__ import annotations
 
@@ -15,34 +15,11 @@ from pipeline.llm import ledger, prices
 from pipeline.records import read_records
 from pipeline.corpus.store import Store
 
-from tests.batch_fixtures import (AnthropicBatchVendor, OpenAIBatchVendor, answer,
+from tests.batch.conftest import (AnthropicBatchVendor, OpenAIBatchVendor, answer,
                                   anthropic_client, openai_client)
-from tests.conftest import CORPUS
 
-FILES = ["chip-export-rules-foundries.txt", "ev-price-cuts-lfp-plant.txt",
-         "regional-airline-merger.txt"]
 OPENAI = "openai:gpt-4o-mini"
 ANTHROPIC = "anthropic:claude-3-5-haiku-latest"
-
-
-@pytest.fixture(scope="session")
-def corpus_home(tmp_path_factory) -> Path:
-    """Three corpus articles ingested once per session (real chunking, embeddings, Chroma);
-    each test gets a copy."""
-    from pipeline.corpus.ingest import ingest_paths
-
-    tpl = tmp_path_factory.mktemp("batch-corpus") / "home"
-    store = Store(home=tpl, chroma_url="")
-    report = ingest_paths([CORPUS / f for f in FILES], store=store, progress=False)
-    store.close()
-    assert len(report.ingested) == len(FILES), report.failed
-    return tpl
-
-
-@pytest.fixture
-def corpus(home, corpus_home) -> Store:
-    shutil.copytree(corpus_home, home)
-    return Store(home=home, chroma_url="")
 
 
 def _ids(store: Store) -> list[str]:
@@ -177,7 +154,7 @@ def test_long_articles_are_batched_per_section_with_no_synchronous_call(home, co
 def test_changed_prompt_answers_synchronously_and_still_bills_the_batch(home, corpus, monkeypatch,
                                                                        tmp_path):
     prompts = tmp_path / "prompts"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "prompts", prompts)
+    shutil.copytree(Path(__file__).resolve().parents[2] / "prompts", prompts)
     monkeypatch.setenv("PIPELINE_PROMPTS", str(prompts))
     ids = _ids(corpus)[:1]
     vendor = OpenAIBatchVendor(lambda cid, body: ("ok", answer(body)), polls_to_end=1, sync=answer)

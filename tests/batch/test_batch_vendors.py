@@ -10,7 +10,7 @@ import pytest
 from pipeline.batch.vendor import BatchRequest, BatchUnsupported, backend_for
 from pipeline.llm.base import AuthError, LLMError, Message
 
-from tests.batch_fixtures import (AnthropicBatchVendor, OpenAIBatchVendor, anthropic_client,
+from tests.batch.conftest import (AnthropicBatchVendor, OpenAIBatchVendor, anthropic_client,
                                   openai_client)
 
 SCHEMA = {"type": "object", "title": "Out",

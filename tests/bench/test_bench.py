@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 PROMISED = {
     "ingest": ["speedup_vs_langchain", "ratio_to_raw_embedding", "pipeline", "langchain", "raw_embedding",

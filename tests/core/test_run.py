@@ -1,7 +1,7 @@
 """`pipeline run` and `pipeline report`, in-process with PIPELINE_HOME in a temp dir.
 
 Real ingest (Chroma + MiniLM), real extraction and summarize code; the LLM is the scripted
-`scripted:demo` provider (tests/run_fixtures.py) registered through the real registry, so these
+`scripted:demo` provider (tests/core/conftest.py) registered through the real registry, so these
 tests need no model file. One slow test runs the embedded default model.
 """
 
@@ -19,9 +19,9 @@ from pipeline.cli import app
 from pipeline.llm import registry
 from pipeline.records import append_record, latest_records, records_path
 from pipeline.types import ArticleAnalysis, Evidence, ExtractionRecord, PartyClaim
-from tests.run_fixtures import DemoProvider
+from tests.core.conftest import DemoProvider
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 TWO = ["seed-article.txt", "grid-storage-utilities.md"]
 
 pytestmark = pytest.mark.slow  # real Chroma and embeddings
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow  # real Chroma and embeddings
 
 @pytest.fixture
 def scripted(monkeypatch):
-    monkeypatch.setitem(registry.PROVIDERS, "scripted", ("tests.run_fixtures", "DemoProvider", None))
+    monkeypatch.setitem(registry.PROVIDERS, "scripted", ("tests.core.conftest", "DemoProvider", None))
     return DemoProvider
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import CORPUS, running_chroma_server
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 N_ARTICLES = 16
 

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from tests.eval_fixtures import analysis, record, write_gold, write_jsonl
+from tests.evaluate.conftest import analysis, record, write_gold, write_jsonl
 
 SEED_GOLD = """\
 article: seed

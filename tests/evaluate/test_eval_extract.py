@@ -11,7 +11,7 @@ import pytest
 from pipeline.evaluate import EvalSettings, run_eval
 from pipeline.llm.fake import FakeProvider
 from tests.conftest import CORPUS
-from tests.eval_fixtures import write_gold
+from tests.evaluate.conftest import write_gold
 
 SEED = CORPUS / "seed-article.txt"
 GOLD = f"""\

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.evaluate.gold import GoldError, load_gold
-from tests.eval_fixtures import write_gold
+from tests.evaluate.conftest import write_gold
 
 GOOD = """\
 article: corpus/seed-article.txt

@@ -13,7 +13,7 @@ from pipeline.evaluate.runner import build_report, score_all
 from pipeline.evaluate.settings import EvalSettings
 from pipeline.evaluate.gold import GoldArticle
 from pipeline.types import ArticleAnalysis, UnchangedClaim
-from tests.eval_fixtures import analysis, ev, minilm_embed, onehot_embed, record
+from tests.evaluate.conftest import analysis, ev, minilm_embed, onehot_embed, record
 
 W = "winners"
 

@@ -17,7 +17,6 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from tests.conftest import REPO
-from tests.use_fixtures import corpus_copy  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from pipeline.llm.base import Completion, Message, Provider
 from pipeline.types import Article
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "corpus" / "seed-article.txt"
 
 

@@ -12,7 +12,7 @@ from pipeline.extraction import small
 from pipeline.llm.fake import FakeProvider
 from pipeline.llm.registry import get_provider
 from pipeline.types import ArticleAnalysis, ExtractionRecord, SCHEMA_VERSION
-from tests.extract_fixtures import analysis_json, make_article, seed_article, user_text
+from tests.extraction.conftest import analysis_json, make_article, seed_article, user_text
 
 TEXT = ("Acme Corp reported record sales this quarter. Acme Corp wins the most from the new tariff. "
         "Beta Industries loses its biggest customer. The company\u2019s dividend policy stays the same.")

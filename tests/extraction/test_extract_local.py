@@ -8,7 +8,7 @@ from pipeline.extraction.extract import extract_article
 from pipeline.extraction import small
 from pipeline.text.ground import verify
 from pipeline.types import ExtractionRecord
-from tests.extract_fixtures import make_article, seed_article
+from tests.extraction.conftest import make_article, seed_article
 
 pytest.importorskip("llama_cpp")
 

@@ -11,7 +11,7 @@ from pipeline.extraction import single
 from pipeline.extraction.prompts import PromptError
 from pipeline.llm.fake import FakeProvider
 from tests.conftest import REPO
-from tests.extract_fixtures import analysis_json, make_article
+from tests.extraction.conftest import analysis_json, make_article
 
 TEXT = ("Acme Corp shares rose 8% after the merger. Beta Industries lost its biggest customer. "
         "Gamma Labs won a new contract from the city. Delta Freight's profits fell sharply.")

@@ -22,7 +22,7 @@ from pipeline.extraction.run import run_extraction
 from pipeline.llm.base import RetryableError
 from pipeline.llm.fake import FakeProvider
 from pipeline.records import read_records, records_path
-from tests.extract_fixtures import REPO, StubStore, analysis_json, make_article, seed_article, user_text
+from tests.extraction.conftest import REPO, StubStore, analysis_json, make_article, seed_article, user_text
 
 ARTS = [make_article(f"Company{i} Corp wins a contract number {i}. Rival{i} Inc loses a bid.",
                      id=f"art{i}", path=f"corpus/a{i}.txt") for i in range(5)]
@@ -179,9 +179,9 @@ KILL_SCRIPT = textwrap.dedent("""
     import sys
     sys.path.insert(0, {repo!r})
     from pipeline.llm import registry
-    registry.PROVIDERS["slowfake"] = ("tests.extract_fixtures", "SlowProvider", None)
+    registry.PROVIDERS["slowfake"] = ("tests.extraction.conftest", "SlowProvider", None)
     from pipeline.extraction import run
-    from tests.extract_fixtures import StubStore, make_article
+    from tests.extraction.conftest import StubStore, make_article
     arts = [make_article(f"Company{{i}} Corp wins contract {{i}}. More text.", id=f"k{{i}}") for i in range(8)]
     run._store = lambda: StubStore(arts)
     rep = run.run_extraction(None, all=True, new=False, model="slowfake:v1", concurrency=1, progress=False)

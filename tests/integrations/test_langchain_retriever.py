@@ -14,7 +14,6 @@ from langchain_core.retrievers import BaseRetriever  # noqa: E402
 from langchain_core.runnables import RunnableLambda, RunnablePassthrough  # noqa: E402
 
 from pipeline.integrations.langchain import PipelineRetriever  # noqa: E402
-from tests.use_fixtures import corpus_home, retriever  # noqa: F401,E402  (fixtures)
 
 
 def format_docs(docs: list[Document]) -> str:

@@ -77,7 +77,7 @@ class CachedFake:
 
 def _cached_fake_class():
     from pipeline.llm.fake import FakeProvider
-    from tests.extract_fixtures import analysis_json
+    from tests.extraction.conftest import analysis_json
 
     class _CachedFake(FakeProvider):
         provider = "cachedfake"
@@ -96,7 +96,7 @@ def _cached_fake_class():
 def test_extract_no_cache_calls_the_provider_again(home, monkeypatch, tmp_path):
     from pipeline.extraction import run as run_mod
     from pipeline.llm import registry
-    from tests.extract_fixtures import StubStore, make_article
+    from tests.extraction.conftest import StubStore, make_article
 
     global CachedFake
     CachedFake = _cached_fake_class()

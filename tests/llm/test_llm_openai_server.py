@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from pipeline.llm import RetryableError, capabilities, generate, get_provider
 from pipeline.llm import client as client_mod
 from tests.conftest import free_port
-from tests.llm_fixtures import llama_server, sdk_http  # noqa: F401  (fixture)
+from tests.llm.conftest import sdk_http
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("openai")

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from pipeline.llm import AuthError, generate, get_provider
 from pipeline.llm import client as client_mod
-from tests.llm_fixtures import (ANTHROPIC_HEADERS, AZURE_401, AZURE_429, BEDROCK_HEADERS,
+from tests.llm.conftest import (ANTHROPIC_HEADERS, AZURE_401, AZURE_429, BEDROCK_HEADERS,
                                 BEDROCK_THROTTLE, Recorder, anthropic_error, anthropic_text,
                                 anthropic_tool_use, azure_chat)
 

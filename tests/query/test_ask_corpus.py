@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 from pipeline.query.ask import NOT_IN_CORPUS, ask
 from pipeline.cli import app
 from pipeline.llm.fake import FakeProvider
-from tests.use_fixtures import corpus_home, retriever  # noqa: F401  (fixtures)
 
 CONTRACT = {"article_id", "chunk_id", "start", "end", "text", "supported"}
 

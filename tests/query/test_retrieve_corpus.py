@@ -7,7 +7,6 @@ import pytest
 
 from pipeline.query.retrieve import RetrievalError, Retriever, evaluate_retrieval, load_retrieval_set, rank_articles
 from tests.conftest import REPO
-from tests.use_fixtures import corpus_copy, corpus_home, retriever  # noqa: F401  (fixtures)
 
 SET = REPO / "evals" / "retrieval.yaml"
 

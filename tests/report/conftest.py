@@ -8,7 +8,7 @@ from pipeline.report.view import ReportInputs
 from pipeline.types import (Article, ArticleAnalysis, Evidence, ExtractionRecord, PartyClaim,
                             UnchangedClaim, Usage)
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "corpus" / "seed-article.txt"
 
 EVIL_TEXT = (

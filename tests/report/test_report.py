@@ -12,7 +12,7 @@ import pytest
 from pipeline.report.builder import render, write_report
 from pipeline.report.highlight import Span, split_runs
 from pipeline.report.view import ReportInputs, article_view, chart, party_key, party_views
-from tests.report_fixtures import (EVIL_ID, EVIL_TEXT, SEED_ID, evil_article, evil_record,
+from tests.report.conftest import (EVIL_ID, EVIL_TEXT, SEED_ID, evil_article, evil_record,
                                    sample_inputs, seed_article, seed_record)
 
 

@@ -16,13 +16,13 @@ import pytest
 
 from pipeline.report.builder import write_report
 from pipeline.report.view import article_view
-from tests.report_fixtures import EVIL_ID, EVIL_TEXT, SEED_ID, sample_inputs
+from tests.report.conftest import EVIL_ID, EVIL_TEXT, SEED_ID, sample_inputs
 
 pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install selenium)")
 if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):

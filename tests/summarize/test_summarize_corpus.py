@@ -14,7 +14,6 @@ from pipeline.llm.fake import FakeProvider
 from pipeline.summarize import read_summaries, summarize
 from pipeline.types import ArticleAnalysis, Evidence, ExtractionRecord, PartyClaim, UnchangedClaim
 from tests.conftest import CORPUS
-from tests.use_fixtures import corpus_copy  # noqa: F401  (fixture)
 
 
 def scripted(overview: str = "Prices fell across sectors [{first}]. Something else [bogus-id].",
