@@ -11,6 +11,7 @@ from tests.conftest import REPO
 SET = REPO / "evals" / "retrieval.yaml"
 
 
+@pytest.mark.slow  # real MiniLM over every question of evals/retrieval.yaml (~7-12 s)
 def test_single_article_questions_retrieve_their_article_in_top_k(retriever):
     questions, _ = load_retrieval_set(SET)
     single = [q for q in questions if len(q["relevant"]) == 1]
@@ -35,6 +36,7 @@ def test_keyword_question_needs_bm25_and_hybrid_keeps_it(retriever):
     assert hits == sorted(hits, key=lambda h: -h.score)
 
 
+@pytest.mark.slow  # real MiniLM over every question of evals/retrieval.yaml (~7-12 s)
 def test_evaluate_retrieval_reports_every_mode(corpus_home):
     res = evaluate_retrieval(SET, k=3)
     assert set(res["modes"]) == {"hybrid", "dense", "bm25"}
