@@ -24,8 +24,6 @@ from tests.core.conftest import DemoProvider
 REPO = Path(__file__).resolve().parents[2]
 TWO = ["seed-article.txt", "grid-storage-utilities.md"]
 
-pytestmark = pytest.mark.slow  # real Chroma and embeddings
-
 
 @pytest.fixture
 def scripted(monkeypatch):
@@ -149,6 +147,7 @@ def _ledger_rows(home: Path) -> int:
         return c.execute("SELECT COUNT(*) FROM attempts").fetchone()[0]
 
 
+@pytest.mark.slow  # the shipped GGUF through llama.cpp (~30 s)
 def test_run_on_the_embedded_default_model_end_to_end(home, tmp_path, monkeypatch):
     """The README's first command, on two corpus articles: no key, no network, the shipped GGUF."""
     from pipeline.corpus.store import Store
