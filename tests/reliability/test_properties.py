@@ -1,5 +1,5 @@
 """Property-based tests (hypothesis) on arbitrary Unicode: quote alignment, sentence and flag
-offsets, normalization, ids. Chunk offsets on arbitrary Unicode are in `tests/test_chunk.py`;
+offsets, normalization, ids. Chunk offsets on arbitrary Unicode are in `tests/corpus/test_chunk.py`;
 here they are checked once more end to end (normalize → chunk → align a quote inside a chunk).
 """
 
