@@ -31,7 +31,7 @@ NOT_IN_CORPUS = "The corpus does not contain an answer to this question."
 # A cited sentence is supported by its chunk when the chunk mentions every number and name in it
 # and either enough of its content words and word pairs appear in the chunk (lexical) or MiniLM
 # finds a chunk sentence that says nearly the same (semantic). Calibrated on paraphrases and
-# false claims about the seed article (tests/test_ask_unit.py).
+# false claims about the seed article (tests/query/test_ask_unit.py).
 LEXICAL_SUPPORT = 0.5  # mean of unigram and bigram recall of the sentence's content tokens
 SEMANTIC_SUPPORT = 0.75  # cosine of the sentence vs its most similar sentence in the chunk
 CANDIDATES = 6  # sentences offered to a small model

@@ -1,6 +1,6 @@
 """A batch carries exactly the calls the synchronous code makes, and collecting it gives exactly
 the synchronous results: both read the stages' own plans (`single.plan`, `summary_plan`).
-The vendor is the OpenAI mock of `tests.batch_fixtures`; its wire bodies are compared."""
+The vendor is the OpenAI mock of `tests.batch.conftest`; its wire bodies are compared."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from pipeline.records import read_records
 from pipeline.summarize import SummaryRecord, append_jsonl, read_summaries, summaries_path
 from pipeline.summarize.plan import free_summary
 from pipeline.templates import load_prompt
-from tests.batch_fixtures import OpenAIBatchVendor, answer, openai_client
+from tests.batch.conftest import OpenAIBatchVendor, answer, openai_client
 from tests.conftest import CORPUS
-from tests.extract_fixtures import StubStore, make_article
+from tests.extraction.conftest import StubStore, make_article
 
 OPENAI = "openai:gpt-4o-mini"
 FILES = {"ev": "ev-price-cuts-lfp-plant.txt", "air": "regional-airline-merger.txt"}

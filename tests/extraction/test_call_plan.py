@@ -10,9 +10,9 @@ from pipeline.extraction import single
 from pipeline.llm.base import LLMResult
 from pipeline.llm.fake import FakeProvider
 from pipeline.types import Usage
-from tests.batch_fixtures import answer
+from tests.batch.conftest import answer
 from tests.conftest import CORPUS
-from tests.extract_fixtures import analysis_json, make_article, user_text
+from tests.extraction.conftest import analysis_json, make_article, user_text
 
 LONG = (CORPUS / "ev-price-cuts-lfp-plant.txt").read_text(encoding="utf-8")
 
@@ -89,7 +89,7 @@ def _label(messages, schema):
 
 def test_small_hybrid_plan_is_the_calls_made_and_assembles_the_same_record(home, monkeypatch):
     from pipeline.extraction import small
-    from tests.extract_fixtures import seed_article
+    from tests.extraction.conftest import seed_article
 
     monkeypatch.setenv("PIPELINE_SMALL_MODE", "hybrid")
     art = seed_article()
@@ -110,7 +110,7 @@ def test_small_hybrid_plan_is_the_calls_made_and_assembles_the_same_record(home,
 
 def test_small_rules_plan_has_no_calls(home, monkeypatch):
     from pipeline.extraction import small
-    from tests.extract_fixtures import seed_article
+    from tests.extraction.conftest import seed_article
 
     monkeypatch.setenv("PIPELINE_SMALL_MODE", "rules")
     plan = small.plan(seed_article(), FakeProvider())
@@ -120,7 +120,7 @@ def test_small_rules_plan_has_no_calls(home, monkeypatch):
 
 def test_small_plan_stops_asking_at_max_calls(home, monkeypatch):
     from pipeline.extraction import small
-    from tests.extract_fixtures import seed_article
+    from tests.extraction.conftest import seed_article
 
     monkeypatch.setenv("PIPELINE_SMALL_MODE", "hybrid")
     monkeypatch.setattr(small, "MAX_CALLS", 2)

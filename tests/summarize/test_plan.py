@@ -9,7 +9,7 @@ from pipeline.llm.fake import FakeProvider
 from pipeline.summarize.plan import SummaryOut, free_summary, summary_plan
 from pipeline.types import Usage
 from tests.conftest import CORPUS
-from tests.extract_fixtures import make_article
+from tests.extraction.conftest import make_article
 
 LONG = (CORPUS / "ev-price-cuts-lfp-plant.txt").read_text(encoding="utf-8")
 
