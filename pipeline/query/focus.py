@@ -47,6 +47,7 @@ class Focus:
     parts: tuple[str, ...]
     part_terms: tuple[frozenset[str], ...] = field(default=())
     part_wants: tuple[frozenset[str], ...] = field(default=())  # the asked-for noun's words, per part
+    part_quantity: tuple[bool, ...] = field(default=())  # "how many/much ...": a number is asked for
 
     @property
     def terms(self) -> frozenset[str]:
@@ -85,7 +86,8 @@ def focus(question: str) -> Focus:
     terms = tuple(frozenset(t for t in tokenize([p])[0] if t not in name_terms and t not in _GENERIC)
                   for p in parts)
     return Focus(names=tuple(names), parts=tuple(parts), part_terms=terms,
-                 part_wants=tuple(wanted(p, name_terms) for p in parts))
+                 part_wants=tuple(wanted(p, name_terms) for p in parts),
+                 part_quantity=tuple(bool(_QUANTITY.search(p)) for p in parts))
 
 
 def wanted(part: str, name_terms: set[str] | frozenset[str] = frozenset()) -> frozenset[str]:
@@ -97,24 +99,25 @@ def wanted(part: str, name_terms: set[str] | frozenset[str] = frozenset()) -> fr
     return frozenset(t for t in tokenize([m.group(1)])[0] if t not in name_terms and t not in _GENERIC)
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "", text.casefold())
+def _plain(text: str) -> str:
+    """Case-folded words with in-word punctuation removed: "Wal-Mart" -> "walmart", "PG&E" -> "pge"."""
+    return " ".join(re.sub(r"[^0-9a-z\s]", "", text.casefold().replace("\u2019", "'")).split())
 
 
 def mentions(text: str, name: str) -> bool:
-    """Does `text` name the party (spelling-insensitive: "Wal-Mart" = "Walmart", "PG&E" = "PG & E")?
+    """Does `text` name the party, as whole words and spelling-insensitively ("Wal-Mart" = "Walmart")?
 
-    A multi-word name also counts when its distinctive last word appears as a word of its own
-    ("Bank of America" in "the Bank's", no; "Procter & Gamble" in "Gamble", yes: rare words).
+    A name of three or more words also counts by its first words ("Lion Air Flight 610" in a text
+    saying "Lion Air"), never by a single word, which would match other parties ("Air", "Bank").
     """
-    key = party_key(name) or name.casefold()
-    if not key:
+    words = _plain(party_key(name) or name).split()
+    if not words:
         return False
-    squashed_text = _squash(text)
-    if _squash(key) and _squash(key) in squashed_text:
-        return True
-    words = [w for w in re.findall(r"[a-z0-9&]+", key) if len(w) > 3 and w not in _QUESTION_WORDS]
-    return len(words) > 1 and re.search(rf"\b{re.escape(words[-1])}\b", text, re.I) is not None
+    plain = f" {_plain(text)} "
+    for n in range(len(words), min(len(words), 2) - 1, -1):
+        if f" {' '.join(words[:n])} " in plain:
+            return True
+    return False
 
 
 def about(text: str, names: tuple[str, ...] | list[str]) -> bool:
@@ -122,6 +125,10 @@ def about(text: str, names: tuple[str, ...] | list[str]) -> bool:
     return not names or any(mentions(text, n) for n in names)
 
 
+# "How much money", "how large a fine": the answer is a quantity, so it must hold a number; the
+# quantity words themselves ("money", "amount") are not repeated by answers ("£11.2 million").
+_QUANTITY = re.compile(r"\bhow\s+(?:many|much|large|big|long|high|far)\b", re.I)
+_QUANTITY_WORDS = frozenset(tokenize(["money amount sum number figure cost price value percentage"])[0])
 # Asked-for words an answer rarely repeats ("what reason did it give": "because ..."): not checked.
 _ABSTRACT = frozenset(tokenize(["reason reasons term terms way ways kind type sort step steps action actions "
                                 "role impact effect effects news thing things part parts"])[0])
@@ -131,9 +138,12 @@ _DATE = re.compile(r"\b(?:\d{1,4}|january|february|march|april|may|june|july|aug
                    r"yesterday|today|tomorrow)\b", re.I)
 
 
-def names_wanted(wants: frozenset[str], sentence: str) -> bool:
-    """Does the sentence name what the part asks for (a date for "what date"; abstract asks pass)?"""
-    concrete = wants - _ABSTRACT
+def names_wanted(wants: frozenset[str], sentence: str, quantity: bool = False) -> bool:
+    """Does the sentence name what the part asks for (a date for "what date", a number for "how
+    much"; abstract asks pass)?"""
+    if quantity and not re.search(r"\d", sentence):
+        return False
+    concrete = wants - _ABSTRACT - (_QUANTITY_WORDS if quantity else frozenset())
     if not concrete:
         return True
     if concrete <= _DATE_WORDS:
