@@ -212,7 +212,7 @@ def _tally(home: Path, store: Any, result: RunResult) -> None:
         if aid not in ids:
             continue
         a = rec.analysis
-        for ev in [c.evidence for c in (*a.winners, *a.losers, *a.unchanged)]:
+        for ev in [c.evidence for c in a.claims()]:
             result.claims += 1
             result.grounded += ev.status in ("exact", "fuzzy")
             result.unverified += ev.status == "unverified"

@@ -71,6 +71,10 @@ class ArticleAnalysis(BaseModel):
     losers: list[PartyClaim] = Field(default_factory=list)
     unchanged: list[UnchangedClaim] = Field(default_factory=list)
 
+    def claims(self) -> list[PartyClaim | UnchangedClaim]:
+        """Winners, losers, then unchanged: for walks that only need each claim's evidence."""
+        return [*self.winners, *self.losers, *self.unchanged]
+
 
 class Usage(BaseModel):
     """Tokens and cost of one or more LLM calls, retries included."""

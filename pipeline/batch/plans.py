@@ -117,7 +117,7 @@ def plan_summarize(article: Article, provider: Provider,
              for p in pieces(article.text, budget // 2, count)]
     groups = pack(items, budget, count)
     final = len(groups) == 1
-    return [PlannedCall([Message(**m) for m in prompt.messages(
+    return [PlannedCall([Message.model_validate(m) for m in prompt.messages(
         title=article.title, text="\n\n".join(items[i] for i in g), partial=not final)],
         SummaryOut, max_tokens) for g in groups]
 

@@ -40,13 +40,17 @@ def _open_store(store: Any) -> Any:
 
 def load_articles(ids: list[str], store: Any = None) -> list[Article]:
     store = _open_store(store)
-    out, missing = [], []
+    out: list[Article] = []
+    missing: list[str] = []
     for aid in ids:
         try:
-            art = store.get_article(aid)
+            art: Article | None = store.get_article(aid)
         except KeyError:
             art = None
-        (out if art is not None else missing).append(art if art is not None else aid)
+        if art is None:
+            missing.append(aid)
+        else:
+            out.append(art)
     if missing:
         raise KeyError(f"not in the corpus ($PIPELINE_HOME): {', '.join(missing)}")
     return out

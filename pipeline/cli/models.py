@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -24,7 +25,7 @@ def models(
         settings = load_settings()
     except ConfigError as exc:
         fail(str(exc))
-    data = {
+    data: dict[str, Any] = {
         "default": os.environ.get("PIPELINE_MODEL") or settings.model,
         "env_model": os.environ.get("PIPELINE_MODEL"),
         "stages": {stage: settings.model_for(stage) for stage in STAGES},

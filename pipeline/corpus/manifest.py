@@ -181,7 +181,7 @@ class Manifest:
 
     def signatures(self) -> list[tuple[str, str, str, bytes | None]]:
         """(id, content_hash, source_key, minhash) of complete articles, without loading texts."""
-        return [tuple(r) for r in self._conn.execute(  # type: ignore[misc]
+        return [tuple(r) for r in self._conn.execute(
             "SELECT id, content_hash, source_key, minhash FROM articles WHERE status='complete' ORDER BY id")]
 
     def summaries(self) -> list[dict[str, Any]]:

@@ -62,7 +62,7 @@ def evidence_stats(pred: Prediction, text: str | None) -> dict[str, int]:
     if pred.record is None:
         return stats
     a = pred.record.analysis
-    for claim in [*a.winners, *a.losers, *a.unchanged]:
+    for claim in a.claims():
         ev = claim.evidence
         stats[ev.status] = stats.get(ev.status, 0) + 1
         if text is not None and ev.status in ("exact", "fuzzy"):

@@ -187,7 +187,7 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
         for a in arts:
             rec = existing.get(a.id)
             fresh = rec is not None and (rec.content_hash in (None, a.content_hash))
-            if fresh and (new or (since is not None and rec.created_at >= since)):
+            if rec is not None and fresh and (new or (since is not None and rec.created_at >= since)):
                 report.skipped.append(a.id)
             else:
                 todo.append(a)

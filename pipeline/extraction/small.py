@@ -33,7 +33,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, create_model
@@ -167,7 +167,8 @@ def _parse_examples(src: str) -> list[dict]:
 
 
 def _answer_type(options: list[str]) -> type[BaseModel]:
-    return create_model("Label", label=(Literal[tuple(options)], ...))  # type: ignore[valid-type]
+    label: Any = Literal[tuple(options)]  # built at run time from options
+    return create_model("Label", label=(label, ...))
 
 
 def _question(c: Candidate, party: str | None) -> str:
@@ -230,7 +231,7 @@ def rule_label(c: Candidate, options: list[str]) -> str:
     if len(near) == 1:
         return near[0]
     if c.section in opts:
-        return c.section  # type: ignore[return-value]
+        return c.section
     return opts[0] if opts else "none"
 
 

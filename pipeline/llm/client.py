@@ -46,7 +46,7 @@ _unpriced_warned: set[str] = set()
 def _as_messages(messages: Sequence[Message | dict[str, str]] | str) -> list[Message]:
     if isinstance(messages, str):
         return [Message(role="user", content=messages)]
-    return [m if isinstance(m, Message) else Message(**m) for m in messages]
+    return [m if isinstance(m, Message) else Message.model_validate(m) for m in messages]
 
 
 def parse_json_output(text: str) -> Any:
@@ -243,7 +243,8 @@ def _generate_one(run: Run, provider: Provider, msgs: list[Message], output_type
         return LLMResult(output=obj, text=comp.text, model=provider.model_string, usage=usage,
                          attempts=attempts, mode=comp.mode)
     raise OutputValidationError(
-        f"{provider.model_string}: output did not fit {output_type.__name__} after {attempts} "
+        f"{provider.model_string}: output did not fit "
+        f"{output_type.__name__ if output_type is not None else 'the schema'} after {attempts} "
         f"attempts ({max_reasks} re-asks)", provider=provider.provider, raw_output=last_text)
 
 

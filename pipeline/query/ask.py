@@ -13,6 +13,7 @@ says the corpus does not contain it.
 from __future__ import annotations
 
 import re
+from types import GenericAlias
 from typing import Any, Literal
 
 import numpy as np
@@ -295,9 +296,10 @@ def candidate_sentences(question: str, hits: list[Hit], embedder: Any,
 
 def _pick_model(n: int) -> type[BaseModel]:
     """The small model's output type: a yes/no and up to MAX_PICKS sentence numbers from 1..n."""
-    choice = Literal[tuple(range(1, n + 1))]  # type: ignore[valid-type]
+    choice: Any = Literal[tuple(range(1, n + 1))]  # built at run time from n
+    picks: Any = GenericAlias(list, choice)
     return create_model("Picks", found=(bool, ...),
-                        picks=(list[choice], Field(default_factory=list, max_length=MAX_PICKS)))
+                        picks=(picks, Field(default_factory=list, max_length=MAX_PICKS)))
 
 
 def _answer_extractive(question: str, hits: list[Hit], provider: Any, embedder: Any,

@@ -421,9 +421,9 @@ class Retriever:
             if cid in hits:
                 hits[cid].bm25_score, hits[cid].bm25_rank = score, rank
             else:
-                chunk = self.chunk(cid)
-                if chunk is not None:
-                    hits[cid] = self._hit(chunk, bm25_score=score, bm25_rank=rank)
+                found = self.chunk(cid)
+                if found is not None:
+                    hits[cid] = self._hit(found, bm25_score=score, bm25_rank=rank)
         if mode == "hybrid":
             fused = rrf([[c.id for c, _ in dense], [cid for cid, _ in sparse]])
             for cid, h in hits.items():

@@ -175,7 +175,7 @@ def _injection_spans(article: Article, record: ExtractionRecord | None) -> list[
     spans: list[Span] = []
     for i, flag in enumerate(injection_flags(article, record)):
         start, end = flag.get("start"), flag.get("end")
-        if valid_span(article.text, start, end):
+        if start is not None and end is not None and valid_span(article.text, start, end):
             reasons = flag.get("reasons") or [flag.get("reason") or "instruction-like text"]
             why = ", ".join(str(r) for r in reasons)
             spans.append(Span(start, end, f"inj-{i}", "injection",
@@ -191,7 +191,7 @@ def article_view(index: int, article: Article, record: ExtractionRecord | None,
     spans: list[Span] = []
     for c in claims:
         ev = c.evidence
-        if not valid_span(article.text, ev.start, ev.end):
+        if ev.start is None or ev.end is None or not valid_span(article.text, ev.start, ev.end):
             ev = ev.model_copy(update={"start": None, "end": None, "status": "unverified"}) \
                 if ev.status != "unverified" else ev.model_copy(update={"start": None, "end": None})
             c.evidence = ev

@@ -7,6 +7,7 @@ picks are topped up from that ranking when it chooses too few.
 
 from __future__ import annotations
 
+from types import GenericAlias
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
@@ -15,8 +16,9 @@ from pipeline.templates import Prompt
 from pipeline.types import Usage
 
 def picks_type(n: int, most: int) -> type[BaseModel]:
-    choice = Literal[tuple(range(1, n + 1))]  # type: ignore[valid-type]
-    return create_model("Picks", picks=(list[choice], Field(default_factory=list, max_length=most)))
+    choice: Any = Literal[tuple(range(1, n + 1))]  # built at run time from n
+    picks: Any = GenericAlias(list, choice)
+    return create_model("Picks", picks=(picks, Field(default_factory=list, max_length=most)))
 
 
 def pick_items(provider: Any, prompt: Prompt, items: list[str], most: int, usage: list[Usage],

@@ -200,7 +200,7 @@ def mark_flagged(analysis: ArticleAnalysis, flags: Iterable[InjectionFlag | dict
     """Set `flagged_injection` on every claim whose evidence is in a flagged passage; count them."""
     fl = _coerce(flags)
     n = 0
-    for claim in [*analysis.winners, *analysis.losers, *analysis.unchanged]:
+    for claim in analysis.claims():
         flagged = in_flagged(claim.evidence, fl)
         claim.evidence.flagged_injection = flagged
         n += flagged

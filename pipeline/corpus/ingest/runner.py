@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -296,7 +296,7 @@ class _Unchanged:
             self.store.manifest.forget_files(drop)
 
 
-def ingest_paths(paths: list[Path | str], store: Any = None, progress: bool = True,
+def ingest_paths(paths: Sequence[Path | str], store: Any = None, progress: bool = True,
                  embedder: Any = None, max_file_mb: float | None = None, wait: float = 0.0) -> IngestReport:
     """Ingest files and folders into the store; see `IngestReport` for what happened to each."""
     from pipeline.corpus.embed import configured_model_name, get_embedder
@@ -332,7 +332,7 @@ def ingest_paths(paths: list[Path | str], store: Any = None, progress: bool = Tr
             if job.replaces and job.replaces != job.article.id:
                 report.replaced.append({"id": job.article.id, "replaces": job.replaces})
 
-        files, failures = discover(paths)
+        files, failures = discover(list(paths))
         report.failed += [f.as_dict() for f in failures]
         unchanged = _Unchanged(store)
         classifier: _Classifier | None = None  # loads every stored signature: only when needed
