@@ -12,8 +12,6 @@ batch (zero synchronous calls in the happy path), so a drift shows up as a faili
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
 from pydantic import BaseModel
 
 from pipeline.llm.base import Message, Provider
@@ -122,7 +120,7 @@ def plan_summarize(article: Article, provider: Provider,
         SummaryOut, max_tokens) for g in groups]
 
 
-def is_small(provider: Any) -> bool:
+def is_small(provider: Provider) -> bool:
     from pipeline.query.ask import is_small as _is_small
 
     return _is_small(provider)

@@ -15,7 +15,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import BaseModel, Field
 
@@ -26,6 +26,9 @@ from pipeline.llm.registry import get_provider
 from pipeline.records import append_record, read_records, records_path
 from pipeline.text.nlp import ParserNotAvailable
 from pipeline.types import Article, ExtractionRecord, Usage, utcnow_iso
+
+if TYPE_CHECKING:
+    from pipeline.corpus.protocols import ArticleStore
 
 JOURNAL = "extract.run.json"
 
@@ -64,14 +67,14 @@ class RunStopped(RuntimeError):
 FATAL: tuple[type[BaseException], ...] = (AuthError, BudgetExceeded, ProviderNotAvailable, ParserNotAvailable)
 
 
-def _store() -> Any:
+def _store() -> ArticleStore:
     from pipeline.corpus.store import Store
 
     return Store()
 
 
 def select_articles(ids: list[str] | None, *, all: bool, new: bool,
-                    store: Any = None) -> tuple[list[Article], list[dict[str, str]]]:
+                    store: ArticleStore | None = None) -> tuple[list[Article], list[dict[str, str]]]:
     """Articles to consider (before `--new` skipping) and ids that were not found."""
     if not ids and not all and not new:
         raise SelectionError("nothing to extract: give article IDS, --all or --new")
@@ -137,7 +140,7 @@ def _workers(provider: Provider, concurrency: int) -> int:
 
 def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | Provider,
                    concurrency: int = 4, progress: bool = True, strategy: str | None = None,
-                   store: Any = None, home: Path | None = None,
+                   store: ArticleStore | None = None, home: Path | None = None,
                    on_record: Callable[[ExtractionRecord], None] | None = None,
                    wait: float = 0.0) -> ExtractionRunReport:
     """Extract the selected articles and append one record each; never raises for one article."""
@@ -165,7 +168,7 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
         try:
             arts, missing = select_articles(ids, all=all, new=new, store=st)
         finally:
-            if own_store:
+            if own_store and st is not None:
                 with contextlib.suppress(Exception):
                     st.close()
         report.failed.extend(missing)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from types import GenericAlias
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field, create_model
@@ -22,6 +22,10 @@ from pydantic import BaseModel, Field, create_model
 from pipeline.templates import load_prompt
 from pipeline.query.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosine
 from pipeline.types import Usage
+
+if TYPE_CHECKING:
+    from pipeline.corpus.protocols import TextEmbedder
+    from pipeline.llm.base import Provider
 
 Strategy = Literal["auto", "free", "extractive"]
 
@@ -200,7 +204,7 @@ def parse_citations(answer: str) -> list[tuple[str, list[str]]]:
 class SupportChecker:
     """Checks answer sentences against chunks: lexical overlap or MiniLM similarity."""
 
-    def __init__(self, embedder: Any) -> None:
+    def __init__(self, embedder: TextEmbedder) -> None:
         self.embedder = embedder
         self._vecs: dict[str, np.ndarray] = {}  # a chunk's sentences are embedded once per answer
 
@@ -255,7 +259,7 @@ def validate_citations(answer: str, hits: list[Hit], checker: SupportChecker) ->
 
 # ---------------------------------------------------------------- strategies
 
-def is_small(provider: Any) -> bool:
+def is_small(provider: Provider) -> bool:
     """The embedded model (and anything that says it is small) gets the extractive strategy."""
     return bool(getattr(provider, "small", False)) or getattr(provider, "provider", "") == "local"
 
@@ -268,7 +272,7 @@ def _passages(hits: list[Hit]) -> str:
                        for h in hits)
 
 
-def candidate_sentences(question: str, hits: list[Hit], embedder: Any,
+def candidate_sentences(question: str, hits: list[Hit], embedder: TextEmbedder,
                         n: int = CANDIDATES) -> list[tuple[Hit, int, int, float]]:
     """The n sentences of the retrieved chunks most similar to the question: (hit, start, end, cos).
 
@@ -302,7 +306,7 @@ def _pick_model(n: int) -> type[BaseModel]:
                         picks=(picks, Field(default_factory=list, max_length=MAX_PICKS)))
 
 
-def _answer_extractive(question: str, hits: list[Hit], provider: Any, embedder: Any,
+def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embedder: TextEmbedder,
                        max_tokens: int) -> tuple[str, bool, Usage, str]:
     from pipeline.llm import generate
 
@@ -337,7 +341,7 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Any, embedder: 
     return " ".join(parts), True, res.usage, ""
 
 
-def _answer_free(question: str, hits: list[Hit], provider: Any, max_tokens: int) -> tuple[str, bool, Usage, str]:
+def _answer_free(question: str, hits: list[Hit], provider: Provider, max_tokens: int) -> tuple[str, bool, Usage, str]:
     from pipeline.llm import generate
 
     prompt = load_prompt("answer")

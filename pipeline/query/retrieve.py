@@ -16,13 +16,16 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Sequence
 
 import numpy as np
 from pydantic import BaseModel
 
 from pipeline.config import home as pipeline_home
 from pipeline.types import Article, Chunk
+
+if TYPE_CHECKING:
+    from pipeline.corpus.protocols import ArticleStore, ChunkStore, TextEmbedder
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
@@ -255,7 +258,7 @@ def load_or_build_index(chunks: Sequence[Chunk] | Sequence[str], cache_dir: Path
 
 # ---------------------------------------------------------------- the retriever
 
-def open_store() -> Any:
+def open_store() -> ChunkStore:
     """The corpus store of the current `$PIPELINE_HOME` (imported lazily: chromadb is heavy)."""
     from pipeline.corpus.store import Store
 
@@ -276,7 +279,7 @@ def _chunk_from(item: Any) -> Chunk:
 class Retriever:
     """Dense + BM25 retrieval with source/date filters over one store."""
 
-    def __init__(self, store: Any = None, embedder: Any = None, cache_dir: Path | None = None,
+    def __init__(self, store: ChunkStore | None = None, embedder: TextEmbedder | None = None, cache_dir: Path | None = None,
                  candidates: int = 10) -> None:
         self.store = store if store is not None else open_store()
         self._embedder = embedder
@@ -289,7 +292,7 @@ class Retriever:
 
     # lazily loaded views of the store -------------------------------------------------
     @property
-    def embedder(self) -> Any:
+    def embedder(self) -> TextEmbedder:
         if self._embedder is None:
             from pipeline.corpus.embed import get_embedder
 
@@ -335,8 +338,9 @@ class Retriever:
 
     def bm25(self) -> BM25Index:
         cache = self.cache_dir
-        if cache is None and getattr(self.store, "home", None) is not None:
-            cache = Path(self.store.home) / BM25_DIR  # beside the store it indexes
+        home = getattr(self.store, "home", None)  # a store without a home keeps no cache
+        if cache is None and home is not None:
+            cache = Path(home) / BM25_DIR  # beside the store it indexes
         return load_or_build_index(self.chunk_ids(), cache,
                                    load=lambda: list(self.all_chunks().values()))
 
@@ -469,12 +473,12 @@ def rank_articles(hits: Sequence[Hit]) -> list[str]:
 MRR_DEPTH = 10  # MRR is computed over the first 10 distinct articles
 
 
-def _resolve_article(ref: str, articles: dict[str, Article], store: Any = None) -> str | None:
+def _resolve_article(ref: str, articles: dict[str, Article], store: ArticleStore | None = None) -> str | None:
     """An article id from an id, a source path (as ingested, or any suffix of it) or a file name."""
     ref = str(ref).strip()
     if ref in articles:
         return ref
-    found = store.find_article(ref) if hasattr(store, "find_article") else None
+    found = store.find_article(ref) if store is not None and hasattr(store, "find_article") else None
     if found is not None and found.id in articles:
         return found.id
     want = Path(ref).as_posix().lstrip("./")

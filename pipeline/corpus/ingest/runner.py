@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -26,6 +26,10 @@ from pipeline.corpus.ingest.files import Candidate, discover, max_file_bytes, re
 from pipeline.lock import writer_lock
 from pipeline.corpus.manifest import Row
 from pipeline.types import Article, Chunk
+
+if TYPE_CHECKING:
+    from pipeline.corpus.embed import Embedder
+    from pipeline.corpus.store import Store
 
 GROUP_CHUNKS = 1024  # chunks embedded per call across articles: full, length-sorted batches, one upsert
 
@@ -116,7 +120,7 @@ def _injection_flags(text: str) -> list[dict[str, Any]]:
 class _Classifier:
     """Decides new / unchanged / changed / duplicate against the store plus this run's picks."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.manifest = store.manifest
         self.lsh = dedupe.NearDuplicateIndex()
@@ -171,7 +175,7 @@ class _Writer:
     core busy, and a second thread slowed it by more than it saved (measured in docs/benchmarks.md).
     """
 
-    def __init__(self, store: Any, embedder_factory: Callable[[], Any], report: IngestReport,
+    def __init__(self, store: Store, embedder_factory: Callable[[], Embedder], report: IngestReport,
                  progress: _Progress, on_done: Callable[[_Job], None]) -> None:
         self.store, self.embedder_factory, self.report, self.on_done = store, embedder_factory, report, on_done
         self.advance, self.grow = progress.growing_task("embedding")
@@ -264,7 +268,7 @@ class _Unchanged:
     run; a wiped or foreign Chroma does not, and then every file is read as before).
     """
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.states = store.manifest.file_states()
         self._complete: set[str] | None = None
@@ -296,8 +300,9 @@ class _Unchanged:
             self.store.manifest.forget_files(drop)
 
 
-def ingest_paths(paths: Sequence[Path | str], store: Any = None, progress: bool = True,
-                 embedder: Any = None, max_file_mb: float | None = None, wait: float = 0.0) -> IngestReport:
+def ingest_paths(paths: Sequence[Path | str], store: Store | None = None, progress: bool = True,
+                 embedder: Embedder | None = None, max_file_mb: float | None = None,
+                 wait: float = 0.0) -> IngestReport:
     """Ingest files and folders into the store; see `IngestReport` for what happened to each."""
     from pipeline.corpus.embed import configured_model_name, get_embedder
     from pipeline.corpus.store import EmbeddingModelMismatch, Store
@@ -310,7 +315,7 @@ def ingest_paths(paths: Sequence[Path | str], store: Any = None, progress: bool 
         raise EmbeddingModelMismatch(
             f"the embedder is {model!r} but this store is opened for {store.embedding_model!r}")
 
-    def get_emb() -> Any:
+    def get_emb() -> Embedder:
         return embedder or get_embedder()
 
     max_bytes = max_file_bytes(max_file_mb)
@@ -323,8 +328,8 @@ def ingest_paths(paths: Sequence[Path | str], store: Any = None, progress: bool 
         store.new_run()
         store.flush_deletes()
         recovering = _Writer(store, get_emb, report, bar, lambda j: report.recovered.append(j.article.id))
-        for row in store.manifest.pending():
-            recovering.add(_Job(row.article, chunk_article(row.article), row.replaces))
+        for pending in store.manifest.pending():
+            recovering.add(_Job(pending.article, chunk_article(pending.article), pending.replaces))
         recovering.flush()
 
         def done(job: _Job) -> None:
