@@ -196,8 +196,9 @@ def _finish_extract(job: BatchJob, replay: ReplayProvider, failed: dict, report:
             report.failed.append({"custom_id": items[0].custom_id, "article_id": aid,
                                   "outcome": "error", "error": str(exc), "will_retry": True})
             continue
-        rec.stats.setdefault("path", article.path)
-        rec.stats["batch_id"] = job.batch_id
+        if rec.stats.path is None:
+            rec.stats.path = article.path
+        rec.stats.batch_id = job.batch_id
         append_record(rec)
         report.stored.append(aid)
         for it in items:

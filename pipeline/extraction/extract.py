@@ -13,10 +13,10 @@ import time
 
 from pipeline.extraction import single, small
 from pipeline.extraction.prompts import content_hash
-from pipeline.text.injection import detect_injection, flags_as_dicts, mark_flagged
+from pipeline.text.injection import detect_injection, mark_flagged
 from pipeline.llm.base import Provider
 from pipeline.llm.registry import get_provider
-from pipeline.types import Article, ExtractionRecord
+from pipeline.types import Article, ExtractionRecord, ExtractionStats
 
 STRATEGIES = ("single", "small")
 SMALL_PROVIDERS = {"local"}  # providers whose models get the decomposed strategy by default
@@ -85,8 +85,8 @@ def extract_article(article: Article, model: str | Provider = "local", *,
         usage=outcome.usage,
         strategy=strat,
         content_hash=article.content_hash,
-        stats=stats,
-        injection_flags=flags_as_dicts(flags),
+        stats=ExtractionStats.model_validate(stats),
+        injection_flags=flags,
     )
 
 

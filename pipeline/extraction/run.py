@@ -98,7 +98,7 @@ def _up_to_date(recs: list[ExtractionRecord], model: str, phash: str) -> dict[st
     for r in recs:
         if r.prompt_hash != phash:
             continue
-        if r.model != model and r.stats.get("requested_model") != model:
+        if r.model != model and r.stats.requested_model != model:
             continue
         cur = out.get(r.article_id)
         if cur is None or r.created_at >= cur.created_at:
@@ -236,9 +236,9 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
             report.extracted.append(aid)
             report.records += 1
             report.usage = report.usage.add(rec.usage)
-            report.unverified += int(rec.stats.get("unverified", 0))
-            report.claims += int(rec.stats.get("claims", 0))
-            report.flagged_claims += int(rec.stats.get("flagged_claims", 0))
+            report.unverified += rec.stats.unverified or 0
+            report.claims += rec.stats.claims or 0
+            report.flagged_claims += rec.stats.flagged_claims or 0
             if on_record:
                 on_record(rec)
         with contextlib.suppress(FileNotFoundError):

@@ -151,7 +151,7 @@ def _record(run: Run, provider: Provider, status: str, *, comp: Completion | Non
     n_in = comp.input_tokens if comp else 0
     n_out = comp.output_tokens if comp else 0
     cost = prices.cost_of(provider.price_key(), n_in, n_out)
-    factor = getattr(comp, "cost_factor", 1.0) if comp else 1.0  # batch APIs: 50% (pipeline.batch)
+    factor = comp.cost_factor if comp else 1.0  # batch APIs: 50% (pipeline.batch)
     if cost is not None and factor != 1.0:
         cost *= factor
     usage = Usage(input_tokens=n_in, output_tokens=n_out, calls=0 if status == "cached" else 1,

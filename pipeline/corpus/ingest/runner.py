@@ -25,7 +25,7 @@ from pipeline.corpus.ingest import dedupe
 from pipeline.corpus.ingest.files import Candidate, discover, max_file_bytes, read_file
 from pipeline.lock import writer_lock
 from pipeline.corpus.manifest import Row
-from pipeline.types import Article, Chunk
+from pipeline.types import Article, Chunk, InjectionFlag
 
 if TYPE_CHECKING:
     from pipeline.corpus.embed import Embedder
@@ -108,13 +108,13 @@ class _Progress:
         return lambda n: self._p.advance(tid, n)  # type: ignore[union-attr]
 
 
-def _injection_flags(text: str) -> list[dict[str, Any]]:
+def _injection_flags(text: str) -> list[InjectionFlag]:
     """Passages that read as instructions to a model, flagged once at ingest (see pipeline.text.injection)."""
     try:
-        from pipeline.text.injection import detect_injection, flags_as_dicts
+        from pipeline.text.injection import detect_injection
     except ImportError:  # the reliability layer is optional for ingest
         return []
-    return flags_as_dicts(detect_injection(text))
+    return detect_injection(text)
 
 
 class _Classifier:
