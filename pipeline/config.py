@@ -1,7 +1,8 @@
-"""Where state lives and which model serves each stage.
+"""Where state lives and which model serves each stage; the one reader of `PIPELINE_*` variables.
 
 Precedence, lowest first: built-in defaults, `pipeline.toml` in `$PIPELINE_HOME`, `pipeline.toml`
 in the working directory, environment variables, command-line flags (passed in by the caller).
+Deep modules read the environment through `read_env()` so every variable is listed here once.
 """
 
 from __future__ import annotations
@@ -15,8 +16,45 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import UsageError
+
 DEFAULT_MODEL = "local"
 STAGES = ("extract", "summarize", "ask", "eval")
+
+
+@dataclass(frozen=True)
+class Env:
+    """Every `PIPELINE_*` (and Chroma) variable, raw: each consumer parses its own as before."""
+
+    home: str | None = None  # PIPELINE_HOME: the state directory
+    model: str | None = None  # PIPELINE_MODEL: the model for every stage, beats pipeline.toml
+    max_file_mb: str | None = None  # PIPELINE_MAX_FILE_MB: ingest skips larger files
+    embed_model_path: str | None = None  # PIPELINE_EMBED_MODEL_PATH: a local embedding model folder
+    embed_dtype: str | None = None  # PIPELINE_EMBED_DTYPE: auto | float32 | ...
+    prompts: str | None = None  # PIPELINE_PROMPTS: a folder of prompt files overriding the built-ins
+    small_mode: str | None = None  # PIPELINE_SMALL_MODE: the small strategy's mode
+    recall_pass: str | None = None  # PIPELINE_RECALL_PASS: the single strategy's recall pass
+    llm_timeout: str | None = None  # PIPELINE_LLM_TIMEOUT: seconds per remote call
+    llama_threads: str | None = None  # PIPELINE_LLAMA_THREADS: llama.cpp threads
+    local_ctx: str | None = None  # PIPELINE_LOCAL_CTX: llama.cpp context size
+    local_mode: str | None = None  # PIPELINE_LOCAL_MODE: structured-output mode of the local model
+    models_dir: str | None = None  # PIPELINE_MODELS_DIR: where GGUF models are assembled
+    chroma_host: str | None = None  # CHROMA_HOST: a Chroma server instead of the local store
+    chroma_port: str | None = None  # CHROMA_PORT
+
+
+_ENV_NAMES = {name: ("CHROMA_" if name.startswith("chroma_") else "PIPELINE_")
+              + name.removeprefix("chroma_").upper() for name in Env.__dataclass_fields__}
+
+
+def read_env() -> Env:
+    """The environment now (never cached: tests and long-lived callers change it)."""
+    return Env(**{name: os.environ.get(var) for name, var in _ENV_NAMES.items()})
+
+
+def env_var(field_name: str) -> str:
+    """The documented variable behind an `Env` field, for messages."""
+    return _ENV_NAMES[field_name]
 
 
 def home() -> Path:
@@ -36,7 +74,7 @@ def ensure_home() -> Path:
     return h
 
 
-class ConfigError(ValueError):
+class ConfigError(UsageError, ValueError):
     pass
 
 
@@ -75,7 +113,7 @@ class Settings:
         """Flag beats env beats per-stage config beats the global default."""
         if override:
             return override
-        env = os.environ.get("PIPELINE_MODEL")
+        env = read_env().model
         if env:
             return env
         return self.models.get(stage) or self.model
@@ -103,9 +141,9 @@ def load_settings() -> Settings:
         s.max_cost = float(data["max_cost"])
     if "concurrency" in data:
         s.concurrency = int(data["concurrency"])
-    host = os.environ.get("CHROMA_HOST")
-    if host:
-        s.chroma_url = f"http://{host}:{os.environ.get('CHROMA_PORT', '8000')}"
+    env = read_env()
+    if env.chroma_host:
+        s.chroma_url = f"http://{env.chroma_host}:{env.chroma_port or '8000'}"
     elif data.get("chroma_url"):
         s.chroma_url = str(data["chroma_url"])
     return s

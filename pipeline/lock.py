@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from pipeline.errors import EXIT_USAGE, PipelineError
 from pipeline import config
 
 try:
@@ -29,8 +30,10 @@ _held: dict[str, int] = {}  # lock path -> nesting depth in this process
 _guard = threading.Lock()
 
 
-class LockHeld(RuntimeError):
+class LockHeld(PipelineError, RuntimeError):
     """Another process is writing to this $PIPELINE_HOME."""
+
+    exit_code = EXIT_USAGE
 
     def __init__(self, path: Path, holder: dict[str, object]) -> None:
         who = f"pid {holder.get('pid', '?')}"

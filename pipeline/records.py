@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from pipeline.errors import UsageError
 from pipeline import config
 from pipeline.jsonl import append_line, iter_json_lines
 from pipeline.types import ExtractionRecord
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 FILENAME = "extractions.jsonl"
 
 
-class RecordsError(ValueError):
+class RecordsError(UsageError, ValueError):
     pass
 
 

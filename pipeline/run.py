@@ -12,8 +12,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable
 
+from pipeline.progress import Progress, SilentProgress
+from pipeline.errors import EXIT_USAGE, PipelineError
 from pipeline import config
 from pipeline.types import Usage, utcnow_iso
 
@@ -24,29 +26,13 @@ STAGES = ("ingest", "extract", "summarize", "report")
 DEFAULT_CORPUS = Path("corpus")
 
 
-class RunError(RuntimeError):
+class RunError(PipelineError, RuntimeError):
     """The run cannot start or a stage failed outright (the message says which and why)."""
 
-
-class StageProgress(Protocol):
-    """What a run reports while it works; `pipeline.cli.run` draws it with rich."""
-
-    def start(self, stage: str, total: int | None = None, note: str = "") -> None: ...
-
-    def update(self, stage: str, done: int, total: int | None = None, note: str = "") -> None: ...
-
-    def finish(self, stage: str, note: str) -> None: ...
+    exit_code = EXIT_USAGE
 
 
-class _Silent:
-    def start(self, stage: str, total: int | None = None, note: str = "") -> None:
-        pass
-
-    def update(self, stage: str, done: int, total: int | None = None, note: str = "") -> None:
-        pass
-
-    def finish(self, stage: str, note: str) -> None:
-        pass
+StageProgress = Progress  # the one protocol (pipeline.progress); the old name stays importable
 
 
 @dataclass
@@ -225,12 +211,12 @@ def run_pipeline(paths: list[Path | str] | None = None, *, model: Any = None, ou
                  max_cost: float | None = None, concurrency: int | None = None,
                  strategy: str | None = None, progress: StageProgress | None = None) -> RunResult:
     """The whole job; returns what happened. `model` (string or Provider) overrides every stage."""
-    from pipeline.llm import get_provider, run_options
+    from pipeline.llm import run_options
     from pipeline.lock import writer_lock
     from pipeline.report.data import build_report, default_report_path, save_last_run
     from pipeline.corpus.store import Store
 
-    progress = progress or _Silent()
+    progress = progress or SilentProgress()
     home = config.ensure_home()
     settings = config.load_settings()
     targets = [Path(p) for p in (paths or [DEFAULT_CORPUS])]
@@ -239,8 +225,7 @@ def run_pipeline(paths: list[Path | str] | None = None, *, model: Any = None, ou
                        "analyse: pipeline run PATH...")
     label = getattr(model, "model_string", model)
     models = {s: str(label or settings.model_for(s)) for s in ("extract", "summarize")}
-    for stage in ("extract", "summarize"):  # a bad model string or missing key: say so before any work
-        get_provider(model or models[stage])
+    providers = _resolve(model, models)  # once per run; a bad model string or missing key fails here
     report_path = (Path(out) / "report.html") if out else default_report_path(home)
     results: list[StageResult] = []
     result = RunResult(report=report_path, home=home, models=models, stages=results)
@@ -251,11 +236,11 @@ def run_pipeline(paths: list[Path | str] | None = None, *, model: Any = None, ou
             _stage("ingest", progress, results,
                    lambda r: result.failed.extend(_ingest(targets, store, r, progress)))
             _stage("extract", progress, results,
-                   lambda r: result.failed.extend(_extract(model or models["extract"],
+                   lambda r: result.failed.extend(_extract(providers["extract"],
                                                            concurrency or settings.concurrency,
                                                            strategy, store, r, progress)))
             _stage("summarize", progress, results,
-                   lambda r: result.failed.extend(_summarize(model or models["summarize"], store, r, progress)))
+                   lambda r: result.failed.extend(_summarize(providers["summarize"], store, r, progress)))
             _tally(home, store, result)
             result.finished_at = utcnow_iso()
             save_last_run(_last_run(result), home)
@@ -270,6 +255,22 @@ def run_pipeline(paths: list[Path | str] | None = None, *, model: Any = None, ou
     result.finished_at = utcnow_iso()
     save_last_run(_last_run(result), home)
     return result
+
+
+def _resolve(model: Any, models: dict[str, str]) -> dict[str, Any]:
+    """Each stage's provider, built once (stages naming the same model share it), before any work:
+    the stages take the instance, so nothing re-resolves the model string during the run."""
+    from pipeline.llm import get_provider
+
+    built: dict[Any, Any] = {}
+    out: dict[str, Any] = {}
+    for stage, spec in models.items():
+        chosen = model or spec
+        key = chosen if isinstance(chosen, str) else id(chosen)
+        if key not in built:
+            built[key] = get_provider(chosen)
+        out[stage] = built[key]
+    return out
 
 
 def _last_run(result: RunResult) -> dict[str, Any]:

@@ -7,7 +7,6 @@ formats (extraction's `=== role ===` files and summarize's `<!-- role: -->` file
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -15,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+
+from pipeline.config import read_env
 
 _env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False)
 
@@ -47,7 +48,7 @@ class Prompt:
 
 
 def load_prompt(name: str) -> Prompt:
-    path = Path(os.environ.get("PIPELINE_PROMPTS") or PROMPTS_DIR) / f"{name}.md"
+    path = Path(read_env().prompts or PROMPTS_DIR) / f"{name}.md"
     try:
         return Prompt(name, path.read_text(encoding="utf-8"))
     except OSError as exc:

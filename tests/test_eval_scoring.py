@@ -323,3 +323,20 @@ def test_a_drop_in_one_suite_fails_the_gate_even_when_overall_holds(tmp_path):
     assert failed == ["regression:two:overall.f1"]
     del base["suites"]["one"]
     assert any("suite 'one' is not in the baseline" in w for w in check_gate(rep, settings, base)["warnings"])
+
+
+def test_a_suite_absent_from_the_baseline_is_not_gated_nor_mixed_into_overall(tmp_path):
+    from pipeline.evaluate.gate import baseline_from_report, check_gate
+    from pipeline.evaluate.runner import add_suites
+
+    scores, settings = _suite_scores(tmp_path)
+    rep = add_suites(build_report(scores, settings, source="t", model=None), scores, settings, source="t", model=None)
+    base = baseline_from_report(rep)
+    del base["suites"]["two"]  # a held-out part added after the baseline was saved
+    base["overall"]["f1"] = 1.0  # the baseline's overall covered suite one only
+    gate = check_gate(rep, settings, base)
+    names = [c["name"] for c in gate["checks"]]
+    assert gate["passed"]
+    assert "regression:one:overall.f1" in names
+    assert not any(n.startswith(("regression:two:", "regression:overall")) for n in names)
+    assert any("overall not compared" in w and "'two'" in w for w in gate["warnings"])

@@ -10,6 +10,8 @@ import pytest
 from pipeline.extraction.extract import default_strategy, extract_article, prompt_hash
 from pipeline.extraction import small
 from pipeline.llm.fake import FakeProvider
+from pipeline.llm.local import SMOLLM_PROFILE
+from pipeline.llm.profiles import ModelProfile
 from pipeline.llm.registry import get_provider
 from pipeline.types import ArticleAnalysis, ExtractionRecord, SCHEMA_VERSION
 from tests.extract_fixtures import analysis_json, make_article, seed_article, user_text
@@ -183,10 +185,16 @@ def test_long_article_is_extracted_per_section_and_merged_with_global_offsets(ho
 def test_default_strategy_is_small_for_the_embedded_model_only():
     assert default_strategy(FakeProvider()) == "single"
 
-    class Local(FakeProvider):
+    class Small(FakeProvider):  # what makes a model small is its profile, not its name
+        @classmethod
+        def profile_for(cls, model: str) -> ModelProfile:
+            return SMOLLM_PROFILE
+
+    class Named(FakeProvider):
         provider = "local"
 
-    assert default_strategy(Local()) == "small"
+    assert default_strategy(Small()) == "small"
+    assert default_strategy(Named()) == "single"
 
 
 def test_unknown_strategy_is_a_clear_error(home):

@@ -1,8 +1,10 @@
 """The project's own extraction eval, exactly as `evals/config.toml` defines it: CI's quality gate.
 
 Ingests the real corpus, extracts every gold article with the embedded default, scores against
-the three suites (`evals/gold/`, `evals/gold-real/dev/`, `evals/gold-real/test/`) and gates on
-schema validity, grounding and the committed baseline, overall and per suite.
+the suites (`evals/gold/`, `evals/gold-real/dev/`, `evals/gold-real/test/`, and the held-out
+`evals/gold-real/holdout/`) and gates on schema validity, grounding and the committed baseline,
+overall and per suite. The held-out suite is not in the baseline: it is not gated, and while it is
+absent the all-suites figures are not compared with the baseline either (each baselined suite is).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def test_project_eval_gate_passes_against_the_committed_baseline(corpus_copy, mo
     gold_files = sorted(Path(REPO, "evals").glob("gold*/**/*.yaml"))
     assert len(report["articles"]) == len(gold_files) >= 34
     suites = report["suites"]
-    assert set(suites) == {"explicit", "real-dev", "real-test"}
+    assert set(suites) == {"explicit", "real-dev", "real-test", "real-holdout"}
     assert (suites["explicit"]["articles"], suites["real-test"]["articles"]) == (14, 10)
     assert sum(s["articles"] for s in suites.values()) == len(report["articles"])
     gate_names = {c["name"] for c in report["gate"]["checks"]}
@@ -42,7 +44,10 @@ def test_project_eval_gate_passes_against_the_committed_baseline(corpus_copy, mo
     assert report["overall"]["schema_valid_rate"] == 1.0
     assert report["overall"]["grounding_rate"] >= 0.95
     baseline = json.loads((REPO / "evals/baseline.json").read_text())
-    assert report["overall"]["f1"] >= baseline["overall"]["f1"] - 0.02
+    for name, base in baseline["suites"].items():  # overall mixes in the unbaselined holdout
+        assert suites[name]["overall"]["f1"] >= base["overall"]["f1"] - 0.02, name
+    if "real-holdout" not in baseline["suites"]:
+        assert not any(n.startswith("regression:real-holdout:") for n in gate_names)
     assert report["gate"]["passed"] is True
     assert ET.parse(junit).getroot().tag in ("testsuites", "testsuite")
     assert "F1" in md.read_text() or "f1" in md.read_text()

@@ -121,6 +121,5 @@ def plan_summarize(article: Article, provider: Provider,
 
 
 def is_small(provider: Provider) -> bool:
-    from pipeline.query.ask import is_small as _is_small
-
-    return _is_small(provider)
+    """The model's profile sends summaries down the extractive path (no batch form)."""
+    return provider.profile.answer == "extractive"

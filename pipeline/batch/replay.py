@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from pipeline.batch.vendor import BATCH_DISCOUNT, ItemResult
 from pipeline.llm.base import Completion, Message, Provider
+from pipeline.llm.profiles import ModelProfile
 
 
 def request_key(messages: list[Message] | list[dict[str, str]], schema_name: str | None,
@@ -67,6 +68,10 @@ class ReplayProvider(Provider):
     @property
     def model_string(self) -> str:
         return self.real.model_string
+
+    @property
+    def profile(self) -> ModelProfile:
+        return self.real.profile
 
     @property
     def cacheable(self) -> bool:  # type: ignore[override]

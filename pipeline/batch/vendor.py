@@ -11,6 +11,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Literal, Protocol
 
+from pipeline.errors import EXIT_USAGE
 from pipeline.llm.base import Completion, LLMError, Provider
 from pipeline.llm.registry import parse_model_string
 
@@ -28,6 +29,8 @@ JobState = Literal["in_progress", "ended", "failed"]
 
 class BatchUnsupported(LLMError):
     """The model's provider has no batch API (e.g. `local`); run without `--batch`."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass

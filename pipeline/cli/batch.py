@@ -9,7 +9,8 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from pipeline.cli.app import app, console, emit_json, fail
+from pipeline.cli.app import app, cli_errors, console, emit_json, fail
+from pipeline.cli.options import AsJson
 
 batch_app = typer.Typer(help="Provider batch jobs (submitted by `extract --batch` / `summarize --batch`).",
                         no_args_is_help=True)
@@ -29,17 +30,14 @@ def _job_json(job) -> dict:
 
 
 @batch_app.command("status")
-def status(as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+@cli_errors({"LLMError": 1, OSError: 1})
+def status(as_json: AsJson = False,
            offline: bool = typer.Option(False, "--offline",
                                         help="Show what is recorded without asking the vendors.")) -> None:
     """List batch jobs; open ones are refreshed from the vendor first."""
     from pipeline.batch import JobStore, refresh_all
-    from pipeline.llm.base import LLMError
 
-    try:
-        jobs = JobStore().list() if offline else refresh_all()
-    except (LLMError, OSError) as exc:
-        fail(str(exc))
+    jobs = JobStore().list() if offline else refresh_all()
     if as_json:
         emit_json({"jobs": [_job_json(j) for j in jobs]})
         return
@@ -60,8 +58,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="Print JSON on std
 
 
 @batch_app.command("collect")
+@cli_errors({KeyError: 1, "LockHeld": 2, "LLMError": 1, OSError: 1, ValueError: 1})
 def collect(job: Optional[str] = typer.Argument(None, help="Job id or vendor batch id (default: all open)."),
-            as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout."),
+            as_json: AsJson = False,
             wait: bool = typer.Option(False, "--wait", help="Poll until each batch has ended."),
             poll_interval: float = typer.Option(30.0, "--poll-interval", min=0.0,
                                                 help="Seconds between polls with --wait."),
@@ -74,8 +73,6 @@ def collect(job: Optional[str] = typer.Argument(None, help="Job id or vendor bat
                                             help="Seconds to wait for another writer to finish.")) -> None:
     """Store the results of ended batches exactly as synchronous runs would."""
     from pipeline.batch import collect as do_collect
-    from pipeline.llm.base import LLMError
-    from pipeline.lock import LockHeld
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   console=console, transient=True, disable=as_json) as progress:
@@ -84,15 +81,8 @@ def collect(job: Optional[str] = typer.Argument(None, help="Job id or vendor bat
         def on_progress(n: int, total: int, aid: str) -> None:
             progress.update(task, completed=n, total=total, description=f"collecting {aid}")
 
-        try:
-            reports = do_collect(job, wait=wait, poll_interval=poll_interval, timeout=timeout,
-                                 retry=retry, lock_wait=lock_wait, on_progress=on_progress)
-        except KeyError as exc:
-            fail(str(exc.args[0]) if exc.args else str(exc))
-        except LockHeld as exc:
-            fail(str(exc), code=2)
-        except (LLMError, OSError, ValueError) as exc:
-            fail(str(exc))
+        reports = do_collect(job, wait=wait, poll_interval=poll_interval, timeout=timeout,
+                             retry=retry, lock_wait=lock_wait, on_progress=on_progress)
     if as_json:
         emit_json({"jobs": [r.model_dump(mode="json") for r in reports]})
     else:
@@ -115,6 +105,11 @@ def collect(job: Optional[str] = typer.Argument(None, help="Job id or vendor bat
         raise typer.Exit(1)
 
 
+# BatchUnsupported exits 2 and BudgetExceeded 3 (their own codes), a bad selection 2, the rest 1
+_SUBMIT_ERRORS = cli_errors({"BatchUnsupported": None, "BudgetExceeded": None, "SelectionError": 2,
+                             KeyError: 1, "LLMError": 1, ValueError: 1, OSError: 1})
+
+
 def submit_batch_command(kind: str, *, model: str, ids: list[str] | None = None,
                          all: bool = False, new: bool = False,
                          since: str | None = None, out: str | None = None,
@@ -122,22 +117,11 @@ def submit_batch_command(kind: str, *, model: str, ids: list[str] | None = None,
                          as_json: bool = False) -> None:
     """What `pipeline extract --batch` and `pipeline summarize --batch` run instead of the
     synchronous work: submit, record in $PIPELINE_HOME, print the job (or `{"batch": ...}`)."""
-    from pipeline.batch import BatchUnsupported
-    from pipeline.llm.base import BudgetExceeded, LLMError
     from pipeline.llm.options import run_options
 
-    try:
-        with run_options(max_cost=max_cost) if max_cost is not None else nullcontext():
-            job = _submit(kind, model=model, ids=ids, all=all, new=new, since=since, out=out,
-                          strategy=strategy, as_json=as_json)
-    except BatchUnsupported as exc:
-        fail(str(exc), code=2)
-    except BudgetExceeded as exc:
-        fail(str(exc), code=3)
-    except KeyError as exc:
-        fail(str(exc.args[0]) if exc.args else str(exc))
-    except (LLMError, ValueError, OSError) as exc:
-        fail(str(exc))
+    with _SUBMIT_ERRORS, run_options(max_cost=max_cost) if max_cost is not None else nullcontext():
+        job = _submit(kind, model=model, ids=ids, all=all, new=new, since=since, out=out,
+                      strategy=strategy, as_json=as_json)
     _print_submitted(kind, job, as_json)
 
 
@@ -145,17 +129,13 @@ def _submit(kind: str, *, model: str, ids: list[str] | None, all: bool, new: boo
             since: str | None, out: str | None, strategy: str | None, as_json: bool):
     from pipeline.batch import submit_extract_batch, submit_summarize_batch
     from pipeline.batch.submit import select_extract_ids
-    from pipeline.extraction.run import SelectionError
 
     if kind != "extract":
         if strategy not in (None, "auto", "free"):
             fail(f"--batch summarizes with the free strategy; --strategy {strategy} has no batch "
                  "form", code=2)
         return submit_summarize_batch(model, since=since, out=out)
-    try:
-        ids, fresh = select_extract_ids(ids, all=all, new=new, model=model)
-    except SelectionError as exc:
-        fail(str(exc), code=2)
+    ids, fresh = select_extract_ids(ids, all=all, new=new, model=model)  # SelectionError: exit 2
     if not ids:
         msg = f"Nothing new to extract ({len(fresh)} article(s) up to date); no batch submitted."
         if as_json:

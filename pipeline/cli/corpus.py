@@ -9,49 +9,40 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pipeline.cli.app import app, console, emit_json, fail
+from pipeline.cli.app import app, cli_errors, console, emit_json, fail
+from pipeline.cli.options import AsJson, ChromaUrl, Wait
 
 _out = Console(highlight=False)  # a command's product (show, status) goes to stdout
 
-ChromaUrl = typer.Option(None, "--chroma-url", help="Chroma server URL (default: CHROMA_HOST/CHROMA_PORT, else local store)")
-JsonOut = typer.Option(False, "--json", help="Print one JSON document on stdout.")
-
 
 def _open_store(chroma_url: Optional[str]) -> Any:
-    from pipeline.config import ConfigError
-    from pipeline.corpus.manifest import ManifestError
-    from pipeline.corpus.store import Store, StoreError
+    """Store, manifest and config errors exit 2 (their own code) through the commands' handler."""
+    from pipeline.corpus.store import Store
 
     try:
         store = Store(chroma_url=chroma_url)
         _ = store.collection
         return store
-    except (StoreError, ManifestError, ConfigError) as exc:
-        fail(str(exc), code=2)
     except OSError as exc:  # the home folder itself is unusable
-        fail(f"cannot open the store in $PIPELINE_HOME: {exc}", code=2)
+        fail(escape(f"cannot open the store in $PIPELINE_HOME: {exc}"), code=2)
 
 
 @app.command()
+@cli_errors()
 def ingest(
     paths: list[str] = typer.Argument(..., help="Files or folders (searched recursively)."),
-    json_out: bool = JsonOut,
-    chroma_url: Optional[str] = ChromaUrl,
+    json_out: AsJson = False,
+    chroma_url: ChromaUrl = None,
     max_file_mb: Optional[float] = typer.Option(None, "--max-file-mb", help="Skip files larger than this (default 10)."),
-    wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for another writer to finish."),
+    wait: Wait = 0.0,
 ) -> None:
     """Ingest articles (.txt .md .html .json .jsonl): normalize, chunk, embed, store. Incremental."""
-    from pipeline.config import ConfigError
     from pipeline.corpus.ingest import ingest_paths
-    from pipeline.lock import LockHeld
-    from pipeline.corpus.store import StoreError
 
     store = _open_store(chroma_url)
-    try:
+    try:  # a held lock, store or config error exits 2 (their own code)
         report = ingest_paths(paths, store=store, progress=console.is_terminal,
                               max_file_mb=max_file_mb, wait=wait)
-    except (LockHeld, StoreError, ConfigError) as exc:
-        fail(str(exc), code=2)
     finally:
         store.close()
     for f in report.failed:
@@ -79,10 +70,11 @@ def ingest(
 
 
 @app.command()
+@cli_errors()
 def show(
     article: str = typer.Argument(..., help="Article id (or its source path)."),
-    json_out: bool = JsonOut,
-    chroma_url: Optional[str] = ChromaUrl,
+    json_out: AsJson = False,
+    chroma_url: ChromaUrl = None,
 ) -> None:
     """An article's metadata, normalized text and chunks with exact character offsets."""
     store = _open_store(chroma_url)
@@ -91,7 +83,7 @@ def show(
         if found is None:
             from pipeline.corpus.store import ArticleNotFound
 
-            fail(str(ArticleNotFound(article, store.home)))
+            raise ArticleNotFound(article, store.home)  # the handler: `error: no article ...`, exit 1
         chunks = store.get_chunks(found.id)
     finally:
         store.close()
@@ -117,7 +109,8 @@ def show(
 
 
 @app.command()
-def status(json_out: bool = JsonOut, chroma_url: Optional[str] = ChromaUrl) -> None:
+@cli_errors()
+def status(json_out: AsJson = False, chroma_url: ChromaUrl = None) -> None:
     """Articles, chunks, store location and embedding model."""
     store = _open_store(chroma_url)
     try:

@@ -18,7 +18,8 @@ from rich.table import Table
 
 from rich.markup import escape
 
-from pipeline.cli.app import app, console, emit_json
+from pipeline.cli.app import app, cli_errors, console, emit_json
+from pipeline.cli.options import AsJson, ExtractStrategy, NoCache
 
 RETRIEVAL_SETS = ("evals/retrieval.yaml", "evals/retrieval.yml", "evals/retrieval.json", "evals/retrieval.jsonl")
 
@@ -91,10 +92,8 @@ def _run_retrieval(set_path: Optional[Path], k: Optional[int], as_json: bool) ->
     path = str(set_path) if set_path else next((p for p in RETRIEVAL_SETS if Path(p).is_file()), None)
     if path is None:
         fail(f"no retrieval set found (looked for {', '.join(RETRIEVAL_SETS)}); pass --retrieval-set FILE", 2)
-    try:
+    with cli_errors({ValueError: 2, OSError: 2}):
         result = evaluate_retrieval(path, k)
-    except (ValueError, OSError) as exc:
-        fail(str(exc), 2)
     if as_json:
         emit_json(result)
         return
@@ -117,13 +116,14 @@ def _save_for_report(report: dict[str, Any]) -> None:
 
 
 @app.command("eval")
+@cli_errors()  # gold, config, baseline and prediction errors are UsageErrors: exit 2
 def eval_cmd(
     gold: Optional[list[str]] = typer.Option(None, "--gold", help="Gold directory or files (repeatable). Default evals/gold."),
     predictions: Optional[Path] = typer.Option(None, "--predictions", help="Score this extractions JSONL; no LLM call."),
-    model: Optional[str] = typer.Option(None, "--model", help="Model to extract with (or to select records by)."),
-    strategy: Optional[str] = typer.Option(None, "--strategy", help="Extraction strategy: single or small."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="Model to extract with (or to select records by)."),
+    strategy: ExtractStrategy = None,
     repeat: Optional[int] = typer.Option(None, "--repeat", min=1, help="Extract K times: variance and flaky articles."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+    as_json: AsJson = False,
     junit: Optional[Path] = typer.Option(None, "--junit", help="Write JUnit XML here."),
     markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write a Markdown summary here ('-' for stdout)."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Fail when a field regresses against this report."),
@@ -150,7 +150,7 @@ def eval_cmd(
     retrieval: bool = typer.Option(False, "--retrieval", help="Run the retrieval eval (recall@k, MRR) instead."),
     retrieval_set: Optional[Path] = typer.Option(None, "--retrieval-set", help="Labeled retrieval set."),
     k: Optional[int] = typer.Option(None, "--k", min=1, help="k for recall@k in --retrieval."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the response cache: call the model again and store nothing."),
+    no_cache: NoCache = False,
 ) -> None:
     """Score extractions against hand-labeled gold files; exit 1 when the gate fails."""
     if as_json and markdown is not None and str(markdown) == "-":
@@ -158,31 +158,28 @@ def eval_cmd(
     if retrieval:
         _run_retrieval(retrieval_set, k, as_json)
         return
-    from pipeline.evaluate import (BaselineError, EvalConfigError, EvalError, EvalSettings, GoldError, check_gate,
-                                   load_baseline, load_settings_file, run_eval, save_baseline as write_baseline,
-                                   with_overrides)
+    from pipeline.evaluate import (EvalSettings, GoldError, check_gate, load_baseline, load_settings_file, run_eval,
+                                   save_baseline as write_baseline, with_overrides)
     from pipeline.evaluate.outputs import render_junit, render_markdown
     from pipeline.evaluate.predictions import save_prediction
 
-    try:
-        base = load_settings_file(config) if config else EvalSettings()
-        settings = with_overrides(
-            base, gold=list(gold) if gold else None, predictions=str(predictions) if predictions else None,
-            model=model, repeat=repeat, baseline=str(baseline) if baseline else None, min_f1=min_f1,
-            min_schema_valid_rate=min_schema_valid_rate, min_grounding_rate=min_grounding_rate,
-            bootstrap_samples=bootstrap_samples, seed=seed, tolerance=tolerance,
-            party_fuzzy=party_threshold, party_embedding=party_embedding_threshold,
-            statement=statement_threshold, evidence_overlap=evidence_threshold)
-        base_data = None
-        if settings.baseline:
-            first = save_baseline is not None and not Path(settings.baseline).exists() and \
-                Path(save_baseline).resolve() == Path(settings.baseline).resolve()
-            if first:  # bootstrapping: this run creates the baseline it would compare against
-                console.print(f"no baseline at {settings.baseline} yet: this run creates it", highlight=False)
-            else:
-                base_data = load_baseline(settings.baseline)
-    except (EvalConfigError, BaselineError) as exc:
-        fail(str(exc), 2)
+    # EvalConfigError, BaselineError: `error: ...`, exit 2 through the handler
+    base = load_settings_file(config) if config else EvalSettings()
+    settings = with_overrides(
+        base, gold=list(gold) if gold else None, predictions=str(predictions) if predictions else None,
+        model=model, repeat=repeat, baseline=str(baseline) if baseline else None, min_f1=min_f1,
+        min_schema_valid_rate=min_schema_valid_rate, min_grounding_rate=min_grounding_rate,
+        bootstrap_samples=bootstrap_samples, seed=seed, tolerance=tolerance,
+        party_fuzzy=party_threshold, party_embedding=party_embedding_threshold,
+        statement=statement_threshold, evidence_overlap=evidence_threshold)
+    base_data = None
+    if settings.baseline:
+        first = save_baseline is not None and not Path(settings.baseline).exists() and \
+            Path(save_baseline).resolve() == Path(settings.baseline).resolve()
+        if first:  # bootstrapping: this run creates the baseline it would compare against
+            console.print(f"no baseline at {settings.baseline} yet: this run creates it", highlight=False)
+        else:
+            base_data = load_baseline(settings.baseline)
 
     from pipeline.llm import run_options
 
@@ -205,10 +202,8 @@ def eval_cmd(
                 report = run_eval(settings, explain=True, strategy=strategy, progress=progress,
                                   on_prediction=(lambda p: save_prediction(p, save_predictions))
                                   if save_predictions else None)
-            except GoldError as exc:
+            except GoldError as exc:  # other EvalErrors: exit 2 through the handler
                 fail(f"invalid gold file(s):\n{exc}", 2)
-            except EvalError as exc:
-                fail(str(exc), 2)
     report["gate"] = check_gate(report, settings, base_data)
     _save_for_report(report)
     if save_baseline:

@@ -11,33 +11,32 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pipeline.cli.app import app, console, emit_json, fail
+from pipeline.cli.app import app, cli_errors, console, emit_json, fail
+from pipeline.cli.options import AsJson, Concurrency, ExtractStrategy, Model, NoCache, Wait
+from pipeline.errors import PipelineError
 
 _out = Console(highlight=False)  # the command's product goes to stdout
 
 
 @app.command()
+@cli_errors({ValueError: 2, "PipelineError": 2})
 def extract(
     ids: Optional[list[str]] = typer.Argument(None, help="Article ids (or source paths) to extract."),
     all_: bool = typer.Option(False, "--all", help="Extract every ingested article (again)."),
     new: bool = typer.Option(False, "--new", help="Only articles not yet extracted with this model and prompt."),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help="PROVIDER:MODEL (default: config, else local)."),
-    concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1,
-                                              help="Parallel articles for remote models (default: config, 4)."),
-    strategy: Optional[str] = typer.Option(None, "--strategy",
-                                           help="single (one JSON call) or small (decomposed; default for local)."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
-    wait: float = typer.Option(0.0, "--wait", help="Seconds to wait for another writer to finish."),
+    model: Model = None,
+    concurrency: Concurrency = None,
+    strategy: ExtractStrategy = None,
+    json_out: AsJson = False,
+    wait: Wait = 0.0,
     batch: bool = typer.Option(False, "--batch", help="Submit through the provider's batch API (half price, "
                                "results within 24h); store them with `pipeline batch collect`."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the response cache: call the model again and store nothing."),
+    no_cache: NoCache = False,
 ) -> None:
     """Extract who wins, who loses and what stays the same, with grounded evidence quotes."""
-    from pipeline.config import ConfigError, load_settings
+    from pipeline.context import Context
     from pipeline.extraction.extract import STRATEGIES
     from pipeline.extraction.run import run_extraction
-    from pipeline.extraction.run import SelectionError
-    from pipeline.lock import LockHeld
 
     if all_ and new:
         fail("--all and --new exclude each other: --all re-extracts everything, --new only what is missing",
@@ -46,22 +45,20 @@ def extract(
         fail(f"unknown --strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}", code=2)
     if batch:  # pipeline.batch: submit now, `pipeline batch collect` stores the records later
         from pipeline.cli.batch import submit_batch_command
-        return submit_batch_command("extract", model=load_settings().model_for("extract", model),
+        return submit_batch_command("extract", model=Context.from_env(model=model).model_for("extract"),
                                     ids=list(ids or []), all=all_, new=new, strategy=strategy, as_json=json_out)
     from pipeline.llm import run_options
 
     with run_options(use_cache=False) if no_cache else nullcontext():
         try:
-            settings = load_settings()
-            chosen = settings.model_for("extract", model)
-            conc = concurrency or settings.concurrency
-            report = run_extraction(list(ids or []), all=all_, new=new, model=chosen, concurrency=conc,
-                                    progress=console.is_terminal, strategy=strategy, wait=wait)
-        except SelectionError as exc:
-            fail(str(exc), code=2)
-        except (LockHeld, ConfigError, ValueError) as exc:
-            fail(str(exc), code=2)
-        except Exception as exc:  # provider missing (e.g. no llama-cpp), store unreadable, ...
+            ctx = Context.from_env(model=model, concurrency=concurrency, strategy=strategy, wait=wait,
+                                   no_cache=no_cache, as_json=json_out)
+            report = run_extraction(list(ids or []), all=all_, new=new, model=ctx.model_for("extract"),
+                                    concurrency=ctx.concurrency, progress=console.is_terminal,
+                                    strategy=strategy, wait=wait)
+        except (PipelineError, ValueError):
+            raise  # the handler: `error: <message>`, exit 2
+        except Exception as exc:  # a bug or a foreign library's error: say which type it was
             fail(f"{type(exc).__name__}: {exc}", code=2)
     for f in report.failed:
         console.print(f"[bold red]failed:[/] {escape(f['id'])}: {escape(f['error'])}", highlight=False,
@@ -83,18 +80,16 @@ def extract(
 
 
 @app.command()
+@cli_errors({OSError: 2, ValueError: 2})
 def claims(
     party: Optional[str] = typer.Option(None, "--party", "-p", help="Only this party (case-insensitive; aliases merge)."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Only records from this model."),
-    json_out: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    json_out: AsJson = False,
 ) -> None:
     """The corpus-wide view: for each party, the articles calling it a winner or loser, with quotes."""
     from pipeline.extraction.claims import corpus_claims
 
-    try:
-        data = corpus_claims(party=party, model=model)
-    except (OSError, ValueError) as exc:
-        fail(str(exc), code=2)
+    data = corpus_claims(party=party, model=model)
     if json_out:
         emit_json(data)
         return

@@ -2,32 +2,32 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from pipeline.cli.app import app, console, emit_json, fail
-from pipeline.config import STAGES, ConfigError, load_settings
+from pipeline.cli.app import app, cli_errors, console, emit_json
+from pipeline.cli.options import AsJson
+from pipeline.config import STAGES
 
 
 @app.command("models")
+@cli_errors({"ConfigError": 1})
 def models(
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON document on stdout."),
+    as_json: AsJson = False,
     usage: bool = typer.Option(False, "--usage", help="Add token and cost totals from the ledger."),
 ) -> None:
     """List LLM providers, whether each is configured, and the model each stage uses."""
+    from pipeline.context import Context
     from pipeline.llm.catalog import providers
 
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        fail(str(exc))
+    ctx = Context.from_env()
+    settings = ctx.settings
     data: dict[str, Any] = {
-        "default": os.environ.get("PIPELINE_MODEL") or settings.model,
-        "env_model": os.environ.get("PIPELINE_MODEL"),
+        "default": ctx.env.model or settings.model,
+        "env_model": ctx.env.model,
         "stages": {stage: settings.model_for(stage) for stage in STAGES},
         "fallbacks": settings.fallbacks,
         "providers": providers(),

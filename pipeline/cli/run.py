@@ -9,56 +9,22 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn,
-                           TimeElapsedColumn)
 from rich.table import Table
 
-from pipeline.cli.app import app, console, emit_json, fail
+from pipeline.progress import ConsoleProgress
+from pipeline.cli.app import app, cli_errors, console, emit_json, fail
+from pipeline.cli.options import AsJson, Concurrency, ExtractStrategy, MaxCost, Model, NoCache
 
 _LABELS = {"ingest": "Ingest", "extract": "Extract", "summarize": "Summarize", "report": "Report"}
 
 
-class RichStages:
+class RichStages(ConsoleProgress):
     """One progress display for the whole run: a line per stage, filled in as each runs."""
 
     def __init__(self) -> None:
-        self.progress = Progress(
-            SpinnerColumn(finished_text="[green]✓[/]"), TextColumn("[bold]{task.fields[label]:<10}"),
-            BarColumn(bar_width=28), MofNCompleteColumn(), TextColumn("{task.fields[note]}", markup=False),
-            TimeElapsedColumn(), console=console, transient=False)
-        self.tasks: dict[str, TaskID] = {}
-
-    def __enter__(self) -> "RichStages":
         from pipeline.run import STAGES
 
-        self.progress.__enter__()
-        for name in STAGES:
-            self.tasks[name] = self.progress.add_task("", total=None, start=False, label=_LABELS[name],
-                                                      note="waiting")
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.progress.__exit__(*exc)
-
-    def start(self, stage: str, total: int | None = None, note: str = "") -> None:
-        tid = self.tasks[stage]
-        self.progress.start_task(tid)
-        self.progress.update(tid, total=total, note=note or "working…")
-
-    def update(self, stage: str, done: int, total: int | None = None, note: str = "") -> None:
-        kw: dict[str, Any] = {"completed": done}
-        if total is not None:
-            kw["total"] = total
-        if note:
-            kw["note"] = note
-        self.progress.update(self.tasks[stage], **kw)
-
-    def finish(self, stage: str, note: str) -> None:
-        tid = self.tasks[stage]
-        task = self.progress.tasks[tid]
-        total = task.total if task.total else max(1, int(task.completed))
-        self.progress.update(tid, total=total, completed=total, note=note or "done")
-        self.progress.stop_task(tid)
+        super().__init__({name: _LABELS[name] for name in STAGES})
 
 
 def _money(x: float | None) -> str:
@@ -87,31 +53,26 @@ def _tables(data: dict[str, Any]) -> tuple[Table, Table]:
 
 
 @app.command("run")
+@cli_errors({"BudgetExceeded": 1, "RunError": 2, "LockHeld": 2, ValueError: 2, "LLMError": 1, OSError: 1})
 def run_cmd(
     paths: Optional[list[Path]] = typer.Argument(None, help="Files or folders to analyse (default: corpus/)."),
-    model: Optional[str] = typer.Option(None, "--model", help="PROVIDER:MODEL for every stage (default: local)."),
+    model: Model = None,
     out: Optional[Path] = typer.Option(None, "--out", help="Write report.html into this folder "
                                                            "(default: $PIPELINE_HOME/report.html)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON on stdout."),
-    max_cost: Optional[float] = typer.Option(None, "--max-cost", min=0.0, help="Stop before spending more (USD)."),
-    concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1, help="Parallel extractions (remote models)."),
-    strategy: Optional[str] = typer.Option(None, "--strategy", help="Extraction strategy: single or small."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Bypass the response cache: call the model again and store nothing."),
+    as_json: AsJson = False,
+    max_cost: MaxCost = None,
+    concurrency: Concurrency = None,
+    strategy: ExtractStrategy = None,
+    no_cache: NoCache = False,
 ) -> None:
     """Ingest, extract what is new, summarize what is new, and write the HTML report."""
-    from pipeline.llm import LLMError
-    from pipeline.lock import LockHeld
-    from pipeline.run import RunError, run_pipeline
-
     from pipeline.llm import run_options
+    from pipeline.run import run_pipeline
 
     with run_options(use_cache=False) if no_cache else nullcontext():
-        try:
-            with RichStages() as stages:
-                result = run_pipeline(list(paths) if paths else None, model=model, out=out, max_cost=max_cost,
-                                      concurrency=concurrency, strategy=strategy, progress=stages)
-        except (RunError, LockHeld, LLMError, ValueError, OSError) as exc:
-            fail(str(exc), 2 if isinstance(exc, (RunError, LockHeld, ValueError)) else 1)
+        with RichStages() as stages:
+            result = run_pipeline(list(paths) if paths else None, model=model, out=out, max_cost=max_cost,
+                                  concurrency=concurrency, strategy=strategy, progress=stages)
     data = result.to_json()
     if as_json:
         emit_json(data)
@@ -127,6 +88,7 @@ def run_cmd(
 
 
 @app.command("report")
+@cli_errors({ValueError: 2})
 def report_cmd(
     out: Optional[Path] = typer.Option(None, "--out", help="Write the report to this file "
                                                            "(default: $PIPELINE_HOME/report.html)."),
@@ -144,19 +106,11 @@ def report_cmd(
     if not (home / "manifest.sqlite").exists():
         fail(f"nothing to report: {home} has no ingested articles; run `pipeline run` first")
     if eval_result is not None:
-        try:
-            save_eval_result(load_eval_file(eval_result), home)
-        except ValueError as exc:
-            fail(str(exc), 2)
+        save_eval_result(load_eval_file(eval_result), home)  # ValueError: exit 2
     from rich.markup import escape
 
-    from pipeline.corpus.manifest import ManifestError
-    from pipeline.corpus.store import StoreError
-
     try:
-        inputs = load_inputs(home)
-    except (ManifestError, StoreError) as exc:
-        fail(escape(str(exc)), 2)
+        inputs = load_inputs(home)  # ManifestError, StoreError: exit 2 (their own code)
     except sqlite3.Error as exc:
         fail(escape(f"cannot read the manifest in {home}: {exc}"), 2)
     try:

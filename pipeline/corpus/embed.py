@@ -18,6 +18,9 @@ from typing import Callable
 
 import numpy as np
 
+from pipeline.config import read_env
+from pipeline.errors import PipelineError
+
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIM = 384
 MIN_BF16_COSINE = 0.998
@@ -30,7 +33,7 @@ _PROBES = [
 ]
 
 
-class EmbedderError(RuntimeError):
+class EmbedderError(PipelineError, RuntimeError):
     pass
 
 
@@ -53,13 +56,13 @@ def cpu_has_bf16() -> bool | None:
 
 def configured_model_name() -> str:
     """The model the next Embedder will load, known without loading it (the store checks it)."""
-    override = os.environ.get("PIPELINE_EMBED_MODEL_PATH")
+    override = read_env().embed_model_path
     return Path(override).name if override else MODEL_NAME
 
 
 def model_path() -> Path:
     """The shipped model folder (or `PIPELINE_EMBED_MODEL_PATH` for another local model)."""
-    override = os.environ.get("PIPELINE_EMBED_MODEL_PATH")
+    override = read_env().embed_model_path
     if override:
         return Path(override)
     try:
@@ -83,7 +86,7 @@ class Embedder:
     dim: int
 
     def __init__(self, dtype: str | None = None, batch_size: int = 32, path: Path | None = None) -> None:
-        requested = (dtype or os.environ.get("PIPELINE_EMBED_DTYPE") or "auto").lower()
+        requested = (dtype or read_env().embed_dtype or "auto").lower()
         if requested not in DTYPES:
             raise EmbedderError(f"embedding dtype must be one of {', '.join(DTYPES)}, got {requested!r}")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from pipeline.errors import EXIT_USAGE, PipelineError
 from pipeline.types import Article, utcnow_iso
 
 SCHEMA_VERSION = 2  # 2: chunk_spans (a local Chroma keeps no chunk offsets since then)
@@ -74,8 +75,10 @@ class Row:
         return dict(zip(self.chunk_ids, self.chunk_spans or []))
 
 
-class ManifestError(RuntimeError):
-    pass
+class ManifestError(PipelineError, RuntimeError):
+    """The manifest cannot be read or written as asked (exit 2)."""
+
+    exit_code = EXIT_USAGE
 
 
 def _read_only(path: Path) -> bool:

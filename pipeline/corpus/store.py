@@ -18,6 +18,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from pipeline.errors import EXIT_USAGE, PipelineError
 from pipeline import config
 from pipeline.corpus.embed import DIM, configured_model_name
 from pipeline.corpus.manifest import Manifest, Row
@@ -28,15 +29,17 @@ _GET_BATCH = 500
 _UPSERT_BATCH = 1000  # well under Chroma's max batch size
 
 
-class StoreError(RuntimeError):
-    pass
+class StoreError(PipelineError, RuntimeError):
+    """The vector store cannot be opened or used as asked (exit 2)."""
+
+    exit_code = EXIT_USAGE
 
 
 class EmbeddingModelMismatch(StoreError):
     pass
 
 
-class ArticleNotFound(KeyError):
+class ArticleNotFound(PipelineError, KeyError):
     """No such article; the message names the id and where to look."""
 
     def __init__(self, article_id: str, home: Path | None = None) -> None:

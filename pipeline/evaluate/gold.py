@@ -15,6 +15,7 @@ from typing import Any, Iterable, Sequence
 
 import yaml
 
+from pipeline.errors import UsageError
 from pipeline.evaluate.names import normalize_name, normalize_statement
 
 FIELDS: tuple[str, ...] = ("winners", "losers", "unchanged")
@@ -64,7 +65,7 @@ class GoldProblem:
         return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
 
-class GoldError(ValueError):
+class GoldError(UsageError, ValueError):
     """One or more malformed gold files; `problems` lists each with file and line."""
 
     def __init__(self, problems: Sequence[GoldProblem]):

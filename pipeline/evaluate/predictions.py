@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from pydantic import ValidationError
 
+from pipeline.errors import UsageError
 from pipeline.evaluate.gold import GoldArticle
 from pipeline.jsonl import iter_json_lines
 from pipeline.types import ExtractionRecord
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 PATH_KEYS = ("path", "article_path", "source_path")
 
 
-class ResolveError(ValueError):
+class ResolveError(UsageError, ValueError):
     """Gold articles that cannot be found; the message lists each with its gold file and line."""
 
 

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from pipeline.errors import UsageError
 from pipeline.evaluate.gold import GoldArticle, load_gold
 from pipeline.evaluate.match import EmbedFn, FieldResult, Scorer, statement_texts
 from pipeline.evaluate.metrics import FIELDS, bootstrap, mean_std, metrics
@@ -27,7 +28,7 @@ REPORT_VERSION = 1
 Progress = Callable[[str, int, int], None]  # (label, done, total)
 
 
-class EvalError(ValueError):
+class EvalError(UsageError, ValueError):
     """Bad input for an eval run (the CLI exits 2 with this message)."""
 
 
@@ -106,7 +107,7 @@ def extract_all(resolved: list[ResolvedArticle], model: Any, repeat: int, *, str
     """
     from pydantic import ValidationError
 
-    from pipeline.extraction.extract import STRATEGIES, extract_article
+    from pipeline.extraction.extract import STRATEGIES, extract_article, plan_extraction
     from pipeline.llm.base import AuthError, BudgetExceeded, LLMError, ProviderNotAvailable
     from pipeline.llm.options import run_options
 
@@ -114,7 +115,7 @@ def extract_all(resolved: list[ResolvedArticle], model: Any, repeat: int, *, str
     total, done = len(resolved) * repeat, 0
     if strategy and strategy not in STRATEGIES:
         raise EvalError(f"unknown extraction strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
-    kwargs = {"strategy": strategy} if strategy else {}
+    plan = None  # the model resolved and the strategy decided once, for the first article
     for r in resolved:
         if r.article is None:
             raise EvalError(f"{r.gold.file}:{r.gold.line}: article {r.gold.ref!r} is not in the store; "
@@ -122,8 +123,9 @@ def extract_all(resolved: list[ResolvedArticle], model: Any, repeat: int, *, str
         for k in range(repeat):
             opts: dict[str, Any] = {"stage": "eval"} if k == 0 else {"stage": "eval", "use_cache": False}
             try:
+                plan = plan or plan_extraction(model, strategy)
                 with run_options(**opts):
-                    rec = extract_article(r.article, model, **kwargs)
+                    rec = extract_article(r.article, plan=plan)
                 pred = Prediction(r.article_id, rec, None, k + 1, (), rec.model)
                 out.setdefault(r.article_id, []).append(pred)
                 if on_prediction:

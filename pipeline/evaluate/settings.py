@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pipeline.errors import UsageError
 from pipeline.evaluate.match import Thresholds
 from pipeline.evaluate.metrics import FIELDS
 
@@ -19,7 +20,7 @@ DEFAULT_TOLERANCE = 0.02
 RATE_KEYS = ("schema_valid_rate", "grounding_rate")
 
 
-class EvalConfigError(ValueError):
+class EvalConfigError(UsageError, ValueError):
     pass
 
 

@@ -4,63 +4,39 @@ Two strategies: `single` asks a capable model for the whole analysis in one JSON
 section (`pipeline.extraction.single`); `small` decomposes the job into tiny constrained
 choices per sentence for the embedded model (`pipeline.extraction.small`). Both return claims
 whose evidence is aligned to the article text; records carry the prompt hash and schema
-version so a prompt change is visible in results and evals.
+version so a prompt change is visible in results and evals. Which strategy a model gets, and
+the prompt hash, are decided once per run from the model's profile (`pipeline.extraction.plan`).
 """
 
 from __future__ import annotations
 
 import time
 
-from pipeline.extraction import single, small
-from pipeline.extraction.prompts import content_hash
+from pipeline.config import DEFAULT_MODEL
+from pipeline.extraction import small
+from pipeline.extraction.plan import (STRATEGIES, ExtractionPlan, default_strategy, plan_extraction, prompt_hash,
+                                      resolve_strategy, strategy_module)
 from pipeline.text.injection import detect_injection, mark_flagged
 from pipeline.llm.base import Provider
-from pipeline.llm.registry import get_provider
 from pipeline.types import Article, ExtractionRecord, ExtractionStats
 
-STRATEGIES = ("single", "small")
-SMALL_PROVIDERS = {"local"}  # providers whose models get the decomposed strategy by default
 
-
-def default_strategy(provider: Provider) -> str:
-    return "small" if provider.provider in SMALL_PROVIDERS else "single"
-
-
-def _module(strategy: str):
-    if strategy == "single":
-        return single
-    if strategy == "small":
-        return small
-    raise ValueError(f"unknown extraction strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
-
-
-def prompt_hash(strategy: str, model: str | Provider | None = None) -> str:
-    """Content hash of every prompt file the strategy reads, plus its algorithm version (and,
-    for `small`, how labels are decided for this model: a change there changes results too)."""
-    mod = _module(strategy)
-    extra = f"{strategy}:{mod.ALGO_VERSION}"
-    if strategy == "small":
-        extra += ":" + small.mode_for(get_provider(model) if model is not None else None)
-    return content_hash(list(mod.FILES), extra=extra)
-
-
-def resolve_strategy(provider: Provider, strategy: str | None) -> str:
-    s = strategy or default_strategy(provider)
-    _module(s)
-    return s
-
-
-def extract_article(article: Article, model: str | Provider = "local", *,
-                    strategy: str | None = None) -> ExtractionRecord:
-    """Extract one article into a record (not yet written anywhere)."""
-    provider = get_provider(model)
-    strat = resolve_strategy(provider, strategy)
+def extract_article(article: Article, model: str | Provider = DEFAULT_MODEL, *,
+                    strategy: str | None = None, plan: ExtractionPlan | None = None) -> ExtractionRecord:
+    """Extract one article into a record (not yet written anywhere). A run passes its `plan`
+    (resolved once); without one, `model` and `strategy` are resolved for this article."""
+    if plan is None:
+        plan = plan_extraction(model, strategy)
+    provider, strat = plan.provider, plan.strategy
     t0 = time.perf_counter()
     flags = detect_injection(article.text)
-    outcome = _module(strat).extract(article, provider)
+    if strat == "small":
+        outcome = small.extract(article, provider, mode=plan.small_mode)
+    else:
+        outcome = strategy_module(strat).extract(article, provider)
     analysis = outcome.analysis
     flagged = mark_flagged(analysis, flags)
-    evidence = [c.evidence for c in [*analysis.winners, *analysis.losers, *analysis.unchanged]]
+    evidence = [c.evidence for c in analysis.claims()]
     stats = {
         "requested_model": provider.model_string,
         "path": article.path,
@@ -80,7 +56,7 @@ def extract_article(article: Article, model: str | Provider = "local", *,
     return ExtractionRecord(
         article_id=article.id,
         model=outcome.model or provider.model_string,
-        prompt_hash=prompt_hash(strat, provider),
+        prompt_hash=plan.prompt_hash,
         analysis=analysis,
         usage=outcome.usage,
         strategy=strat,
@@ -90,4 +66,5 @@ def extract_article(article: Article, model: str | Provider = "local", *,
     )
 
 
-__all__ = ["STRATEGIES", "default_strategy", "extract_article", "prompt_hash"]
+__all__ = ["STRATEGIES", "ExtractionPlan", "default_strategy", "extract_article", "plan_extraction", "prompt_hash",
+           "resolve_strategy"]

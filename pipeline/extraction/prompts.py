@@ -9,7 +9,6 @@ and evals.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 from functools import lru_cache
@@ -18,14 +17,16 @@ from typing import Any
 
 import jinja2
 
+from pipeline.errors import UsageError
 from pipeline.llm.base import Message
 from pipeline.templates import template
+from pipeline.config import read_env
 
 _SECTION = re.compile(r"^=== (system|user|assistant) ===[ \t]*$", re.M)
 _MARK = re.compile("\x00([0-9a-f]{16}):(system|user|assistant)\x00")
 
 
-class PromptError(ValueError):
+class PromptError(UsageError, ValueError):
     pass
 
 
@@ -33,7 +34,7 @@ _REPO_PROMPTS = Path(__file__).resolve().parents[2] / "prompts"
 
 
 def prompts_dir() -> Path:
-    env = os.environ.get("PIPELINE_PROMPTS")
+    env = read_env().prompts
     return Path(env) if env else _REPO_PROMPTS
 
 

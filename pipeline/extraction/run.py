@@ -15,20 +15,22 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from pydantic import BaseModel, Field
 
+from pipeline.errors import PipelineError, UsageError
 from pipeline import config
 from pipeline.llm import turn
 from pipeline.llm.base import AuthError, BudgetExceeded, Provider, ProviderNotAvailable
-from pipeline.llm.registry import get_provider
+from pipeline.progress import ConsoleProgress, Progress
 from pipeline.records import append_record, read_records, records_path
 from pipeline.text.nlp import ParserNotAvailable
 from pipeline.types import Article, ExtractionRecord, Usage, utcnow_iso
 
 if TYPE_CHECKING:
     from pipeline.corpus.protocols import ArticleStore
+    from pipeline.extraction.plan import ExtractionPlan
 
 JOURNAL = "extract.run.json"
 
@@ -55,11 +57,11 @@ class ExtractionRunReport(BaseModel):
         return self.model_dump(mode="json")
 
 
-class SelectionError(ValueError):
+class SelectionError(UsageError, ValueError):
     pass
 
 
-class RunStopped(RuntimeError):
+class RunStopped(PipelineError, RuntimeError):
     """An earlier article hit an error every other article would hit too."""
 
 
@@ -127,32 +129,31 @@ def _read_journal(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def _workers(provider: Provider, concurrency: int) -> int:
-    if provider.provider == "local":
-        return 1  # one llama.cpp context per process; calls are serialized anyway
-    # The user's --concurrency wins over the provider's default cap, and sizes the limiter too.
+def _workers(plan: ExtractionPlan) -> int:
+    """Articles in flight. A serial model (one in-process context) takes one at a time; otherwise
+    the user's --concurrency wins over the provider's default cap, and sizes the limiter too."""
+    if plan.profile.serial:
+        return 1
     from pipeline.llm.client import set_concurrency_limit
 
-    n = max(1, concurrency)
-    set_concurrency_limit(provider.provider, n)
-    return n
+    set_concurrency_limit(plan.provider.provider, plan.workers)
+    return plan.workers
 
 
 def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | Provider,
-                   concurrency: int = 4, progress: bool = True, strategy: str | None = None,
+                   concurrency: int = 4, progress: bool | Progress = True, strategy: str | None = None,
                    store: ArticleStore | None = None, home: Path | None = None,
                    on_record: Callable[[ExtractionRecord], None] | None = None,
                    wait: float = 0.0) -> ExtractionRunReport:
     """Extract the selected articles and append one record each; never raises for one article."""
-    from pipeline.extraction.extract import extract_article, prompt_hash, resolve_strategy
+    from pipeline.extraction.extract import extract_article
+    from pipeline.extraction.plan import plan_extraction
 
     t0 = time.perf_counter()
     h = Path(home) if home is not None else config.home()
     h.mkdir(parents=True, exist_ok=True)
-    provider = get_provider(model)
-    strat = resolve_strategy(provider, strategy)
-    phash = prompt_hash(strat, provider)
-    mstr = provider.model_string
+    run_plan = plan_extraction(model, strategy, concurrency=concurrency)  # the model resolved once
+    strat, phash, mstr = run_plan.strategy, run_plan.prompt_hash, run_plan.model_string
     report = ExtractionRunReport(model=mstr, strategy=strat, prompt_hash=phash)
 
     lock: Any = contextlib.nullcontext()
@@ -202,7 +203,7 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
                 raise RunStopped(f"not attempted: {stop[0]}")
             with turn.taken():
                 try:
-                    rec = extract_article(a, provider, strategy=strat)
+                    rec = extract_article(a, plan=run_plan)
                 except FATAL as exc:
                     stop.append(f"{type(exc).__name__}: {exc}")
                     raise
@@ -210,7 +211,7 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
                 return rec
 
         bar = _progress(progress, len(todo))
-        workers = _workers(provider, concurrency)
+        workers = _workers(run_plan)
         t_work = time.perf_counter()
         with bar as (advance, describe):
             if workers == 1:
@@ -259,18 +260,23 @@ def _attempt(fn: Callable[[Article], ExtractionRecord], a: Article) -> tuple[str
 
 
 @contextlib.contextmanager
-def _progress(enabled: bool, total: int):
-    """A rich progress bar on stderr (stdout stays clean for --json)."""
-    if not enabled or total == 0:
+def _progress(progress: bool | Progress, total: int) -> Iterator[tuple[Callable[[], None], Callable[[str], None]]]:
+    """(advance, describe) reporting stage `extract` to `progress` (True: a bar on stderr)."""
+    if progress is False or total == 0:
         yield (lambda: None), (lambda _id: None)
         return
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    with contextlib.ExitStack() as stack:
+        reporter = stack.enter_context(ConsoleProgress()) if progress is True else progress
+        state: dict[str, Any] = {"done": 0, "note": ""}
+        reporter.start("extract", total)
 
-    from pipeline.console import console
+        def advance() -> None:
+            state["done"] += 1
+            reporter.update("extract", int(state["done"]), total, str(state["note"]))
 
-    with Progress(TextColumn("extract"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), TextColumn("{task.description}"), console=console,
-                  transient=False) as prog:
-        task = prog.add_task("", total=total)
-        yield (lambda: prog.advance(task)), (lambda aid: prog.update(task, description=aid[:40]))
+        def describe(aid: str) -> None:
+            state["note"] = aid[:40]
+            reporter.update("extract", int(state["done"]), total, str(state["note"]))
+
+        yield advance, describe
+        reporter.finish("extract", f"{state['done']}/{total}")

@@ -12,7 +12,6 @@ pass by party (a party the first pass already placed keeps its first-pass claim)
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,6 +26,7 @@ from pipeline.text.ground import locate, sentences
 from pipeline.llm import generate
 from pipeline.llm.base import Message, Provider
 from pipeline.types import (ArticleAnalysis, Article, Evidence, PartyClaim, UnchangedClaim, Usage)
+from pipeline.config import read_env
 
 PROMPT = "extract.md"
 REASK_PROMPT = "extract_reask.md"
@@ -41,7 +41,7 @@ _TRUE = {"1", "true", "yes", "on"}
 
 def recall_pass_enabled() -> bool:
     """PIPELINE_RECALL_PASS (1/0), else `[extract] recall_pass` in pipeline.toml; off by default."""
-    env = os.environ.get("PIPELINE_RECALL_PASS")
+    env = read_env().recall_pass
     if env is not None and env.strip():
         return env.strip().lower() in _TRUE
     try:

@@ -29,7 +29,6 @@ Sentences flagged as prompt injection are never used as evidence, nor in the sum
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -48,8 +47,10 @@ from pipeline.text.ground import Span, sentences
 from pipeline.text.injection import detect_injection
 from pipeline.llm import generate
 from pipeline.llm.base import Message, Provider
+from pipeline.llm.profiles import SMALL_MODES
 from pipeline.text.nlp import parse_many
 from pipeline.types import ArticleAnalysis, Article, Evidence, PartyClaim, UnchangedClaim, Usage
+from pipeline.config import read_env
 
 PROMPT = "extract_small.md"
 EXAMPLES = "extract_small_examples.yaml"
@@ -191,7 +192,7 @@ def ask(provider: Provider, c: Candidate, party: str | None, options: list[str])
     return label, res.usage, res.model
 
 
-MODES = ("rules", "hybrid", "model")
+MODES = SMALL_MODES  # declared with the model profiles that pick a default among them
 
 
 def mode_for(provider: Provider | None) -> str:
@@ -200,12 +201,13 @@ def mode_for(provider: Provider | None) -> str:
     `rules`: cue phrases and sections alone, no model call. `hybrid`: the model picks the label
     among those the cues allow, or "none" (it can veto a cue, not invent one). `model`: the
     model labels every cue-filtered sentence on its own. Set with PIPELINE_SMALL_MODE or
-    `[extract] small_mode` in pipeline.toml. Default: `rules` for the embedded SmolLM2-135M,
+    `[extract] small_mode` in pipeline.toml. Default: the model profile's `small_mode`
+    (`pipeline.llm.profiles`): `rules` for the embedded SmolLM2-135M,
     whose constrained answers measured as position bias (it picks whichever label comes
     first; accuracy 0.22-0.25 against 0.47-0.63 for the cues on the same sentences), and
     `hybrid` for any other model given `--strategy small`.
     """
-    env = os.environ.get("PIPELINE_SMALL_MODE")
+    env = read_env().small_mode
     if not env:
         try:
             from pipeline.config import load_settings
@@ -217,9 +219,7 @@ def mode_for(provider: Provider | None) -> str:
         if env not in MODES:
             raise ValueError(f"unknown small-strategy mode {env!r}; choose one of: {', '.join(MODES)}")
         return env
-    if provider is None or (provider.provider == "local" and not provider.model):
-        return "rules"
-    return "hybrid"
+    return provider.profile.small_mode if provider is not None else "rules"
 
 
 def rule_label(c: Candidate, options: list[str]) -> str:
@@ -266,9 +266,10 @@ def _reason(c: Candidate) -> str:
     return tail
 
 
-def extract(article: Article, provider: Provider) -> Outcome:
+def extract(article: Article, provider: Provider, mode: str | None = None) -> Outcome:
+    """`mode`: the run plan's label mode (decided once per run); None reads it here."""
     text = article.text
-    how = mode_for(provider)
+    how = mode or mode_for(provider)
     usage, model, calls = Usage(), "", 0
     winners: list[PartyClaim] = []
     losers: list[PartyClaim] = []

@@ -12,6 +12,8 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
+from pipeline.errors import EXIT_BUDGET, PipelineError
+from pipeline.llm.profiles import ModelProfile
 from pipeline.types import Usage
 
 Role = Literal["system", "user", "assistant"]
@@ -39,7 +41,7 @@ class Completion:
     cost_factor: float = 1.0
 
 
-class LLMError(RuntimeError):
+class LLMError(PipelineError, RuntimeError):
     """Base of every provider-side failure. Messages never contain secrets."""
 
     retryable: bool = False
@@ -76,12 +78,16 @@ class OutputValidationError(LLMError):
 class BudgetExceeded(LLMError):
     """The next call would exceed `--max-cost`; the run stops cleanly before spending it."""
 
+    exit_code = EXIT_BUDGET
+
 
 class Provider(ABC):
     """A vendor model. Subclasses set capabilities as class attributes.
 
     `structured_modes`: what the vendor offers for schema-shaped output, strongest first
-    (e.g. ("json_schema", "tool", "json_object", "prompt")).
+    (e.g. ("json_schema", "tool", "json_object", "prompt")). A vendor whose first mode is
+    "prompt" never sees the schema: the client writes it into the messages.
+    What a model is good for lives in its profile (`profile_for`, `pipeline.llm.profiles`).
     """
 
     provider: ClassVar[str] = "base"
@@ -98,6 +104,19 @@ class Provider(ABC):
     @property
     def model_string(self) -> str:
         return f"{self.provider}:{self.model}" if self.model else self.provider
+
+    @classmethod
+    def profile_for(cls, model: str) -> ModelProfile:
+        """The declared profile of `model` on this vendor, read without an instance (no SDK,
+        key or model file). Vendors whose models differ in kind override it."""
+        window = cls.context_window if isinstance(cls.context_window, int) else 8192
+        return ModelProfile(name=cls.provider, structured_modes=tuple(cls.structured_modes),
+                            context_window=window, concurrency=cls.max_concurrency)
+
+    @property
+    def profile(self) -> ModelProfile:
+        """This instance's profile: the declared one, in the mode order the instance settled on."""
+        return type(self).profile_for(self.model).with_modes(tuple(self.structured_modes))
 
     @abstractmethod
     def complete(

@@ -22,6 +22,7 @@ from pipeline.llm.base import (BudgetExceeded, Completion, LLMError, LLMResult, 
                                OutputValidationError, Provider, RetryableError)
 from pipeline.llm.cache import ResponseCache, cache_key
 from pipeline.llm.options import Run, current_run
+from pipeline.llm.profiles import PROMPT_MODE
 from pipeline.llm.redact import install_log_filter, redact
 from pipeline.llm import turn
 from pipeline.llm.registry import get_provider
@@ -83,7 +84,7 @@ def _slot(provider: Provider) -> threading.BoundedSemaphore:
                 configured = load_settings().concurrency
             except Exception:  # a broken pipeline.toml is reported where it is read for real
                 configured = 4
-            sem = threading.BoundedSemaphore(max(1, min(configured, provider.max_concurrency)))
+            sem = threading.BoundedSemaphore(max(1, min(configured, provider.profile.concurrency)))
             _slots[provider.provider] = sem
         return sem
 
@@ -138,6 +139,27 @@ def _check_budget(run: Run, provider: Provider, messages: list[Message],
             f"{max_tokens} output tokens)", provider=provider.provider)
 
 
+def schema_instruction(schema: dict[str, Any]) -> str:
+    return ("Reply with only a JSON object (no prose, no code fence) that follows this JSON Schema:\n"
+            + json.dumps(schema, separators=(",", ":")))
+
+
+def output_mode(provider: Provider, schema: dict[str, Any] | None) -> str | None:
+    """The structured-output mode to ask for: the first the provider's profile declares.
+    None for plain text; "prompt" means the client, not the vendor, carries the schema."""
+    return provider.profile.output_mode if schema is not None else None
+
+
+def _for_vendor(provider: Provider, messages: list[Message],
+                schema: dict[str, Any] | None) -> tuple[list[Message], dict[str, Any] | None, str | None]:
+    """What the vendor is sent: in "prompt" mode the schema goes into a system message and the
+    vendor gets none (the reply is parsed and validated here, and re-asked if it does not fit)."""
+    mode = output_mode(provider, schema)
+    if mode != PROMPT_MODE or schema is None:
+        return messages, schema, None
+    return [Message(role="system", content=schema_instruction(schema)), *messages], None, mode
+
+
 def _backoff(attempt: int, retry_after: float | None) -> float:
     if retry_after is not None:
         return min(retry_after, RETRY_AFTER_CAP_S)
@@ -170,13 +192,16 @@ def _attempt(run: Run, provider: Provider, messages: list[Message], schema: dict
              max_retries: int) -> tuple[Completion, float, int, Usage]:
     """One logical call with retries. Returns (completion, latency, attempts, usage of failures)."""
     failed = Usage()
+    sent, vendor_schema, client_mode = _for_vendor(provider, messages, schema)
     for i in range(max_retries + 1):
         _check_budget(run, provider, messages, schema, max_tokens)
         t0 = time.perf_counter()
         try:
             with turn.released(), _slot(provider):  # never wait for a slot holding the turn
-                comp = provider.complete(messages, schema=schema, schema_name=schema_name,
+                comp = provider.complete(sent, schema=vendor_schema, schema_name=schema_name,
                                          max_tokens=max_tokens, temperature=temperature)
+            if client_mode and comp.mode is None:
+                comp.mode = client_mode
             return comp, time.perf_counter() - t0, i + 1, failed
         except RetryableError as exc:
             failed = failed.add(_record(run, provider, "error", latency=time.perf_counter() - t0,

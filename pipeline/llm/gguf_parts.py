@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from pipeline.llm.base import ProviderNotAvailable
+from pipeline.config import read_env
 
 CHUNK = 8 << 20  # bytes per read while concatenating and hashing
 SIDECAR_SUFFIX = ".verified.json"
@@ -87,7 +88,7 @@ class ModelIntegrityError(ProviderNotAvailable):
 
 
 def models_dir() -> Path:
-    env = os.environ.get("PIPELINE_MODELS_DIR")
+    env = read_env().models_dir
     if env:
         return Path(env).expanduser()
     xdg = os.environ.get("XDG_CACHE_HOME")

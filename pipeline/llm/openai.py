@@ -29,6 +29,7 @@ from pipeline.llm.base import (AuthError, Completion, LLMError, Message, Provide
                                ProviderNotAvailable)
 from pipeline.llm.errors import translate
 from pipeline.llm.redact import register_secret
+from pipeline.config import read_env
 
 log = logging.getLogger("pipeline.llm")
 
@@ -56,7 +57,7 @@ def require_sdk(module: str, extra: str) -> Any:
 
 
 def timeout_s(options: dict[str, Any]) -> float:
-    return float(options.get("timeout") or os.environ.get("PIPELINE_LLM_TIMEOUT") or DEFAULT_TIMEOUT_S)
+    return float(options.get("timeout") or read_env().llm_timeout or DEFAULT_TIMEOUT_S)
 
 
 def schema_instruction(schema: dict[str, Any]) -> str:

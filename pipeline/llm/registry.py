@@ -1,4 +1,8 @@
-"""`"provider:model"` → a provider instance, importing the vendor module only when used."""
+"""`"provider:model"` → a provider instance or its profile, importing the vendor module only when used.
+
+The only place that knows provider names: everything else asks `profile_for` what a model is
+good for (small or not, which strategies, how many workers) instead of testing its name.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import importlib
 from typing import Any
 
 from pipeline.llm.base import Provider, ProviderNotAvailable
+from pipeline.llm.profiles import ModelProfile
 
 # provider name -> (module, class, pip extra that brings its SDK)
 PROVIDERS: dict[str, tuple[str, str, str | None]] = {
@@ -28,13 +33,12 @@ def parse_model_string(spec: str) -> tuple[str, str]:
     return provider.lower(), model
 
 
-def get_provider(spec: str | Provider, **options: Any) -> Provider:
-    if isinstance(spec, Provider):
-        return spec
-    name, model = parse_model_string(spec)
+def provider_class(name: str, spec: str | None = None) -> type[Provider]:
+    """The class registered under `name`; its module is imported, its SDK is not."""
     if name not in PROVIDERS:
         known = ", ".join(sorted(PROVIDERS))
-        raise ValueError(f"unknown provider {name!r} in model string {spec!r}; known: {known}")
+        where = f" in model string {spec!r}" if spec is not None else ""
+        raise ValueError(f"unknown provider {name!r}{where}; known: {known}")
     module_name, cls_name, extra = PROVIDERS[name]
     try:
         module = importlib.import_module(module_name)
@@ -44,5 +48,21 @@ def get_provider(spec: str | Provider, **options: Any) -> Provider:
             f"provider {name!r} needs a package that is not installed ({exc.name}); run: {hint}",
             provider=name,
         ) from exc
-    cls = getattr(module, cls_name)
+    cls: type[Provider] = getattr(module, cls_name)
+    return cls
+
+
+def profile_for(spec: str | Provider) -> ModelProfile:
+    """What the model is good for, without building a client or loading a model file."""
+    if isinstance(spec, Provider):
+        return spec.profile
+    name, model = parse_model_string(spec)
+    return provider_class(name, spec).profile_for(model)
+
+
+def get_provider(spec: str | Provider, **options: Any) -> Provider:
+    if isinstance(spec, Provider):
+        return spec
+    name, model = parse_model_string(spec)
+    cls = provider_class(name, spec)
     return cls(model, **options) if model else cls(**options)

@@ -259,11 +259,6 @@ def validate_citations(answer: str, hits: list[Hit], checker: SupportChecker) ->
 
 # ---------------------------------------------------------------- strategies
 
-def is_small(provider: Provider) -> bool:
-    """The embedded model (and anything that says it is small) gets the extractive strategy."""
-    return bool(getattr(provider, "small", False)) or getattr(provider, "provider", "") == "local"
-
-
 def _passages(hits: list[Hit]) -> str:
     def attr(v: str) -> str:
         return v.replace('"', "'")
@@ -375,7 +370,7 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
         return result  # no LLM call: guessing from unrelated passages is worse than saying so
     provider = get_provider(model or load_settings().model_for("ask"))
     result.model = provider.model_string
-    chosen = strategy if strategy != "auto" else ("extractive" if is_small(provider) else "free")
+    chosen = strategy if strategy != "auto" else provider.profile.answer  # extractive for small models
     result.strategy = chosen
     if chosen == "free":
         try:

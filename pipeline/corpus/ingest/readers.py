@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
 
+from pipeline.errors import UsageError
 from pipeline.corpus.ingest.normalize import DecodeError, decode_bytes, looks_binary
 
 FORMATS: dict[str, str] = {
@@ -35,7 +36,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
-class ReadError(ValueError):
+class ReadError(UsageError, ValueError):
     """A file (or one record of it) cannot be read as an article."""
 
 

@@ -24,6 +24,7 @@ from pipeline.corpus.chunk import chunk_article
 from pipeline.corpus.ingest import dedupe
 from pipeline.corpus.ingest.files import Candidate, discover, max_file_bytes, read_file
 from pipeline.lock import writer_lock
+from pipeline.progress import ConsoleProgress, Progress
 from pipeline.corpus.manifest import Row
 from pipeline.types import Article, Chunk, InjectionFlag
 
@@ -73,39 +74,47 @@ class _Job:
 
 
 class _Progress:
-    """rich progress on stderr, or nothing."""
+    """Ingest's two bars (reading, embedding) on a `Progress` reporter; True: a bar on stderr."""
 
-    def __init__(self, enabled: bool, stack: ExitStack) -> None:
-        self._p = None
-        if enabled:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self._p = stack.enter_context(Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                console=Console(stderr=True), transient=True))
+    def __init__(self, progress: bool | Progress, stack: ExitStack) -> None:
+        self._p: Progress | None = None
+        if progress is True:
+            self._p = stack.enter_context(ConsoleProgress(transient=True))
+        elif progress is not False:
+            self._p = progress
 
     def growing_task(self, description: str) -> tuple[Callable[[int], None], Callable[[int], None]]:
         """(advance, grow): a bar whose total grows as work is found; shown once there is some."""
         if self._p is None:
             return (lambda n: None), (lambda n: None)
         p = self._p
-        tid = p.add_task(description, total=0, visible=False)
-        total = 0
+        state = {"total": 0, "done": 0}
 
         def grow(n: int) -> None:
-            nonlocal total
             if n:
-                total += n
-                p.update(tid, total=total, visible=True)
+                if not state["total"]:
+                    p.start(description, n)
+                state["total"] += n
+                p.update(description, state["done"], state["total"])
 
-        return (lambda n: p.advance(tid, n)), grow
+        def advance(n: int) -> None:
+            state["done"] += n
+            p.update(description, state["done"], state["total"] or None)
+
+        return advance, grow
 
     def task(self, description: str, total: int) -> Callable[[int], None]:
         if self._p is None or total == 0:
             return lambda n: None
-        tid = self._p.add_task(description, total=total)
-        return lambda n: self._p.advance(tid, n)  # type: ignore[union-attr]
+        p = self._p
+        p.start(description, total)
+        state = {"done": 0}
+
+        def advance(n: int) -> None:
+            state["done"] += n
+            p.update(description, state["done"], total)
+
+        return advance
 
 
 def _injection_flags(text: str) -> list[InjectionFlag]:
@@ -300,7 +309,7 @@ class _Unchanged:
             self.store.manifest.forget_files(drop)
 
 
-def ingest_paths(paths: Sequence[Path | str], store: Store | None = None, progress: bool = True,
+def ingest_paths(paths: Sequence[Path | str], store: Store | None = None, progress: bool | Progress = True,
                  embedder: Embedder | None = None, max_file_mb: float | None = None,
                  wait: float = 0.0) -> IngestReport:
     """Ingest files and folders into the store; see `IngestReport` for what happened to each."""
