@@ -26,6 +26,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from pipeline.errors import UsageError
 
 
 COVER = 0.6  # share of a quote's content words a cited sentence must hold to count as that quote
@@ -34,7 +35,7 @@ _STOP = frozenset("a an the of to in on at for and or but by with from as is are
                   "this that these those has have had will would said says".split())
 
 
-class AnswerGoldError(ValueError):
+class AnswerGoldError(UsageError, ValueError):
     """A malformed answer-gold file; the message names the file and the question."""
 
     exit_code = 2
