@@ -1,4 +1,9 @@
-"""Shared fixtures. Real network is blocked: only loopback and Unix sockets may connect."""
+"""Shared fixtures. Real network is blocked: only loopback and Unix sockets may connect.
+
+Tests live in folders that mirror the package (tests/corpus, tests/llm, ...); each folder's
+conftest.py holds the fixtures and stand-ins only that area uses. Fixtures several areas share
+are plugins under tests/plugins/, registered below, so no test imports a fixture by name.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+
+pytest_plugins = ["tests.plugins.corpus_store"]
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

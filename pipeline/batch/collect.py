@@ -1,8 +1,10 @@
 """Poll batches and turn their results into the same records synchronous runs write.
 
 Collecting replays each article through the synchronous code (`extract_article`,
-`summarize`) with a `ReplayProvider` holding the batch's answers, so validation, re-asks,
-grounding and storage are the synchronous ones. Items that errored, expired, were canceled
+`summarize`) with a `ReplayProvider` holding the batch's answers: that code builds the same
+plan the batch was submitted from (`pipeline.batch.plans`), its planned calls are answered from
+the batch and its `assemble` finishes the work, so validation, re-asks, grounding and storage
+are the synchronous ones. Items that errored, expired, were canceled
 or are missing from the results are retried synchronously by default (`retry=False` reports
 them instead). Progress is saved per article in `batches.sqlite`: a collect killed midway
 resumes where it stopped, and an article whose record was written just before the kill is

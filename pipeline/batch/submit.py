@@ -67,7 +67,7 @@ def _check_budget(model: str, provider: Provider, calls: list[PlannedCall]) -> f
 
     total = 0.0
     for c in calls:
-        n_in = estimate_input_tokens(c.messages, c.output_type.model_json_schema())
+        n_in = estimate_input_tokens(list(c.messages), c.output_type.model_json_schema())
         cost = prices.cost_of(provider.price_key(), n_in, c.max_tokens)
         if cost is None:
             return None
@@ -94,7 +94,7 @@ def submit(kind: JobKind, backend: Any, plan: list[tuple[Article, list[PlannedCa
             items.append(BatchItem(custom_id=cid, article_id=article.id, request={
                 "messages": msgs, "output_type": f"{call.output_type.__module__}:{call.output_type.__qualname__}",
                 "schema_name": call.schema_name, "max_tokens": call.max_tokens,
-                "temperature": call.temperature, "part": part, "parts": len(calls),
+                "temperature": call.temperature, "part": part, "parts": len(calls), "key": call.key,
                 "content_hash": article.content_hash}))
             requests.append(BatchRequest(custom_id=cid, messages=msgs,
                                          schema=call.output_type.model_json_schema(),
@@ -131,7 +131,7 @@ def select_extract_ids(ids: list[str] | None, *, all: bool, new: bool, model: st
     The same rules as the synchronous run (`pipeline.extraction.run`): IDS or source paths,
     `--all`, or `--new` (skip articles whose newest record has this model, prompt and text).
     Unknown ids raise `KeyError` naming them; nothing is submitted then."""
-    from pipeline.extraction.run import _up_to_date, select_articles
+    from pipeline.extraction.run import select_articles, up_to_date
     from pipeline.llm.registry import parse_model_string
     from pipeline.records import read_records
 
@@ -141,7 +141,7 @@ def select_extract_ids(ids: list[str] | None, *, all: bool, new: bool, model: st
     if not new:
         return [a.id for a in arts], []
     provider, name = parse_model_string(model)
-    done = _up_to_date(read_records(), f"{provider}:{name}", extract_prompt_hash())
+    done = up_to_date(read_records(), f"{provider}:{name}", extract_prompt_hash())
     fresh = {a.id for a in arts if a.id in done and done[a.id].content_hash in (None, a.content_hash)}
     return [a.id for a in arts if a.id not in fresh], sorted(fresh)
 
@@ -170,7 +170,7 @@ def submit_summarize_batch(model: str, *, since: str | None = None, out: str | N
     Returns None when nothing is new (no batch is sent). `collect` writes the summaries and
     the digest (whose overview is one synchronous call) exactly as `pipeline summarize` does."""
     from pipeline.batch.plans import is_small
-    from pipeline.summarize.run import _articles
+    from pipeline.summarize.plan import corpus_articles
 
     backend = backend_for(model, client=client)
     provider = backend.llm
@@ -178,7 +178,7 @@ def submit_summarize_batch(model: str, *, since: str | None = None, out: str | N
         raise ValueError(f"{provider.model_string} uses the extractive summary strategy, which "
                          "has no batch form; run without --batch")
     store = _open_store(store)
-    targets = summarize_targets(_articles(store), provider.model_string, since)
+    targets = summarize_targets(corpus_articles(store), provider.model_string, since)
     if not targets:
         return None
     plan = [(a, plan_summarize(a, provider)) for a in targets]

@@ -86,9 +86,9 @@ def _without_explain(report: dict[str, Any]) -> dict[str, Any]:
 
 def _run_retrieval(set_path: Optional[Path], k: Optional[int], as_json: bool) -> None:
     try:
-        from pipeline.query.retrieve import evaluate_retrieval
+        from pipeline.evaluate.retrieval import evaluate_retrieval
     except ImportError as exc:
-        fail(f"retrieval evals need pipeline.query.retrieve.evaluate_retrieval, which is not available ({exc})", 2)
+        fail(f"retrieval evals need pipeline.evaluate.retrieval.evaluate_retrieval, which is not available ({exc})", 2)
     path = str(set_path) if set_path else next((p for p in RETRIEVAL_SETS if Path(p).is_file()), None)
     if path is None:
         fail(f"no retrieval set found (looked for {', '.join(RETRIEVAL_SETS)}); pass --retrieval-set FILE", 2)

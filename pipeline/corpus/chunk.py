@@ -1,6 +1,6 @@
 """Article → Chunk[]: token-bounded windows with exact character offsets.
 
-Chunks are packed from sentences, preferring to end at a paragraph break, with a few sentences of
+Chunks are packed from sentences (`pipeline.text.sentences`), preferring to end at a paragraph break, with a few sentences of
 overlap. Sentence sizes come from one encoding of the whole article (`_TokenIndex`); each chunk's
 count is then taken exactly, so every chunk is at most `MAX_TOKENS` cl100k tokens, and
 `article.text[c.start:c.end] == c.text` holds by construction (chunks are slices, never re-joined
@@ -10,13 +10,14 @@ room under MiniLM's 256 word-piece window (English runs ~4% more word-pieces tha
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from pipeline.text.headings import is_heading
+from pipeline.text.sentences import sentences
 from pipeline.tokens import count_tokens, encoding
 from pipeline.types import Article, Chunk
 
@@ -24,8 +25,6 @@ MAX_TOKENS = 256  # hard ceiling: the embedding model reads 256 word-pieces
 DEFAULT_TOKENS = 224
 DEFAULT_OVERLAP = 32
 
-_SENTENCE_END = re.compile(r"[.!?…。！？]+[\"'”’)\]»]*(?=\s)")
-_LINE = re.compile(r"[^\n]+")
 
 
 @dataclass(frozen=True)
@@ -42,12 +41,6 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end
-
-
-def _is_heading(text: str, unit: _Unit) -> bool:
-    """A short one-line paragraph without closing punctuation: keep it with what follows."""
-    return (unit.para_start and unit.tokens <= 16
-            and not re.search(r"[.!?…:;\"'”’)\]]$", text[unit.start:unit.end]))
 
 
 def _char_offset(token_bytes: list[bytes]) -> int:
@@ -152,25 +145,16 @@ def _units(text: str, max_tokens: int) -> list[_Unit]:
     """Sentences (or token-bounded pieces of over-long ones), flagged where a paragraph begins."""
     units: list[_Unit] = []
     index = _TokenIndex.of(text)
-    for line in _LINE.finditer(text):
-        p_start, p_end = _strip(text, line.start(), line.end())
-        if p_start >= p_end:
-            continue
-        first = True
-        bounds = [m.end() + p_start for m in _SENTENCE_END.finditer(text[p_start:p_end])]
-        s = p_start
-        for e in [*bounds, p_end]:
-            s, e2 = _strip(text, s, e)
-            if s < e2:
-                estimate = index.count(s, e2) if index is not None else max_tokens
-                if estimate <= max_tokens - _EXACT_MARGIN:
-                    units.append(_Unit(s, e2, estimate, first))
-                    first = False
-                else:
-                    for ps, pe, n in _hard_split(text, s, e2, max_tokens):
-                        units.append(_Unit(ps, pe, n, first))
-                        first = False
-            s = e
+    para = -1
+    for sent in sentences(text):
+        first, para = sent.paragraph != para, sent.paragraph
+        estimate = index.count(sent.start, sent.end) if index is not None else max_tokens
+        if estimate <= max_tokens - _EXACT_MARGIN:
+            units.append(_Unit(sent.start, sent.end, estimate, first))
+        else:
+            for ps, pe, n in _hard_split(text, sent.start, sent.end, max_tokens):
+                units.append(_Unit(ps, pe, n, first))
+                first = False
     return units
 
 
@@ -197,7 +181,8 @@ def chunk_spans(
             best = None
             for k in range(i, j + 1):
                 if (k > max(i, must) and units[k].para_start and budget >= max_tokens // 2
-                        and not _is_heading(text, units[k - 1])):
+                        and not (units[k - 1].para_start
+                                 and is_heading(text[units[k - 1].start:units[k - 1].end]))):
                     best = k - 1
                 budget += units[k].tokens + 1
             if best is not None and best < j:

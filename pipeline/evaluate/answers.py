@@ -6,7 +6,8 @@ hand-labeled gold (`evals/answers/{dev,test}.yaml`, format in evals/README.md "A
 - **fact recall**: gold facts (verbatim article quotes) covered by a sentence the answer cites;
 - **attribution precision**: cited sentences that are about the question, judged by the gold
   labels, never by the model under test: a cited sentence counts as attributed when it comes from
-  an article the gold names for the question and is not one of the question's `off_topic` quotes;
+  an article the gold names for the question or itself names one of the question's `entities`, and
+  is not one of the question's `off_topic` quotes;
 - **correct refusal**: unanswerable questions answered with "not in the corpus"; answerable ones
   refused count as misses (their facts are not covered).
 
@@ -27,6 +28,8 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from pipeline.errors import UsageError
+from pipeline.query.focus import mentions
+
 
 
 COVER = 0.6  # share of a quote's content words a cited sentence must hold to count as that quote
@@ -37,8 +40,6 @@ _STOP = frozenset("a an the of to in on at for and or but by with from as is are
 
 class AnswerGoldError(UsageError, ValueError):
     """A malformed answer-gold file; the message names the file and the question."""
-
-    exit_code = 2
 
 
 class Quote(BaseModel):
@@ -130,7 +131,8 @@ def score_question(q: AnswerQuestion, result: dict[str, Any], article_id: Callab
     covered = [f for f in q.facts if any(aid == article_id(f.article) and holds(s, f.quote) for aid, s in cited)]
     parts_answered = sum(1 for p in q.parts if any(f in covered for f in p.facts))
     bad = [(aid, s) for aid, s in cited
-           if aid not in gold_ids or any(aid == article_id(o.article) and holds(s, o.quote) for o in q.off_topic)]
+           if (aid not in gold_ids and not any(mentions(s, e) for e in q.entities))
+           or any(aid == article_id(o.article) and holds(s, o.quote) for o in q.off_topic)]
     row.update(facts=len(q.facts), facts_covered=len(covered), parts=len(q.parts), parts_answered=parts_answered,
                attributed=len(cited) - len(bad), misattributed=[{"article_id": a, "sentence": s} for a, s in bad],
                missed_facts=[f.quote for f in q.facts if f not in covered], refused=not found)

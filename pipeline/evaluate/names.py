@@ -2,6 +2,13 @@
 
 "Google Cloud", "google cloud's" and "The Google Cloud, Inc." should compare equal before any
 fuzzy step, so exact and alias matches stay exact.
+
+Relation to `pipeline.text.parties.party_key` (how extraction, claims, digest and report group
+parties): spellings that differ in case, quotes, possessive "'s", a leading "the" or a corporate
+suffix are one party for both. Eval is deliberately stricter where gold is: party_key folds
+"X shareholders", "X stock" and "X's customers" into "X" for counting, but gold files label such
+sub-parties separately (e.g. "Bank of America" and "Bank of America shareholders" as two losers),
+so eval keeps them apart and leaves near misses to its fuzzy and alias steps.
 """
 
 from __future__ import annotations

@@ -95,7 +95,8 @@ def select_articles(ids: list[str] | None, *, all: bool, new: bool,
     return list(st.list_articles()), missing
 
 
-def _up_to_date(recs: list[ExtractionRecord], model: str, phash: str) -> dict[str, ExtractionRecord]:
+def up_to_date(recs: list[ExtractionRecord], model: str, phash: str) -> dict[str, ExtractionRecord]:
+    """article id -> its newest record from this model and prompt (what `--new` skips)."""
     out: dict[str, ExtractionRecord] = {}
     for r in recs:
         if r.prompt_hash != phash:
@@ -174,7 +175,7 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
                     st.close()
         report.failed.extend(missing)
         rpath = records_path(h)
-        existing = _up_to_date(read_records(rpath), mstr, phash)
+        existing = up_to_date(read_records(rpath), mstr, phash)
         todo: list[Article] = []
         # resume: the same command after a kill skips what the killed run already wrote
         jpath = _journal_path(h)

@@ -22,9 +22,11 @@ from pydantic import BaseModel, Field
 
 from pipeline.extraction.parties import merge_analyses, merge_party_claims, party_key
 from pipeline.extraction.prompts import PromptError, fence, prompts_dir, read_prompt, render
-from pipeline.text.ground import locate, sentences
+from pipeline.text.ground import locate
+from pipeline.text.sentences import sentences
 from pipeline.llm import generate
-from pipeline.llm.base import Message, Provider
+from pipeline.llm.base import LLMResult, Message, Provider
+from pipeline.llm.calls import Answers, CallPlan, CallSpec, run_plan
 from pipeline.types import (ArticleAnalysis, Article, Evidence, PartyClaim, UnchangedClaim, Usage)
 from pipeline.config import read_env
 
@@ -309,11 +311,11 @@ def recall(provider: Provider, msgs: list[Message], first_answer: str, analysis:
     return merged, res.usage, n
 
 
-def extract_section(provider: Provider, text: str, sec: Section, n_sections: int,
-                    with_recall: bool = False) -> Outcome:
+def finish_section(provider: Provider, text: str, sec: Section, msgs: list[Message],
+                   res: LLMResult[Any], with_recall: bool = False) -> Outcome:
+    """One section's answer, grounded: a re-ask for quotes that cannot be aligned, then the
+    optional recall pass (both synchronous: they depend on the answer)."""
     body = text[sec.start:sec.end]
-    msgs = section_messages(body, n_sections)
-    res = generate(provider, msgs, RawAnalysis, max_tokens=OUTPUT_TOKENS)
     raw: RawAnalysis = res.output  # type: ignore[assignment]
     usage, reasks, repaired = res.usage, 0, 0
     # one claim per party (small models repeat a party with several quotes): the best-grounded
@@ -363,19 +365,32 @@ def _overhead_tokens(provider: Provider, contents: tuple[str, ...]) -> int:
     return _overheads[key]
 
 
-def extract(article: Article, provider: Provider) -> Outcome:
+def plan(article: Article, provider: Provider) -> CallPlan[Outcome]:
+    """One call per section (what a provider batch carries); `assemble` finishes each section
+    (`finish_section`) and merges them. `extract` runs this same plan synchronously."""
     text = article.text
     overhead = _overhead_tokens(provider, tuple(m.content for m in _messages("", None)))
     secs = sections_for(text, provider, overhead)
+    calls = [CallSpec(f"section-{i}", tuple(section_messages(text[s.start:s.end], len(secs))),
+                      RawAnalysis, OUTPUT_TOKENS) for i, s in enumerate(secs)]
     with_recall = recall_pass_enabled()
-    outcomes = [extract_section(provider, text, s, len(secs), with_recall) for s in secs]
+
+    def assemble(answers: Answers) -> Outcome:
+        return _merge([finish_section(provider, text, s, list(c.messages), answers[c.key], with_recall)
+                       for s, c in zip(secs, calls)])
+
+    return CallPlan(calls, assemble)
+
+
+def extract(article: Article, provider: Provider) -> Outcome:
+    return run_plan(provider, plan(article, provider))
+
+
+def _merge(outcomes: list[Outcome]) -> Outcome:
+    """Sections' outcomes as one: claims merged by party, the first section's summary."""
     if len(outcomes) == 1:
-        out = outcomes[0]
-        out.sections = 1
-        return out
-    usage = Usage()
-    for o in outcomes:
-        usage = usage.add(o.usage)
+        return outcomes[0]  # sections = 1, the default
+    usage = sum((o.usage for o in outcomes[1:]), outcomes[0].usage)
     summary = " ".join(o.analysis.summary for o in outcomes[:1] if o.analysis.summary)
     merged = merge_analyses([o.analysis for o in outcomes], summary=summary)
     return Outcome(analysis=merged, usage=usage, model=outcomes[-1].model,

@@ -43,10 +43,11 @@ from pipeline.extraction.cues import cue_labels, heading_label, strip_markup
 from pipeline.extraction.parties import merge_party_claims, settle_sides
 from pipeline.extraction.prompts import read_prompt, render
 from pipeline.extraction.single import Outcome
-from pipeline.text.ground import Span, sentences
+from pipeline.text.headings import is_heading
+from pipeline.text.sentences import Sentence, sentences
 from pipeline.text.injection import detect_injection
-from pipeline.llm import generate
-from pipeline.llm.base import Message, Provider
+from pipeline.llm.base import LLMResult, Message, Provider
+from pipeline.llm.calls import Answers, CallPlan, CallSpec, run_plan
 from pipeline.llm.profiles import SMALL_MODES
 from pipeline.text.nlp import parse_many
 from pipeline.types import ArticleAnalysis, Article, Evidence, PartyClaim, UnchangedClaim, Usage
@@ -62,7 +63,7 @@ MAX_CALLS = 60  # per article: the cue filter keeps typical articles far below t
 
 @dataclass
 class Candidate:
-    span: Span
+    span: Sentence
     section: str | None  # winner | loser | unchanged | mixed | None
     lead: bool  # first sentence of its paragraph
     cues: set[str]  # labels whose cue phrases occur anywhere in the sentence
@@ -74,15 +75,6 @@ class Candidate:
 
 # ---------------------------------------------------------------------------------------------
 # sections and candidate sentences
-
-def _is_heading(text: str, whole_paragraph: bool) -> bool:
-    t = text.strip()
-    if t.startswith("#"):
-        return True
-    if not whole_paragraph or len(t.split()) > 12:
-        return False
-    return not re.search(r"[.!?:;,]\W*$", t) and t[:1].isupper()
-
 
 def candidates(text: str) -> list[Candidate]:
     """Sentences that may carry a claim, with their section and the parties they are about."""
@@ -102,7 +94,7 @@ def _candidates(text: str) -> tuple[list[Candidate], list[outcomes.Reading]]:
     for s in spans:
         lead = s.paragraph not in seen_para
         seen_para.add(s.paragraph)
-        if _is_heading(s.text, per_para[s.paragraph] == 1):
+        if is_heading(s.text, per_para[s.paragraph] == 1):
             section = heading_label(s.text.lstrip("# "))
             continue
         if any(f.start <= s.start < f.end or s.start <= f.start < s.end for f in flagged):
@@ -183,13 +175,16 @@ def _messages(c: Candidate, party: str | None) -> list[Message]:
     return render(PROMPT, examples=_examples(), question=_question(c, party))
 
 
-def ask(provider: Provider, c: Candidate, party: str | None, options: list[str]) -> tuple[str, Usage, str]:
+def question(key: str, c: Candidate, party: str | None) -> CallSpec:
+    """One label question as a planned call (the answer may be any label; `answered_label`
+    keeps it only when the cues allow it)."""
+    return CallSpec(key, tuple(_messages(c, party)), _answer_type(list(LABELS)), 12)
+
+
+def answered_label(res: LLMResult[Any], options: list[str]) -> str:
     opts = [o for o in LABELS if o in options or o == "none"]
-    res = generate(provider, _messages(c, party), _answer_type(list(LABELS)), max_tokens=12)
-    label = res.output.label if res.output is not None else "none"  # type: ignore[attr-defined]
-    if label not in opts:
-        label = "none"
-    return label, res.usage, res.model
+    label = res.output.label if res.output is not None else "none"
+    return label if label in opts else "none"
 
 
 MODES = SMALL_MODES  # declared with the model profiles that pick a default among them
@@ -246,7 +241,7 @@ def _summary(text: str) -> str:
     flagged = detect_injection(text)
     out = []
     for s in sentences(text):
-        if _is_heading(s.text, True) or len(s.text.split()) < 6:
+        if is_heading(s.text, True) or len(s.text.split()) < 6:
             continue
         if any(f.start < s.end and s.start < f.end for f in flagged):
             continue
@@ -266,47 +261,80 @@ def _reason(c: Candidate) -> str:
     return tail
 
 
-def extract(article: Article, provider: Provider, mode: str | None = None) -> Outcome:
-    """`mode`: the run plan's label mode (decided once per run); None reads it here."""
+@dataclass
+class _Decision:
+    """One label to decide: by the cues (`rule`), or by the model when `call` is set."""
+
+    cand: Candidate
+    party: str | None
+    options: list[str]
+    rule: str
+    call: CallSpec | None = None
+    reason: str | None = None  # a parsed reading's own reason
+
+
+def plan(article: Article, provider: Provider, mode: str | None = None) -> CallPlan[Outcome]:
+    """The label questions (none in `rules` mode) as planned calls: which sentences and parties
+    are asked about follows from the parse and the cues, never from an earlier answer, so every
+    call is known up front. `extract` runs this plan; `assemble` builds the claims."""
     text = article.text
-    how = mode or mode_for(provider)
-    usage, model, calls = Usage(), "", 0
-    winners: list[PartyClaim] = []
-    losers: list[PartyClaim] = []
-    unchanged: list[UnchangedClaim] = []
+    how = mode or mode_for(provider)  # the run plan's label mode, decided once per run
     cands, readings = _candidates(text)
-    read_parties: set[tuple[int, str]] = set()
+    todo: list[_Decision] = []
+    calls: list[CallSpec] = []
+
+    def decide(c: Candidate, party: str | None, options: list[str], asked: list[str], rule: str,
+               reason: str | None = None) -> None:
+        d = _Decision(c, party, options, rule, reason=reason)
+        if how != "rules" and len(calls) < MAX_CALLS:  # the model confirms or vetoes
+            d.options = asked
+            d.call = question(f"label-{len(calls)}", c, party)
+            calls.append(d.call)
+        todo.append(d)
+
+    read_parties = {(r.sentence, r.party) for r in readings}
     for r in readings:
-        c = cands[r.sentence]
-        label = r.label
-        if how != "rules" and calls < MAX_CALLS:  # the model confirms or vetoes the reading
-            label, u, model = ask(provider, c, r.party, [r.label] if how == "hybrid" else list(LABELS))
-            usage, calls = usage.add(u), calls + 1
-        read_parties.add((r.sentence, r.party))
-        if label in ("winner", "loser"):
-            ev = Evidence(quote=c.span.text, start=c.span.start, end=c.span.end, status="exact", score=100.0)
-            (winners if label == "winner" else losers).append(PartyClaim(party=r.party, reason=r.reason, evidence=ev))
+        decide(cands[r.sentence], r.party, [r.label], [r.label] if how == "hybrid" else list(LABELS),
+               r.label, reason=r.reason)
     for i, c in enumerate(cands):
         options = allowed_labels(c)
         if how != "rules" and all((i, p) in read_parties for p in c.parties):  # asked already
             options = [o for o in options if o not in ("winner", "loser")]
-        if not options:
-            continue
-        ev = Evidence(quote=c.span.text, start=c.span.start, end=c.span.end, status="exact", score=100.0)
-        party = c.parties[0] if c.parties else None
-        if how == "rules" or calls >= MAX_CALLS:
-            label = rule_label(c, options)
-        else:
-            label, u, model = ask(provider, c, party, options if how == "hybrid" else list(LABELS))
-            usage, calls = usage.add(u), calls + 1
-        if label == "unchanged":
-            unchanged.append(UnchangedClaim(statement=strip_markup(c.span.text), evidence=ev))
-        elif label in ("winner", "loser") and c.parties:
-            target = winners if label == "winner" else losers
-            for n in c.parties:
-                target.append(PartyClaim(party=n, reason=_reason(c), evidence=ev.model_copy()))
-    winners, losers = settle_sides(winners, losers)
-    analysis = ArticleAnalysis(summary=_summary(text), winners=merge_party_claims(winners),
-                               losers=merge_party_claims(losers), unchanged=unchanged)
-    return Outcome(analysis=analysis, usage=usage, model=model or provider.model_string, calls=calls,
-                   mode=how)
+        if options:
+            decide(c, c.parties[0] if c.parties else None, options,
+                   options if how == "hybrid" else list(LABELS), rule_label(c, options))
+
+    def assemble(answers: Answers) -> Outcome:
+        usage, model = Usage(), ""
+        winners: list[PartyClaim] = []
+        losers: list[PartyClaim] = []
+        unchanged: list[UnchangedClaim] = []
+        for d in todo:
+            label = d.rule
+            if d.call is not None:
+                res = answers[d.call.key]
+                label, usage, model = answered_label(res, d.options), usage.add(res.usage), res.model
+            c = d.cand
+            ev = Evidence(quote=c.span.text, start=c.span.start, end=c.span.end, status="exact", score=100.0)
+            if d.reason is not None:  # a parsed reading: its party, its reason
+                if label in ("winner", "loser"):
+                    (winners if label == "winner" else losers).append(
+                        PartyClaim(party=d.party or "", reason=d.reason, evidence=ev))
+            elif label == "unchanged":
+                unchanged.append(UnchangedClaim(statement=strip_markup(c.span.text), evidence=ev))
+            elif label in ("winner", "loser") and c.parties:
+                target = winners if label == "winner" else losers
+                for n in c.parties:
+                    target.append(PartyClaim(party=n, reason=_reason(c), evidence=ev.model_copy()))
+        winners, losers = settle_sides(winners, losers)
+        analysis = ArticleAnalysis(summary=_summary(text), winners=merge_party_claims(winners),
+                                   losers=merge_party_claims(losers), unchanged=unchanged)
+        return Outcome(analysis=analysis, usage=usage, model=model or provider.model_string,
+                       calls=len(calls), mode=how)
+
+    return CallPlan(calls, assemble)
+
+
+def extract(article: Article, provider: Provider, mode: str | None = None) -> Outcome:
+    """`mode`: the run plan's label mode (decided once per run); None reads it here."""
+    return run_plan(provider, plan(article, provider, mode))

@@ -20,7 +20,10 @@ import numpy as np
 from pydantic import BaseModel, Field, create_model
 
 from pipeline.templates import load_prompt
+from pipeline.query.focus import Focus, about, focus, names_wanted, overlap
 from pipeline.query.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosine
+from pipeline.query.support import NUMBER, lexical_support, novel_facts
+from pipeline.text.sentences import sentence_spans
 from pipeline.types import Usage
 
 if TYPE_CHECKING:
@@ -33,10 +36,11 @@ NOT_IN_CORPUS = "The corpus does not contain an answer to this question."
 # A cited sentence is supported by its chunk when the chunk mentions every number and name in it
 # and either enough of its content words and word pairs appear in the chunk (lexical) or MiniLM
 # finds a chunk sentence that says nearly the same (semantic). Calibrated on paraphrases and
-# false claims about the seed article (tests/test_ask_unit.py).
+# false claims about the seed article (tests/query/test_ask_unit.py).
 LEXICAL_SUPPORT = 0.5  # mean of unigram and bigram recall of the sentence's content tokens
 SEMANTIC_SUPPORT = 0.75  # cosine of the sentence vs its most similar sentence in the chunk
 CANDIDATES = 6  # sentences offered to a small model
+POOL = 18  # sentences a question's parts may draw from when the model's picks leave a part open
 # A small model's "not found" is believed only when no candidate sentence is this close to the
 # question (answerable corpus questions: best sentence 0.38-0.82; unanswerable in-domain 0.40-0.47).
 SMALL_MODEL_REFUSAL = 0.5
@@ -46,7 +50,6 @@ PICK_MARGIN = 0.15  # cosine to the question a picked sentence may trail the bes
 
 _CITE = re.compile(r"\[([^\[\]]*#\d+[^\[\]]*)\]")
 _CITE_ID = re.compile(r"([A-Za-z0-9][\w.\-]*#\d+)")
-_SENT_END = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)]*\s+|\n+")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -80,6 +83,7 @@ class AskResult(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     thresholds: dict[str, float] = Field(default_factory=dict)
     reason: str = ""  # why not found, when not found
+    unanswered_parts: list[str] = Field(default_factory=list)  # parts of the question left open
 
     def to_json(self) -> dict[str, Any]:
         """The `pipeline ask --json` document (contract keys first)."""
@@ -89,7 +93,7 @@ class AskResult(BaseModel):
             "retrieved": self.retrieved,
             "found": self.found, "question": self.question, "strategy": self.strategy,
             "model": self.model, "usage": self.usage.model_dump(), "thresholds": self.thresholds,
-            "reason": self.reason,
+            "reason": self.reason, "unanswered_parts": self.unanswered_parts,
         }
 
 
@@ -99,72 +103,6 @@ class FreeAnswer(BaseModel):
 
 
 # ---------------------------------------------------------------- text helpers
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) in `text`, trimmed of surrounding whitespace."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for m in _SENT_END.finditer(text):
-        spans.append((pos, m.start() + len(m.group(0).rstrip())))
-        pos = m.end()
-    spans.append((pos, len(text)))
-    out = []
-    for s, e in spans:
-        seg = text[s:e]
-        ls = len(seg) - len(seg.lstrip())
-        s2, e2 = s + ls, s + len(seg.rstrip())
-        if e2 > s2 and _WORD.search(text[s2:e2]):
-            out.append((s2, e2))
-    return out
-
-
-_TERM = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+", re.UNICODE)
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][\w&\-]*[A-Za-z]")
-
-
-def _content_tokens(text: str) -> list[str]:
-    """Lowercased, stemmed words and whole numbers ("2.4" stays one token), stopwords dropped."""
-    from bm25s.stopwords import STOPWORDS_EN
-
-    from pipeline.query.retrieve import _get_stemmer
-
-    words = [w for w in _TERM.findall(text.lower().replace("\u2019", "'")) if w not in STOPWORDS_EN]
-    stem = _get_stemmer()
-    return stem.stemWords(words) if stem else words
-
-
-def lexical_support(sentence: str, passage: str) -> float:
-    """Mean of unigram and bigram recall of the sentence's content tokens in the passage."""
-    s = _content_tokens(sentence)
-    if not s:
-        return 0.0
-    p = _content_tokens(passage)
-    pset = set(p)
-    uni = sum(t in pset for t in s) / len(s)
-    if len(s) < 2:
-        return uni
-    pbi = set(zip(p, p[1:]))
-    sbi = list(zip(s, s[1:]))
-    bi = sum(b in pbi for b in sbi) / len(sbi)
-    return (uni + bi) / 2
-
-
-def novel_facts(sentence: str, passage: str) -> list[str]:
-    """Numbers and capitalized names of the sentence that the passage never mentions.
-
-    Embeddings barely tell "49%" from "90%" or Japan from Brazil; a claim with a number or a
-    name its passage lacks is not supported by it, however similar it reads.
-    """
-    low = passage.lower().replace("\u2019", "'")
-    nums = set(_NUMBER.findall(passage))
-    out = [n for n in _NUMBER.findall(sentence) if n not in nums]
-    stems = set(_content_tokens(passage))
-    for name in _NAME.findall(sentence):
-        if name.lower() not in low and not set(_content_tokens(name)) <= stems:
-            out.append(name)
-    return list(dict.fromkeys(out))
-
 
 def strip_citations(text: str) -> str:
     s = re.sub(r"\s+", " ", _CITE.sub("", text)).strip()
@@ -181,7 +119,7 @@ def parse_citations(answer: str) -> list[tuple[str, list[str]]]:
     a citation group that opens a sentence belongs to the sentence before it.
     """
     out: list[tuple[str, list[str]]] = []
-    for s, e in split_sentences(answer):
+    for s, e in sentence_spans(answer):
         sent = answer[s:e]
         lead = _LEADING_CITES.match(sent)
         if lead and out:
@@ -216,7 +154,7 @@ class SupportChecker:
 
     def check(self, sentence: str, hit: Hit) -> Citation:
         chunk = hit.chunk
-        spans = split_sentences(chunk.text) or [(0, len(chunk.text))]
+        spans = sentence_spans(chunk.text) or [(0, len(chunk.text))]
         texts = [chunk.text[s:e] for s, e in spans]
         vecs = self.vectors([sentence] + texts)
         sims = vecs[1:] @ vecs[0]
@@ -276,7 +214,7 @@ def candidate_sentences(question: str, hits: list[Hit], embedder: TextEmbedder,
     cands: list[tuple[Hit, int, int]] = []
     seen: set[tuple[str, int, int]] = set()
     for h in hits:
-        for s, e in split_sentences(h.chunk.text):
+        for s, e in sentence_spans(h.chunk.text):
             key = (h.article_id, h.chunk.start + s, h.chunk.start + e)
             sent = h.chunk.text[s:e]
             if key in seen or len(_WORD.findall(sent)) < 4 or sent.rstrip()[-1] not in _CLOSERS:
@@ -301,13 +239,48 @@ def _pick_model(n: int) -> type[BaseModel]:
                         picks=(picks, Field(default_factory=list, max_length=MAX_PICKS)))
 
 
+Cand = tuple[Hit, int, int, float]
+
+
+def _article_text(r: Retriever, h: Hit) -> str:
+    a = r.articles.get(h.article_id)
+    return (a.text if a is not None else "") or h.chunk.text
+
+
+def _text(c: Cand) -> str:
+    return c[0].chunk.text[c[1]:c[2]]
+
+
+def _fits(c: Cand, terms: frozenset[str], wants: frozenset[str]) -> bool:
+    """Does the sentence speak to this part: names what it asks for and shares a word of it?"""
+    return names_wanted(wants, _text(c)) and (not terms or overlap(terms, _text(c)) > 0)
+
+
+def cover_parts(f: Focus, pool: list[Cand], chosen: list[Cand]) -> tuple[list[Cand], list[str]]:
+    """The picks that speak to some part of the question, plus the best pooled sentence for each
+    part no pick speaks to; and the parts nothing in the pool answers."""
+    keys = list(zip(f.part_terms, f.part_wants))
+    out = [c for c in chosen if any(_fits(c, t, w) for t, w in keys)]
+    unanswered = []
+    for part, (terms, wants) in zip(f.parts, keys):
+        if any(_fits(c, terms, wants) for c in out):
+            continue
+        fitting = [c for c in pool if _fits(c, terms, wants)]
+        if not fitting:
+            unanswered.append(part)
+            continue
+        out.append(max(fitting, key=lambda c: (overlap(terms, _text(c)), c[3])))
+    return out, unanswered
+
+
 def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embedder: TextEmbedder,
-                       max_tokens: int) -> tuple[str, bool, Usage, str]:
+                       max_tokens: int, f: Focus) -> tuple[str, bool, Usage, str, list[str]]:
     from pipeline.llm import generate
 
-    cands = candidate_sentences(question, hits, embedder)
+    pool = candidate_sentences(question, hits, embedder, n=POOL)
+    cands = pool[:CANDIDATES]
     if not cands:
-        return NOT_IN_CORPUS, False, Usage(), "no sentences in the retrieved passages"
+        return NOT_IN_CORPUS, False, Usage(), "no sentences in the retrieved passages", []
     prompt = load_prompt("answer_extractive")
     listing = "\n".join(f"{i}. {h.chunk.text[s:e]}" for i, (h, s, e, _) in enumerate(cands, start=1))
     msgs = prompt.messages(question=question, sentences=listing, n=len(cands))
@@ -316,24 +289,25 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embed
     picks = [p for p in dict.fromkeys(getattr(out, "picks", []) or []) if 1 <= p <= len(cands)]
     top_cos = max(c[3] for c in cands)
     if not getattr(out, "found", True) and top_cos < SMALL_MODEL_REFUSAL:
-        return NOT_IN_CORPUS, False, res.usage, "the model found no answer among the passages"
+        return NOT_IN_CORPUS, False, res.usage, "the model found no answer among the passages", []
     if not picks:  # a small model that found an answer but picked nothing: use the best match
         picks = [1]
     chosen = sorted(picks, key=lambda p: -cands[p - 1][3])[:MAX_PICKS]
     best = cands[chosen[0] - 1][3]  # drop picks far weaker than the best one (a small model's filler)
     chosen = [p for p in chosen if cands[p - 1][3] >= best - PICK_MARGIN]
-    asked = set(_NUMBER.findall(question))  # "fell 7%": a sentence without the 7 does not answer it
+    asked = set(NUMBER.findall(question))  # "fell 7%": a sentence without the 7 does not answer it
     if asked:
         def has(p: int) -> bool:
             h, s, e, _ = cands[p - 1]
-            return asked <= set(_NUMBER.findall(h.chunk.text[s:e]))
+            return asked <= set(NUMBER.findall(h.chunk.text[s:e]))
 
         chosen = [p for p in chosen if has(p)] or chosen
-    parts = []
-    for p in chosen:
-        h, s, e, _ = cands[p - 1]
-        parts.append(f"{h.chunk.text[s:e].strip()} [{h.chunk_id}]")
-    return " ".join(parts), True, res.usage, ""
+    picked, unanswered = cover_parts(f, pool, [cands[p - 1] for p in chosen])
+    if not picked:
+        return (NOT_IN_CORPUS, False, res.usage,
+                f"no retrieved sentence says {' / '.join(unanswered or f.parts)}", unanswered)
+    answer = " ".join(f"{_text(c).strip()} [{c[0].chunk_id}]" for c in picked)
+    return answer, True, res.usage, "", unanswered
 
 
 def _answer_free(question: str, hits: list[Hit], provider: Provider, max_tokens: int) -> tuple[str, bool, Usage, str]:
@@ -368,6 +342,12 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
         result.reason = (f"best retrieval similarity {top:.2f} is below {NOT_FOUND_COSINE}"
                          if hits else "no passages match the filters")
         return result  # no LLM call: guessing from unrelated passages is worse than saying so
+    f = focus(question)
+    named = [h for h in hits if about(_article_text(r, h), f.names)]
+    if not named:  # "the carrier" in an article about another airline is not about the one asked
+        result.reason = f"no retrieved article mentions {' or '.join(f.names)}"
+        return result
+    hits = named
     provider = get_provider(model or load_settings().model_for("ask"))
     result.model = provider.model_string
     chosen = strategy if strategy != "auto" else provider.profile.answer  # extractive for small models
@@ -380,7 +360,10 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
                 raise
             chosen = result.strategy = "extractive"  # a model that cannot write the JSON can still pick
     if chosen == "extractive":
-        answer, found, usage, why = _answer_extractive(question, hits, provider, r.embedder, max_tokens)
+        answer, found, usage, why, result.unanswered_parts = _answer_extractive(
+            question, hits, provider, r.embedder, max_tokens, f)
+        if found and result.unanswered_parts:
+            why = f"the passages do not say: {'; '.join(result.unanswered_parts)}"
     result.usage, result.found, result.answer, result.reason = usage, found, answer, why
     if found:
         result.citations = validate_citations(answer, hits, SupportChecker(r.embedder))

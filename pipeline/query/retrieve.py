@@ -8,25 +8,19 @@ exactly when the corpus changes.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import shutil
-import tempfile
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import numpy as np
 from pydantic import BaseModel
 
 from pipeline.errors import PipelineError
-from pipeline.config import home as pipeline_home
+from pipeline.query.bm25 import BM25_DIR, BM25Index, load_or_build_index
+from pipeline.text.dates import DateError, parse_since, published_ts
 from pipeline.types import Article, Chunk
 
 if TYPE_CHECKING:
-    from pipeline.corpus.protocols import ArticleStore, ChunkStore, TextEmbedder
+    from pipeline.corpus.protocols import ChunkStore, TextEmbedder
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
@@ -36,11 +30,18 @@ RRF_K = 60  # the constant from Cormack et al. (2009); damps the head of each ra
 # answer. Measured on the corpus: the 18 labeled questions score 0.40-0.75; off-topic questions
 # 0.05-0.18; in-domain questions the corpus cannot answer 0.32-0.43 (those are left to the model).
 NOT_FOUND_COSINE = 0.35
-BM25_DIR = "bm25"
 
 
 class RetrievalError(PipelineError, ValueError):
     """Bad retrieval input (unknown source, bad date, missing labeled set); the message says which."""
+
+
+def _since_ts(since: str | None) -> int | None:
+    """`--since` as epoch seconds; a bad date is a retrieval input error here."""
+    try:
+        return parse_since(since)
+    except DateError as exc:
+        raise RetrievalError(str(exc)) from exc
 
 
 class Hit(BaseModel):
@@ -89,172 +90,6 @@ def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> dict[str, float]:
         for rank, key in enumerate(ranking, start=1):
             fused[key] = fused.get(key, 0.0) + 1.0 / (k + rank)
     return fused
-
-
-def parse_since(value: str | date | datetime | None) -> int | None:
-    """A date or ISO datetime → epoch seconds (UTC when no zone is given); None passes through."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, date):
-        dt = datetime(value.year, value.month, value.day)
-    else:
-        s = str(value).strip()
-        try:
-            dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise RetrievalError(f"--since {s!r}: not a date; use YYYY-MM-DD or an ISO datetime") from exc
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return int(dt.timestamp())
-
-
-def published_ts(published_at: str | None) -> int | None:
-    """The article's publication time as epoch seconds, or None when absent or unparseable."""
-    if not published_at:
-        return None
-    try:
-        return parse_since(published_at)
-    except RetrievalError:
-        return None
-
-
-_stemmer: Any = None
-
-
-def _get_stemmer() -> Any:
-    """PyStemmer's Snowball English stemmer when installed (wins/winning → win), else none."""
-    global _stemmer
-    if _stemmer is None:
-        try:
-            import Stemmer
-
-            _stemmer = Stemmer.Stemmer("english")
-        except ImportError:  # pragma: no cover - optional speed-up of recall, not correctness
-            _stemmer = False
-    return _stemmer or None
-
-
-def tokenize(texts: list[str]) -> list[list[str]]:
-    """The one tokenizer for BM25 index and queries (lowercase, English stopwords, stemmed)."""
-    import bm25s
-
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_get_stemmer(), return_ids=False,
-                          show_progress=False)
-
-
-# ---------------------------------------------------------------- BM25 index with a disk cache
-
-@dataclass
-class BM25Index:
-    """A bm25s index over chunk texts, addressed by chunk id."""
-
-    ids: list[str]
-    model: Any  # bm25s.BM25
-    key: str = ""
-    pos: dict[str, int] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.pos = {cid: i for i, cid in enumerate(self.ids)}
-
-    @classmethod
-    def build(cls, ids: list[str], texts: list[str], key: str = "") -> "BM25Index":
-        import bm25s
-
-        model = bm25s.BM25()
-        model.index(tokenize(texts), show_progress=False)
-        return cls(ids=list(ids), model=model, key=key)
-
-    def save(self, directory: Path) -> None:
-        """Write atomically: a temp folder renamed into place, so a reader never sees half."""
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".bm25-", dir=directory.parent))
-        try:
-            self.model.save(str(tmp), show_progress=False)
-            (tmp / "ids.json").write_text(json.dumps({"key": self.key, "ids": self.ids}), encoding="utf-8")
-            try:
-                os.replace(tmp, directory)
-            except OSError:  # another process won the race: its index is the same one
-                shutil.rmtree(tmp, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-
-    @classmethod
-    def load(cls, directory: Path) -> "BM25Index":
-        import bm25s
-
-        meta = json.loads((directory / "ids.json").read_text(encoding="utf-8"))
-        model = bm25s.BM25.load(str(directory), show_progress=False)
-        return cls(ids=list(meta["ids"]), model=model, key=str(meta.get("key", "")))
-
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk for the query (zeros when no query term is in the corpus)."""
-        if not self.ids:
-            return np.zeros(0, dtype=np.float32)
-        toks = tokenize([query])[0]
-        if not toks:
-            return np.zeros(len(self.ids), dtype=np.float32)
-        return np.asarray(self.model.get_scores(toks), dtype=np.float32)
-
-    def top(self, query: str, n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """The n best chunks with a positive score, optionally only among `allowed` chunk ids."""
-        s = self.scores(query)
-        if allowed is not None:
-            mask = np.array([cid in allowed for cid in self.ids], dtype=bool)
-            s = np.where(mask, s, 0.0)
-        order = np.argsort(-s, kind="stable")[:n]
-        return [(self.ids[i], float(s[i])) for i in order if s[i] > 0]
-
-
-def corpus_key(chunk_ids: Iterable[str]) -> str:
-    """The cache key of a corpus: sha256 over its sorted chunk ids (ids embed content hashes)."""
-    h = hashlib.sha256()
-    for cid in sorted(chunk_ids):
-        h.update(cid.encode("utf-8"))
-        h.update(b"\n")
-    return h.hexdigest()[:24]
-
-
-_memo: dict[str, BM25Index] = {}  # index folder → loaded index, for repeated queries in one process
-
-
-def load_or_build_index(chunks: Sequence[Chunk] | Sequence[str], cache_dir: Path | None = None,
-                        load: Callable[[], Sequence[Chunk]] | None = None) -> BM25Index:
-    """The BM25 index for exactly these chunks: from memory, else the disk cache, else built.
-
-    `chunks` may be the chunk ids alone (cheap to list) with `load` to fetch the chunks when the
-    index has to be built.
-    """
-    ids = [c if isinstance(c, str) else c.id for c in chunks]
-    key = corpus_key(ids)
-    root = cache_dir if cache_dir is not None else pipeline_home() / BM25_DIR
-    target = root / key
-    if str(target) in _memo:
-        return _memo[str(target)]
-    index: BM25Index | None = None
-    if (target / "ids.json").is_file():
-        try:
-            index = BM25Index.load(target)
-            if index.key != key or len(index.ids) != len(ids):
-                index = None
-        except (OSError, ValueError, KeyError):
-            index = None  # a damaged cache is rebuilt, never trusted
-    if index is None:
-        shutil.rmtree(target, ignore_errors=True)
-        full = [c for c in chunks if isinstance(c, Chunk)] if load is None else list(load())
-        ordered = sorted(full, key=lambda c: c.id)
-        index = BM25Index.build([c.id for c in ordered], [c.text for c in ordered], key=corpus_key(c.id for c in ordered))
-        index.save(root / index.key)
-        for other in root.iterdir():  # only the current corpus's index is worth keeping
-            if other.is_dir() and other.name != index.key and not other.name.startswith(".bm25-"):
-                shutil.rmtree(other, ignore_errors=True)
-        target = root / index.key
-    if len(_memo) > 8:
-        _memo.clear()
-    _memo[str(target)] = index
-    return index
 
 
 # ---------------------------------------------------------------- the retriever
@@ -353,7 +188,7 @@ class Retriever:
         """Article ids passing the filters (None: no filter). Unknown source → a clear error."""
         if not source and not since:
             return None
-        since_ts = parse_since(since)
+        since_ts = _since_ts(since)
         sources = self.resolve_source(source) if source else None
         out = set()
         for a in self.articles.values():
@@ -382,7 +217,7 @@ class Retriever:
         if source:
             names = sorted(self.resolve_source(source))
             clauses.append({"source": names[0]} if len(names) == 1 else {"source": {"$in": names}})
-        ts = parse_since(since)
+        ts = _since_ts(since)
         if ts is not None:
             clauses.append({"published_ts": {"$gte": ts}})
         if not clauses:
@@ -469,106 +304,5 @@ def rank_articles(hits: Sequence[Hit]) -> list[str]:
     return seen
 
 
-# ---------------------------------------------------------------- labeled retrieval set
-
-MRR_DEPTH = 10  # MRR is computed over the first 10 distinct articles
-
-
-def _resolve_article(ref: str, articles: dict[str, Article], store: ArticleStore | None = None) -> str | None:
-    """An article id from an id, a source path (as ingested, or any suffix of it) or a file name."""
-    ref = str(ref).strip()
-    if ref in articles:
-        return ref
-    found = store.find_article(ref) if store is not None and hasattr(store, "find_article") else None
-    if found is not None and found.id in articles:
-        return found.id
-    want = Path(ref).as_posix().lstrip("./")
-    for a in articles.values():
-        p = Path(a.path).as_posix() if a.path else ""
-        if p and (p == want or p.endswith("/" + want) or want.endswith("/" + p.lstrip("./"))):
-            return a.id
-    stem = Path(ref).name
-    for a in articles.values():
-        if a.path and Path(a.path).name == stem:
-            return a.id
-    return None
-
-
-def load_retrieval_set(set_path: str | Path) -> tuple[list[dict[str, Any]], int | None]:
-    """Read and validate a retrieval set; errors name the file and the question."""
-    import yaml
-
-    path = Path(set_path)
-    if not path.is_file():
-        raise RetrievalError(f"{path}: retrieval set not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise RetrievalError(f"{path}: invalid YAML: {exc}") from exc
-    if isinstance(data, list):
-        data = {"questions": data}
-    if not isinstance(data, dict) or not isinstance(data.get("questions"), list) or not data["questions"]:
-        raise RetrievalError(f"{path}: expected a mapping with a non-empty 'questions' list")
-    out = []
-    for i, q in enumerate(data["questions"], start=1):
-        where = f"{path}: question {i}"
-        if not isinstance(q, dict) or not isinstance(q.get("question"), str) or not q["question"].strip():
-            raise RetrievalError(f"{where}: needs a non-empty 'question' string")
-        rel = q.get("relevant")
-        if isinstance(rel, str):
-            rel = [rel]
-        if not isinstance(rel, list) or not rel or not all(isinstance(r, str) for r in rel):
-            raise RetrievalError(f"{where}: 'relevant' must be a non-empty list of article ids or paths")
-        out.append({"id": str(q.get("id", f"q{i}")), "question": q["question"].strip(), "relevant": rel,
-                    "source": q.get("source"), "since": q.get("since")})
-    k = data.get("k")
-    return out, int(k) if k is not None else None
-
-
-def evaluate_retrieval(set_path: str | Path = "evals/retrieval.yaml", k: int | None = None,
-                       retriever: Retriever | None = None,
-                       modes: Sequence[Mode] = MODES) -> dict[str, Any]:
-    """recall@k and MRR of each retrieval mode on a labeled set, over the current store.
-
-    recall@k: share of a question's relevant articles among the first k distinct articles,
-    averaged over questions. MRR: mean of 1/rank of the first relevant article (0 when none is
-    in the first `MRR_DEPTH`). The top-level `recall_at_k`/`mrr` are the hybrid mode's.
-    """
-    questions, set_k = load_retrieval_set(set_path)
-    k = int(k or set_k or 5)
-    r = retriever or Retriever()
-    if not r.articles:
-        raise RetrievalError("the store is empty: run `pipeline ingest corpus/` before a retrieval eval")
-    unresolved = []
-    for q in questions:
-        ids = [_resolve_article(ref, r.articles, r.store) for ref in q["relevant"]]
-        unresolved += [f"{q['id']}: {ref}" for ref, i in zip(q["relevant"], ids) if i is None]
-        q["relevant_ids"] = [i for i in ids if i]
-    if unresolved:
-        raise RetrievalError(f"{set_path}: relevant articles not in the store: " + "; ".join(unresolved))
-    depth = max(k, MRR_DEPTH)
-    results: dict[str, Any] = {"set": str(set_path), "k": k, "questions": len(questions), "modes": {}}
-    per_q: list[dict[str, Any]] = [{"id": q["id"], "question": q["question"],
-                                   "relevant": q["relevant_ids"], "ranks": {}} for q in questions]
-    for mode in modes:
-        recalls, rrs = [], []
-        for q, row in zip(questions, per_q):
-            hits = r.search(q["question"], k=depth, source=q["source"], since=q["since"], mode=mode,
-                            cosines=False)
-            ranked = rank_articles(hits)[:depth]
-            rel = set(q["relevant_ids"])
-            recalls.append(len(rel & set(ranked[:k])) / len(rel))
-            first = next((i for i, a in enumerate(ranked, start=1) if a in rel), None)
-            rrs.append(1.0 / first if first else 0.0)
-            row["ranks"][mode] = first
-        results["modes"][mode] = {f"recall@{k}": round(float(np.mean(recalls)), 4),
-                                  "recall_at_k": round(float(np.mean(recalls)), 4),
-                                  "mrr": round(float(np.mean(rrs)), 4)}
-    main = results["modes"].get("hybrid") or next(iter(results["modes"].values()))
-    results["recall_at_k"], results["mrr"] = main["recall_at_k"], main["mrr"]
-    results["per_question"] = per_q
-    return results
-
-__all__ = ["BM25Index", "Hit", "MODES", "NOT_FOUND_COSINE", "RetrievalError", "Retriever",
-           "best_cosine", "evaluate_retrieval", "load_or_build_index", "load_retrieval_set",
-           "parse_since", "rank_articles", "rrf", "tokenize"]
+__all__ = ["Hit", "MODES", "NOT_FOUND_COSINE", "RetrievalError", "Retriever", "best_cosine",
+           "open_store", "rank_articles", "rrf"]

@@ -17,6 +17,7 @@ from pipeline.summarize.prompts import top_up, prompt_budget, pick_items
 from pipeline.templates import load_prompt
 from pipeline.summarize.records import Disagreement, PartyTally, SummaryRecord, UnchangedItem
 from pipeline.text.parties import party_key  # one key for every stage
+from pipeline.text.sentences import sentence_spans
 from pipeline.types import ExtractionRecord, Usage
 
 if TYPE_CHECKING:
@@ -106,23 +107,28 @@ def map_reduce(items: list[str], budget: int, count: Callable[[str], int],
     An item too long to pair with another is truncated to half the budget, so every level at
     least halves the work and the recursion ends.
     """
-    half = max(16, budget // 2)
     for _ in range(max_levels):
-        items = [it if count(it) <= half else truncate_tokens(it, half) for it in items]
-        groups = pack(items, budget, count)
+        groups = level_groups(items, budget, count)
         if len(groups) == 1:
-            return step(items, True)
-        items = [out for g in groups for out in step([items[i] for i in g], False)]
+            return step(groups[0], True)
+        items = [out for g in groups for out in step(g, False)]
     return step(items[:2], True)
+
+
+def level_groups(items: list[str], budget: int, count: Callable[[str], int]) -> list[list[str]]:
+    """One map-reduce level: the groups `step` is called on (a single group is the final call).
+    Public so a summary can publish its first level as planned calls (`summarize.plan`)."""
+    half = max(16, budget // 2)
+    items = [it if count(it) <= half else truncate_tokens(it, half) for it in items]
+    return [[items[i] for i in g] for g in pack(items, budget, count)]
 
 
 def pieces(text: str, limit: int, count: Callable[[str], int]) -> list[str]:
     """The text as consecutive runs of whole sentences of at most `limit` tokens each."""
-    from pipeline.query.ask import split_sentences
 
     out: list[str] = []
     used = 0
-    for s, e in split_sentences(text):
+    for s, e in sentence_spans(text):
         sent, n = text[s:e], count(text[s:e])
         if out and used + n + 1 <= limit:
             out[-1], used = f"{out[-1]} {sent}", used + n + 1
@@ -138,7 +144,6 @@ _CITED = re.compile(r"\[([^\[\]\s]+)\]")
 def write_overview(summaries: list[SummaryRecord], facts_text: str, provider: Provider, strategy: str,
               usage: list[Usage], max_tokens: int, embedder: TextEmbedder | None = None) -> tuple[str, list[str]]:
     """Map-reduce overview over the summaries; returns it and any citations it had to drop."""
-    from pipeline.query.ask import split_sentences
     from pipeline.llm import generate
 
     ids = {s.article_id for s in summaries}
@@ -148,7 +153,7 @@ def write_overview(summaries: list[SummaryRecord], facts_text: str, provider: Pr
         # a small model tends to pick the first items, so the order carries the ranking
         leads = []
         for r in summaries:
-            spans = split_sentences(r.summary)
+            spans = sentence_spans(r.summary)
             if spans:
                 leads.append(f"{r.summary[spans[0][0]:spans[0][1]].strip()} [{r.article_id}]")
         if embedder is not None and len(leads) > 1:

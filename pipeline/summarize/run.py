@@ -13,11 +13,14 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from pipeline import config
-from pipeline.summarize.digest import facts_line, write_overview, digest_facts, map_reduce, pieces
-from pipeline.summarize.prompts import top_up, prompt_budget, pick_items
+from pipeline.summarize.digest import facts_line, write_overview, digest_facts
+from pipeline.summarize.plan import (corpus_articles, free_summary, reusable,
+                                     select_targets)
+from pipeline.summarize.prompts import top_up, pick_items
 from pipeline.templates import load_prompt
 from pipeline.summarize.records import (DIGEST_FILE, DigestRecord, SummaryRecord, append_jsonl,
-                                        read_summaries, summaries_path)
+                                        summaries_path)
+from pipeline.text.sentences import sentence_spans
 from pipeline.types import Article, Usage, utcnow_iso
 
 if TYPE_CHECKING:
@@ -28,10 +31,6 @@ Strategy = Literal["auto", "free", "extractive"]
 SUMMARY_CANDIDATES = 8  # sentences a small model chooses from per article
 SUMMARY_PICKS = 3
 _FIRST_PERSON = re.compile(r"\b(I|I'm|I've|I'd|me|my|we|We|our|Our)\b")
-
-
-class SummaryOut(BaseModel):
-    summary: str = Field(description="2-3 sentences")
 
 
 class SummarizeResult(BaseModel):
@@ -54,14 +53,13 @@ class SummarizeResult(BaseModel):
 def _summary_extractive(article: Article, provider: Provider, embedder: TextEmbedder,
                         usage: list[Usage]) -> tuple[str, list[tuple[int, int]]]:
     """Central, well-formed sentences as candidates; the model picks; the summary quotes them."""
-    from pipeline.query.ask import split_sentences
 
     text = article.text
-    spans = [(s, e) for s, e in split_sentences(text)
+    spans = [(s, e) for s, e in sentence_spans(text)
              if text[e - 1] in ".!?\"'\u201d\u2019" and 6 <= len(text[s:e].split()) <= 60
              and not _FIRST_PERSON.search(text[s:e])]  # the author's asides summarize nothing
     if not spans:
-        spans = split_sentences(text)[:SUMMARY_CANDIDATES] or [(0, min(len(text), 400))]
+        spans = sentence_spans(text)[:SUMMARY_CANDIDATES] or [(0, min(len(text), 400))]
     vecs = np.asarray(embedder.embed([text[s:e] for s, e in spans]))
     centroid = vecs.mean(axis=0)
     score = vecs @ (centroid / (np.linalg.norm(centroid) or 1.0))
@@ -74,33 +72,6 @@ def _summary_extractive(article: Article, provider: Provider, embedder: TextEmbe
     picks = top_up(picks, order, 2)  # a small model that picks one sentence gets the next central
     chosen = [cands[i] for i in sorted(picks)]
     return " ".join(text[s:e].strip() for s, e in chosen), chosen
-
-
-def _summary_free(article: Article, provider: Provider, usage: list[Usage], max_tokens: int) -> str:
-    """Summary of the article; a long one is summarized by sections, then the sections merged."""
-    from pipeline.llm import generate
-
-    prompt = load_prompt("summarize")
-    budget = prompt_budget(provider, prompt, max_tokens, title=article.title, text="", partial=True)
-
-    def step(group: list[str], final: bool) -> list[str]:
-        res = generate(provider, prompt.messages(title=article.title, text="\n\n".join(group),
-                                                 partial=not final), SummaryOut,
-                       max_tokens=max_tokens, temperature=0.0)
-        usage.append(res.usage)
-        return [res.output.summary.strip() if res.output else ""]
-
-    return map_reduce(pieces(article.text, budget // 2, provider.count_tokens), budget,
-                      provider.count_tokens, step)[0]
-
-
-def _articles(store: ArticleStore) -> list[Article]:
-    arts = []
-    for a in store.list_articles():
-        if not isinstance(a, Article) or not a.text:
-            a = store.get_article(a.id if isinstance(a, Article) else a["id"])
-        arts.append(a)
-    return sorted(arts, key=lambda a: (a.published_at or "", a.id))
 
 
 def summarize(*, since: str | None = None, model: Any = None, out: str | Path | None = None,
@@ -126,26 +97,14 @@ def summarize(*, since: str | None = None, model: Any = None, out: str | Path | 
 def _summarize_locked(since: str | None, provider: Provider, out: str | Path | None, strategy: Strategy,
                       store: ArticleStore, embedder: TextEmbedder | None, on_progress: Callable[[int, int, str], None] | None,
                       max_tokens: int) -> SummarizeResult:
-    from pipeline.query.retrieve import parse_since, published_ts
+    from pipeline.text.dates import parse_since
 
     req = provider.model_string
     strat = strategy if strategy != "auto" else provider.profile.answer  # the profile's answer path
     prompt = load_prompt("summarize_extractive" if strat == "extractive" else "summarize")
+    corpus = corpus_articles(store)
+    targets, done, digests = select_targets(corpus, req, strat, since)
     since_ts = parse_since(since)
-    arts, digests = read_summaries()
-    done = {r.article_id: r for r in arts if req in (r.requested_model, r.model)
-            and r.prompt_hash == prompt.hash}
-    corpus = _articles(store)
-    if since_ts is not None:
-        targets = [a for a in corpus if (published_ts(a.published_at) or -1) >= since_ts]
-    else:
-        targets = [a for a in corpus if a.id not in done or done[a.id].content_hash not in (None, a.content_hash)]
-        # summaries that no digest reports yet (a run killed before its digest): digest them now
-        dprompt_hash = load_prompt("digest_extractive" if strat == "extractive" else "digest").hash
-        digested = {i for d in digests if req in (d.requested_model, d.model) and d.prompt_hash == dprompt_hash
-                    for i in d.article_ids}
-        queued = {a.id for a in targets} | {i for i in done if i not in digested}
-        targets = [a for a in corpus if a.id in queued]
     result = SummarizeResult(model=req, strategy=strat)
     if not targets:
         result.nothing_new = True
@@ -171,7 +130,7 @@ def _summarize_locked(since: str | None, provider: Provider, out: str | Path | N
         if on_progress:
             on_progress(n, len(targets), a.id)
         prev = done.get(a.id)
-        if prev is not None and prev.content_hash in (None, a.content_hash):
+        if prev is not None and reusable(prev, a):
             records.append(prev)
             reused.add(a.id)
             continue
@@ -179,7 +138,8 @@ def _summarize_locked(since: str | None, provider: Provider, out: str | Path | N
         if strat == "extractive":
             text, spans = _summary_extractive(a, provider, emb(), mine)
         else:
-            text, spans = _summary_free(a, provider, mine, max_tokens), []
+            (text, drafted), spans = free_summary(a, provider, max_tokens), []
+            mine += drafted
         use = _total(mine)
         rec = SummaryRecord(article_id=a.id, title=a.title, model=req, requested_model=req,
                             prompt_hash=prompt.hash, content_hash=a.content_hash, strategy=strat,

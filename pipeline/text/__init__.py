@@ -1,1 +1,1 @@
-"""Text jobs shared by every stage: parsing (spaCy), and later sentences, headings, party names."""
+"""Text jobs shared by every stage: sentences, headings, party names, dates, grounding, parsing (spaCy)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from pipeline.text.ground import sentences
+from pipeline.text.sentences import sentences
 from pipeline.types import ArticleAnalysis, Evidence, InjectionFlag
 
 _I = re.IGNORECASE

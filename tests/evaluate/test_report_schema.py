@@ -12,7 +12,7 @@ from pipeline.evaluate.predictions import Prediction, ResolvedArticle
 from pipeline.evaluate.runner import add_suites, build_report, score_all
 from pipeline.evaluate.schema import EvalReport
 from pipeline.evaluate.settings import EvalSettings
-from tests.eval_fixtures import analysis, onehot_embed, record
+from tests.evaluate.conftest import analysis, onehot_embed, record
 
 TOP = ["version", "created_at", "overall", "fields", "articles", "flaky", "thresholds", "model", "source",
        "repeat", "bootstrap", "gold", "config", "warnings"]

@@ -17,7 +17,7 @@ from pipeline.llm.fake import FakeProvider
 from pipeline.llm.local import SMOLLM_PROFILE, profile_for as local_profile
 from pipeline.llm.profiles import ModelProfile
 from pipeline.records import read_records
-from tests.extract_fixtures import StubStore, analysis_json, make_article, user_text
+from tests.extraction.conftest import StubStore, analysis_json, make_article, user_text
 
 ARTS = [make_article(f"Company{i} Corp wins a contract number {i}. Rival{i} Inc loses a bid.",
                      id=f"art{i}", path=f"corpus/a{i}.txt") for i in range(4)]

@@ -1,5 +1,5 @@
 """Property-based tests (hypothesis) on arbitrary Unicode: quote alignment, sentence and flag
-offsets, normalization, ids. Chunk offsets on arbitrary Unicode are in `tests/test_chunk.py`;
+offsets, normalization, ids. Chunk offsets on arbitrary Unicode are in `tests/corpus/test_chunk.py`;
 here they are checked once more end to end (normalize → chunk → align a quote inside a chunk).
 """
 
@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pipeline.corpus.chunk import MAX_TOKENS, chunk_spans
-from pipeline.text.ground import locate, sentences, verify
+from pipeline.text.ground import locate, verify
+from pipeline.text.sentences import sentences
 from pipeline.corpus.ingest.metadata import make_id, slugify
 from pipeline.corpus.ingest.normalize import normalize_inline, normalize_text
 from pipeline.text.injection import detect_injection

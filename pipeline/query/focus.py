@@ -1,0 +1,149 @@
+"""What a question is about: the parties it names, the parts it asks, the words of each part.
+
+A small model that picks answer sentences by similarity cites whatever reads alike: another
+airline's "the carrier reported a drop in quarterly profit" reads exactly like the right one's.
+The question's names decide instead: a sentence is offered only when its article mentions a party
+the question names ("the carrier" in an article about another airline is not about it), a
+question whose parties no retrieved article mentions is not answered, and each part of a
+"why ..., and what did it do about it" question is answered on its own or said to be unanswered.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.query.bm25 import tokenize
+from pipeline.text.parties import party_key
+
+# Words that start a question or join its parts; capitalized only because they open a sentence.
+_QUESTION_WORDS = frozenset(
+    "what why how when where which who whom whose did does do is are was were has have had can could "
+    "will would should shall may might in on at by for after before since during as of to and or the a an "
+    "according tell name list give describe explain".split())
+_NAME = re.compile(r"(?:[A-Z][\w&'\u2019.-]*|[0-9]+[A-Za-z][\w-]*)"
+                   r"(?:\s+(?:of|de|du|von|van|and|&|for)\s+[A-Z][\w&'\u2019.-]*|\s+[A-Z][\w&'\u2019.-]*)*")
+# Parts: "..., and what ...", "... and why ...", "; how ..." (a question word after the joint).
+_PART = re.compile(r"(?:,\s*(?:and\s+)?|\s+and\s+|;\s*)(?=(?:what|why|how|when|where|which|who|did|does|do|"
+                   r"is|are|was|were|has|have)\b)", re.I)
+# Words every question has: not what it asks about.
+_GENERIC = frozenset(tokenize(["what why how when where which who happen happened said say says about "
+                               "did does do done its their it they them this that there after before because "
+                               "the article report reported according has have had were was been can could "
+                               "much many up from over"])[0])
+# "How many jobs did ...", "What toilet paper limits did ...", "How large a fine ...": the thing asked
+# for, which an answer must name (a sentence about the loss does not say how many jobs went).
+_WANTS = re.compile(r"\b(?:how\s+(?:many|much|large|big|long|high|far)(?:\s+an?)?|what(?:\s+kind\s+of)?|which)\s+"
+                    r"((?:(?!(?:did|does|do|is|are|was|were|has|have|had|will|can|could|would|should|the|a|an|its|"
+                    r"their)\b)[a-z][\w-]*\s+){1,3}?)(?=(?:did|does|do|is|are|was|were|has|have|had|will|can|could|"
+                    r"would|should)\b)", re.I)
+
+
+@dataclass(frozen=True)
+class Focus:
+    """The names a question asks about, its parts, and each part's own content words (stemmed)."""
+
+    names: tuple[str, ...]
+    parts: tuple[str, ...]
+    part_terms: tuple[frozenset[str], ...] = field(default=())
+    part_wants: tuple[frozenset[str], ...] = field(default=())  # the asked-for noun's words, per part
+
+    @property
+    def terms(self) -> frozenset[str]:
+        return frozenset().union(*self.part_terms) if self.part_terms else frozenset()
+
+
+def question_names(question: str) -> list[str]:
+    """Capitalized names in the question ("Bank of America", "PG&E", "Woolworths"), question words
+    and sentence-initial capitals dropped; `X and Y` inside a name run is split into X and Y."""
+    names: list[str] = []
+    for m in _NAME.finditer(question):
+        run = m.group(0).strip(" .'\u2019")
+        for piece in re.split(r"\s+(?:and|&)\s+(?=[A-Z])", run) if " and " in run else [run]:
+            words = piece.split()
+            while words and words[0].casefold() in _QUESTION_WORDS:
+                words = words[1:]
+            name = " ".join(words).strip(" .'\u2019")
+            if name and not (len(words) == 1 and name.casefold() in _QUESTION_WORDS):
+                key = party_key(name)
+                if key and key not in (party_key(n) for n in names):
+                    names.append(name)
+    return names
+
+
+def question_parts(question: str) -> list[str]:
+    """The question split where a new question word follows a joint; one part when there is none."""
+    q = question.strip().rstrip("?").strip()
+    parts = [p.strip(" ,;") for p in _PART.split(q) if p and p.strip(" ,;")]
+    return parts or [q]
+
+
+def focus(question: str) -> Focus:
+    names = question_names(question)
+    name_terms = set(tokenize([" ".join(names)])[0]) if names else set()
+    parts = question_parts(question)
+    terms = tuple(frozenset(t for t in tokenize([p])[0] if t not in name_terms and t not in _GENERIC)
+                  for p in parts)
+    return Focus(names=tuple(names), parts=tuple(parts), part_terms=terms,
+                 part_wants=tuple(wanted(p, name_terms) for p in parts))
+
+
+def wanted(part: str, name_terms: set[str] | frozenset[str] = frozenset()) -> frozenset[str]:
+    """The stemmed words of what a part asks for ("how many jobs did" -> {job}); empty when the
+    question word is followed by a verb ("what did X earn": the asked thing is not a noun)."""
+    m = _WANTS.search(part)
+    if not m:
+        return frozenset()
+    return frozenset(t for t in tokenize([m.group(1)])[0] if t not in name_terms and t not in _GENERIC)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "", text.casefold())
+
+
+def mentions(text: str, name: str) -> bool:
+    """Does `text` name the party (spelling-insensitive: "Wal-Mart" = "Walmart", "PG&E" = "PG & E")?
+
+    A multi-word name also counts when its distinctive last word appears as a word of its own
+    ("Bank of America" in "the Bank's", no; "Procter & Gamble" in "Gamble", yes: rare words).
+    """
+    key = party_key(name) or name.casefold()
+    if not key:
+        return False
+    squashed_text = _squash(text)
+    if _squash(key) and _squash(key) in squashed_text:
+        return True
+    words = [w for w in re.findall(r"[a-z0-9&]+", key) if len(w) > 3 and w not in _QUESTION_WORDS]
+    return len(words) > 1 and re.search(rf"\b{re.escape(words[-1])}\b", text, re.I) is not None
+
+
+def about(text: str, names: tuple[str, ...] | list[str]) -> bool:
+    """True when there are no names to check, or `text` mentions at least one of them."""
+    return not names or any(mentions(text, n) for n in names)
+
+
+# Asked-for words an answer rarely repeats ("what reason did it give": "because ..."): not checked.
+_ABSTRACT = frozenset(tokenize(["reason reasons term terms way ways kind type sort step steps action actions "
+                                "role impact effect effects news thing things part parts"])[0])
+_DATE_WORDS = frozenset(tokenize(["date dates day days month year years time"])[0])
+_DATE = re.compile(r"\b(?:\d{1,4}|january|february|march|april|may|june|july|august|september|october|"
+                   r"november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+                   r"yesterday|today|tomorrow)\b", re.I)
+
+
+def names_wanted(wants: frozenset[str], sentence: str) -> bool:
+    """Does the sentence name what the part asks for (a date for "what date"; abstract asks pass)?"""
+    concrete = wants - _ABSTRACT
+    if not concrete:
+        return True
+    if concrete <= _DATE_WORDS:
+        return _DATE.search(sentence) is not None
+    return bool(concrete & set(tokenize([sentence])[0]))
+
+
+def overlap(terms: frozenset[str], sentence: str) -> int:
+    """How many of a part's content words (stemmed) the sentence uses."""
+    return len(terms & set(tokenize([sentence])[0])) if terms else 0
+
+
+__all__ = ["Focus", "about", "focus", "mentions", "names_wanted", "overlap", "wanted", "question_names", "question_parts"]
