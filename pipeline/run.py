@@ -12,12 +12,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from pipeline.progress import Progress, SilentProgress
 from pipeline.errors import EXIT_USAGE, PipelineError
 from pipeline import config
 from pipeline.types import Usage, utcnow_iso
+
+if TYPE_CHECKING:
+    from pipeline.corpus.store import Store
 
 STAGES = ("ingest", "extract", "summarize", "report")
 DEFAULT_CORPUS = Path("corpus")
@@ -123,7 +126,7 @@ def _stage(name: str, progress: StageProgress, results: list[StageResult],
     return res
 
 
-def _ingest(paths: list[Path], store: Any, res: StageResult, progress: StageProgress) -> list[dict[str, str]]:
+def _ingest(paths: list[Path], store: Store, res: StageResult, progress: StageProgress) -> list[dict[str, str]]:
     from pipeline.corpus.ingest import ingest_paths
 
     report = ingest_paths(list(paths), store=store, progress=False)
@@ -138,7 +141,7 @@ def _ingest(paths: list[Path], store: Any, res: StageResult, progress: StageProg
     return list(report.failed)
 
 
-def _extract(model: Any, concurrency: int, strategy: str | None, store: Any, res: StageResult,
+def _extract(model: Any, concurrency: int, strategy: str | None, store: Store, res: StageResult,
              progress: StageProgress) -> list[dict[str, str]]:
     from pipeline.extraction.run import run_extraction
 
@@ -164,7 +167,7 @@ def _extract(model: Any, concurrency: int, strategy: str | None, store: Any, res
             for f in out.failed]
 
 
-def _summarize(model: Any, store: Any, res: StageResult, progress: StageProgress) -> list[dict[str, str]]:
+def _summarize(model: Any, store: Store, res: StageResult, progress: StageProgress) -> list[dict[str, str]]:
     """Summaries are a nice-to-have on the way to the report: a model failure here (bad key,
     budget reached) is reported and the run goes on to write the report."""
     from pipeline.llm import LLMError
@@ -187,7 +190,7 @@ def _summarize(model: Any, store: Any, res: StageResult, progress: StageProgress
     return []
 
 
-def _tally(home: Path, store: Any, result: RunResult) -> None:
+def _tally(home: Path, store: Store, result: RunResult) -> None:
     """Corpus-wide counts for the final table: from the manifest and the latest records."""
     from pipeline.records import latest_records, records_path
 
@@ -198,7 +201,7 @@ def _tally(home: Path, store: Any, result: RunResult) -> None:
         if aid not in ids:
             continue
         a = rec.analysis
-        for ev in [c.evidence for c in (*a.winners, *a.losers, *a.unchanged)]:
+        for ev in [c.evidence for c in a.claims()]:
             result.claims += 1
             result.grounded += ev.status in ("exact", "fuzzy")
             result.unverified += ev.status == "unverified"

@@ -9,11 +9,33 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 SCHEMA_VERSION = "1.0"
 
 EvidenceStatus = Literal["exact", "fuzzy", "unverified"]
+
+
+class DictReads(BaseModel):
+    """`x["key"]` and `x.get("key")` keep working for callers written when this was a plain dict."""
+
+    def __getitem__(self, key: str) -> Any:
+        return self.model_dump()[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.model_dump().get(key, default)
+
+
+class InjectionFlag(DictReads):
+    """One passage that reads as instructions to a model: offsets into the article text and the
+    rules that fired (`pipeline.text.injection`). Unknown keys of older files are kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    start: int
+    end: int
+    excerpt: str = ""
+    reasons: list[str] = Field(default_factory=list)
 
 
 class Article(BaseModel):
@@ -30,7 +52,7 @@ class Article(BaseModel):
     published_at: str | None = None  # ISO 8601 date or datetime
     url: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)  # unknown fields kept
-    injection_flags: list[dict[str, Any]] = Field(default_factory=list)
+    injection_flags: list[InjectionFlag] = Field(default_factory=list)
 
 
 class Chunk(BaseModel):
@@ -71,6 +93,10 @@ class ArticleAnalysis(BaseModel):
     losers: list[PartyClaim] = Field(default_factory=list)
     unchanged: list[UnchangedClaim] = Field(default_factory=list)
 
+    def claims(self) -> list[PartyClaim | UnchangedClaim]:
+        """Winners, losers, then unchanged: for walks that only need each claim's evidence."""
+        return [*self.winners, *self.losers, *self.unchanged]
+
 
 class Usage(BaseModel):
     """Tokens and cost of one or more LLM calls, retries included."""
@@ -103,6 +129,36 @@ def utcnow_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+class ExtractionStats(DictReads):
+    """`ExtractionRecord.stats`: counts and facts about one extraction.
+
+    Every key is optional (older records lack some) and only the keys that were set are written,
+    so a record's JSON is what it was when stats was a dict; unknown keys are kept.
+    """
+
+    model_config = ConfigDict(extra="allow", protected_namespaces=())
+
+    requested_model: str | None = None  # the model asked for (`model` is the one that served)
+    path: str | None = None  # the article's source path, for evals that match by path
+    claims: int | None = None
+    exact: int | None = None
+    fuzzy: int | None = None
+    unverified: int | None = None
+    reasks: int | None = None
+    repaired: int | None = None
+    sections: int | None = None
+    calls: int | None = None
+    flagged_claims: int | None = None  # claims whose evidence lies in an injection-flagged passage
+    seconds: float | None = None
+    small_mode: str | None = None  # the small-model strategy's mode (rules, hybrid, ...)
+    batch_id: str | None = None  # the vendor batch that answered, when collected from one
+
+    @model_serializer(mode="wrap")
+    def _set_keys_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        return {k: v for k, v in data.items() if k in self.model_fields_set or k not in type(self).model_fields}
+
+
 class ExtractionRecord(BaseModel):
     """One line of `$PIPELINE_HOME/extractions.jsonl`."""
 
@@ -117,5 +173,5 @@ class ExtractionRecord(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     strategy: str | None = None
     content_hash: str | None = None  # the article text this was extracted from
-    stats: dict[str, Any] = Field(default_factory=dict)  # e.g. unverified count, re-asks
-    injection_flags: list[dict[str, Any]] = Field(default_factory=list)  # passages read as instructions
+    stats: ExtractionStats = Field(default_factory=ExtractionStats)  # e.g. unverified count, re-asks
+    injection_flags: list[InjectionFlag] = Field(default_factory=list)  # passages read as instructions

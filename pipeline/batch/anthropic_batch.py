@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
-from pipeline.batch.vendor import BatchRequest, ItemResult, VendorStatus
+from pipeline.batch.vendor import BatchRequest, ItemResult, JobState, VendorStatus
 from pipeline.llm.base import Completion, LLMError, Message
 
 SDK_RETRIES = 3
@@ -46,7 +46,7 @@ class AnthropicBatchBackend:
         from pipeline.llm.anthropic import to_anthropic
         from pipeline.llm.openai import safe_name
 
-        system, turns = to_anthropic([Message(**m) for m in req.messages])
+        system, turns = to_anthropic([Message.model_validate(m) for m in req.messages])
         params: dict[str, Any] = {"model": self.llm.model, "max_tokens": req.max_tokens,
                                   "messages": turns}
         if _takes_temperature(self.llm._client):  # as the synchronous client decides
@@ -114,7 +114,8 @@ class AnthropicBatchBackend:
                 finish_reason=STOP_REASONS.get(stop, stop), mode="tool" if data is not None else None))
         if kind == "errored":
             err = res.get("error") or {}
-            inner = err.get("error") if isinstance(err.get("error"), dict) else err
+            nested = err.get("error")
+            inner = nested if isinstance(nested, dict) else err
             return ItemResult(cid, "errored", error=f"{inner.get('type')}: {inner.get('message')}")
         if kind in ("expired", "canceled"):
             return ItemResult(cid, kind, error=f"request {kind} before it was processed")
@@ -124,6 +125,7 @@ class AnthropicBatchBackend:
 def status_of(batch: Any) -> VendorStatus:
     raw = batch.model_dump(mode="json") if hasattr(batch, "model_dump") else dict(batch)
     vs = raw.get("processing_status", "")
+    state: JobState
     counts = {k: int(v) for k, v in (raw.get("request_counts") or {}).items()}
     if vs == "ended":
         state = "ended"

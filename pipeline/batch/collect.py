@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import BaseModel, Field
 
@@ -25,6 +25,9 @@ from pipeline.batch.replay import ReplayProvider, completion_of, request_key
 from pipeline.batch.vendor import BATCH_DISCOUNT, ItemResult, VendorStatus, backend_for
 from pipeline.llm.base import Completion, LLMError
 from pipeline.types import Usage
+
+if TYPE_CHECKING:
+    from pipeline.corpus.protocols import ArticleStore
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +149,7 @@ def _already_extracted(job: BatchJob, article: Any) -> bool:
 
 
 def _finish_extract(job: BatchJob, replay: ReplayProvider, failed: dict, report: CollectReport,
-                    jobs: JobStore, store: Any,
+                    jobs: JobStore, store: ArticleStore,
                     on_progress: Callable[[int, int, str], None] | None) -> set[str]:
     from pipeline.extraction.extract import extract_article
     from pipeline.records import append_record
@@ -195,8 +198,9 @@ def _finish_extract(job: BatchJob, replay: ReplayProvider, failed: dict, report:
             report.failed.append({"custom_id": items[0].custom_id, "article_id": aid,
                                   "outcome": "error", "error": str(exc), "will_retry": True})
             continue
-        rec.stats.setdefault("path", article.path)
-        rec.stats["batch_id"] = job.batch_id
+        if rec.stats.path is None:
+            rec.stats.path = article.path
+        rec.stats.batch_id = job.batch_id
         append_record(rec)
         report.stored.append(aid)
         for it in items:
@@ -210,7 +214,7 @@ def _finish_extract(job: BatchJob, replay: ReplayProvider, failed: dict, report:
 
 
 def _finish_summarize(job: BatchJob, replay: ReplayProvider, failed: dict, report: CollectReport,
-                      jobs: JobStore, store: Any, retry: bool) -> set[str]:
+                      jobs: JobStore, store: ArticleStore, retry: bool) -> set[str]:
     from pipeline.summarize import summarize
 
     if failed and not retry:
@@ -243,7 +247,7 @@ def _finish_summarize(job: BatchJob, replay: ReplayProvider, failed: dict, repor
 
 def collect_job(job: BatchJob, *, wait: bool = False, poll_interval: float = 30.0,
                 timeout: float | None = None, retry: bool = True, client: Any = None,
-                store: Any = None, home: Any = None, lock_wait: float = 0.0,
+                store: ArticleStore | None = None, home: Any = None, lock_wait: float = 0.0,
                 on_progress: Callable[[int, int, str], None] | None = None) -> CollectReport:
     """Poll one job (until it ends, with `wait`) and, once ended, store its results."""
     from pipeline.llm.options import run_options

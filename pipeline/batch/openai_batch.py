@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
-from pipeline.batch.vendor import BatchRequest, ItemResult, VendorStatus
+from pipeline.batch.vendor import BatchRequest, ItemResult, JobState, Outcome, VendorStatus
 from pipeline.llm.base import LLMError, Message
 
 ENDPOINT = "/v1/chat/completions"
@@ -49,7 +49,7 @@ class OpenAIBatchBackend:
                          key_env=self.llm.key_env)
 
     def body(self, req: BatchRequest) -> dict[str, Any]:
-        msgs = [Message(**m) for m in req.messages]
+        msgs = [Message.model_validate(m) for m in req.messages]
         mode = self.mode if req.schema is not None else None
         return {"model": self.llm.model, "max_tokens": req.max_tokens,
                 "temperature": req.temperature,
@@ -114,7 +114,7 @@ class OpenAIBatchBackend:
         cid = str(line["custom_id"])
         err, resp = line.get("error"), line.get("response")
         if err:
-            outcome = "expired" if err.get("code") == "batch_expired" else "errored"
+            outcome: Outcome = "expired" if err.get("code") == "batch_expired" else "errored"
             return ItemResult(cid, outcome, error=f"{err.get('code')}: {err.get('message')}")
         if not resp:
             return ItemResult(cid, "errored", error="neither response nor error in the result line")
@@ -134,6 +134,7 @@ class OpenAIBatchBackend:
 def status_of(batch: Any) -> VendorStatus:
     raw = batch.model_dump(mode="json") if hasattr(batch, "model_dump") else dict(batch)
     vs = raw.get("status", "")
+    state: JobState
     counts = {k: int(v) for k, v in (raw.get("request_counts") or {}).items() if v is not None}
     error = None
     if vs == "failed":

@@ -12,8 +12,6 @@ module knows nothing of how a stage builds its prompts or splits an article.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pipeline.llm.base import Provider
 from pipeline.llm.calls import CallSpec
 from pipeline.types import Article
@@ -72,6 +70,6 @@ def plan_summarize(article: Article, provider: Provider,
     return summary_plan(article, provider, max_tokens or SUMMARY_MAX_TOKENS).calls
 
 
-def is_small(provider: Any) -> bool:
+def is_small(provider: Provider) -> bool:
     """The model's profile sends summaries down the extractive path (no batch form)."""
     return provider.profile.answer == "extractive"

@@ -38,10 +38,9 @@ def completion_of(result: ItemResult, billed: bool = False) -> Completion:
     """The vendor's answer, marked as batched: half price in the ledger, mode `batch:...`
     (no price at all when an earlier, interrupted collect already recorded it)."""
     assert result.completion is not None
-    comp = dataclasses.replace(result.completion, raw={**result.completion.raw, "batch": True},
-                               mode=f"batch:{result.completion.mode or 'text'}")
-    comp.cost_factor = 0.0 if billed else BATCH_DISCOUNT  # type: ignore[attr-defined]  # ledger
-    return comp
+    return dataclasses.replace(result.completion, raw={**result.completion.raw, "batch": True},
+                               mode=f"batch:{result.completion.mode or 'text'}",
+                               cost_factor=0.0 if billed else BATCH_DISCOUNT)
 
 
 class ReplayProvider(Provider):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from pipeline.batch.jobs import BatchItem, BatchJob, JobKind, JobStore, new_job_id
 from pipeline.batch.plans import (PlannedCall, extract_prompt_hash, extract_strategy, plan_extract,
@@ -17,6 +17,9 @@ from pipeline.batch.plans import (PlannedCall, extract_prompt_hash, extract_stra
 from pipeline.batch.vendor import BATCH_DISCOUNT, BatchRequest, backend_for
 from pipeline.llm.base import BudgetExceeded, LLMError, Provider
 from pipeline.types import Article
+
+if TYPE_CHECKING:
+    from pipeline.corpus.protocols import ArticleStore
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +33,7 @@ def custom_id(index: int, article_id: str, part: int) -> str:
     return f"{index:05d}-{slug}-{part}"
 
 
-def _open_store(store: Any) -> Any:
+def _open_store(store: ArticleStore | None) -> ArticleStore:
     if store is not None:
         return store
     from pipeline.corpus.store import Store
@@ -38,15 +41,19 @@ def _open_store(store: Any) -> Any:
     return Store()
 
 
-def load_articles(ids: list[str], store: Any = None) -> list[Article]:
+def load_articles(ids: list[str], store: ArticleStore | None = None) -> list[Article]:
     store = _open_store(store)
-    out, missing = [], []
+    out: list[Article] = []
+    missing: list[str] = []
     for aid in ids:
         try:
-            art = store.get_article(aid)
+            art: Article | None = store.get_article(aid)
         except KeyError:
             art = None
-        (out if art is not None else missing).append(art if art is not None else aid)
+        if art is None:
+            missing.append(aid)
+        else:
+            out.append(art)
     if missing:
         raise KeyError(f"not in the corpus ($PIPELINE_HOME): {', '.join(missing)}")
     return out
@@ -118,7 +125,7 @@ def submit(kind: JobKind, backend: Any, plan: list[tuple[Article, list[PlannedCa
 
 
 def select_extract_ids(ids: list[str] | None, *, all: bool, new: bool, model: str,
-                       store: Any = None) -> tuple[list[str], list[str]]:
+                       store: ArticleStore | None = None) -> tuple[list[str], list[str]]:
     """`pipeline extract` selection for `--batch`: (ids to submit, ids up to date).
 
     The same rules as the synchronous run (`pipeline.extraction.run`): IDS or source paths,
@@ -140,7 +147,7 @@ def select_extract_ids(ids: list[str] | None, *, all: bool, new: bool, model: st
 
 
 def submit_extract_batch(article_ids: list[str], model: str, *, strategy: str | None = None,
-                         store: Any = None, client: Any = None,
+                         store: ArticleStore | None = None, client: Any = None,
                          on_progress: Callable[[int, int, str], None] | None = None) -> BatchJob:
     """`pipeline extract --batch`: one request per article section, collected later by
     `pipeline batch collect` into `extractions.jsonl` exactly as a synchronous run would."""
@@ -158,7 +165,7 @@ def submit_extract_batch(article_ids: list[str], model: str, *, strategy: str | 
 
 
 def submit_summarize_batch(model: str, *, since: str | None = None, out: str | None = None,
-                           store: Any = None, client: Any = None) -> BatchJob | None:
+                           store: ArticleStore | None = None, client: Any = None) -> BatchJob | None:
     """`pipeline summarize --batch`: one request per new article (per section of a long one).
     Returns None when nothing is new (no batch is sent). `collect` writes the summaries and
     the digest (whose overview is one synchronous call) exactly as `pipeline summarize` does."""

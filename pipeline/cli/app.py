@@ -6,7 +6,7 @@ import json
 import sys
 from contextlib import ContextDecorator
 from types import TracebackType
-from typing import Any, Mapping, NoReturn
+from typing import Any, Literal, Mapping, NoReturn
 
 import click
 import typer
@@ -76,7 +76,7 @@ class cli_errors(ContextDecorator):
         return self
 
     def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> bool:
+                 tb: TracebackType | None) -> Literal[False]:  # never swallows: `fail` exits instead
         if exc is None or isinstance(exc, (click.exceptions.Exit, click.exceptions.ClickException,
                                            click.exceptions.Abort)):
             return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.markup import escape
 from rich.table import Table
@@ -23,7 +25,7 @@ def models(
 
     ctx = Context.from_env()
     settings = ctx.settings
-    data = {
+    data: dict[str, Any] = {
         "default": ctx.env.model or settings.model,
         "env_model": ctx.env.model,
         "stages": {stage: settings.model_for(stage) for stage in STAGES},

@@ -10,11 +10,11 @@ import typer
 from rich.markdown import Markdown
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipeline.cli.app import app, cli_errors, console, emit_json, fail
+from pipeline.cli.app import ErrorCodes, app, cli_errors, console, emit_json, fail
 from pipeline.cli.options import AsJson, Model, NoCache, Since, Wait
 
 # summarize and ask exit 1 on every error they report (their codes before the one handler)
-_ALL_FAIL = {"PipelineError": 1, FileNotFoundError: 1, ValueError: 1}
+_ALL_FAIL: ErrorCodes = {"PipelineError": 1, FileNotFoundError: 1, ValueError: 1}
 
 
 def _store():

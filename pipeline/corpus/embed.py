@@ -105,9 +105,11 @@ class Embedder:
         self._model = SentenceTransformer(str(folder), device="cpu", local_files_only=True)
         self._model.eval()
         self.model_name = configured_model_name() if path is None else folder.name
-        self.dim = int(self._model.get_embedding_dimension()
-                       if hasattr(self._model, "get_embedding_dimension")
-                       else self._model.get_sentence_embedding_dimension())
+        dim = (self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension")
+               else self._model.get_sentence_embedding_dimension())
+        if dim is None:
+            raise EmbedderError(f"embedding model at {folder} does not report its dimension")
+        self.dim = int(dim)
         self.batch_size = batch_size
         self.calls = 0  # embed() calls that did work; tests count these
         self.texts_embedded = 0

@@ -184,7 +184,7 @@ class Manifest:
 
     def signatures(self) -> list[tuple[str, str, str, bytes | None]]:
         """(id, content_hash, source_key, minhash) of complete articles, without loading texts."""
-        return [tuple(r) for r in self._conn.execute(  # type: ignore[misc]
+        return [tuple(r) for r in self._conn.execute(
             "SELECT id, content_hash, source_key, minhash FROM articles WHERE status='complete' ORDER BY id")]
 
     def summaries(self) -> list[dict[str, Any]]:
@@ -262,7 +262,7 @@ class Manifest:
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'pending',?,?,?)",
                 (a.id, row.source_key, a.path, a.title, a.format, a.source, a.author,
                  a.published_at, a.url, json.dumps(a.metadata, ensure_ascii=False),
-                 json.dumps(a.injection_flags, ensure_ascii=False), a.text, a.content_hash,
+                 json.dumps([f.model_dump() for f in a.injection_flags], ensure_ascii=False), a.text, a.content_hash,
                  row.fingerprint, row.minhash, json.dumps(row.chunk_ids),
                  json.dumps(row.chunk_spans) if row.chunk_spans is not None else None, row.replaces,
                  prev["ingested_at"] if prev else now, now),

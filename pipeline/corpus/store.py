@@ -236,7 +236,7 @@ class Store:
         rows = self.manifest.complete()
         batch: list[Row] = []
         size = 0
-        for row in rows + [None]:  # type: ignore[list-item]
+        for row in [*rows, None]:
             if row is not None:
                 batch.append(row)
                 size += len(row.chunk_ids)

@@ -91,7 +91,12 @@ def gold_files(sources: Iterable[str | Path]) -> list[Path]:
     if problems:
         raise GoldError(problems)
     seen: set[Path] = set()
-    return [p for p in out if not (p.resolve() in seen or seen.add(p.resolve()))]
+    unique: list[Path] = []
+    for p in out:
+        if p.resolve() not in seen:
+            seen.add(p.resolve())
+            unique.append(p)
+    return unique
 
 
 def load_gold(sources: Iterable[str | Path]) -> list[GoldArticle]:

@@ -12,7 +12,8 @@ never cost a match.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import dataclasses
+from dataclasses import asdict, dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -97,7 +98,7 @@ class EmbeddingCache:
         missing = sorted({t for t in texts if t and t not in self._vectors})
         if not missing:
             return
-        vecs = np.asarray(self._fn()(missing), dtype=np.float32)
+        vecs: np.ndarray = np.asarray(self._fn()(missing), dtype=np.float32)
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         vecs = vecs / np.where(norms == 0, 1, norms)
         self._vectors.update(zip(missing, vecs))
@@ -177,7 +178,7 @@ class SpanLocator:
             from pipeline.text.ground import locate
 
             ev = locate(quote, self.text)
-            self._cache[quote] = (ev.start, ev.end) if ev.status != "unverified" and ev.start is not None else None
+            self._cache[quote] = (ev.start, ev.end) if ev.status != "unverified" and ev.start is not None and ev.end is not None else None
         return self._cache[quote]
 
     def pred_span(self, p: PredItem) -> tuple[int, int] | None:
@@ -235,7 +236,7 @@ class FieldResult:
     gold: list[GoldItem]
     preds: list[PredItem]
     sims: list[list[Similarity]]  # [gold][pred]
-    pairs: list[tuple[int, int]] = field(default_factory=list)
+    pairs: list[tuple[int, int]] = dataclasses.field(default_factory=list)  # `field` is shadowed above
 
     @property
     def gold_of_pred(self) -> dict[int, int]:

@@ -11,7 +11,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from pydantic import ValidationError
 
@@ -19,6 +19,9 @@ from pipeline.errors import UsageError
 from pipeline.evaluate.gold import GoldArticle
 from pipeline.jsonl import iter_json_lines
 from pipeline.types import ExtractionRecord
+
+if TYPE_CHECKING:
+    from pipeline.corpus.protocols import ArticleStore
 
 PATH_KEYS = ("path", "article_path", "source_path")
 
@@ -119,7 +122,7 @@ class ResolvedArticle:
     notes: list[str] = field(default_factory=list)
 
 
-def open_store(required: bool) -> Any:
+def open_store(required: bool) -> ArticleStore | None:
     """The article store, or None when unavailable and not required.
 
     When not required (scoring a predictions file) an absent store is not created: scoring
@@ -143,7 +146,7 @@ def open_store(required: bool) -> Any:
         return None
 
 
-def close_store(store: Any) -> None:
+def close_store(store: ArticleStore | None) -> None:
     close = getattr(store, "close", None)
     if callable(close):
         close()
@@ -156,7 +159,7 @@ def _same_path(a: str, b: str) -> bool:
         return a == b
 
 
-def resolve_articles(gold: list[GoldArticle], *, store: Any = None,
+def resolve_articles(gold: list[GoldArticle], *, store: ArticleStore | None = None,
                      predictions: dict[str, list[Prediction]] | None = None) -> list[ResolvedArticle]:
     """Map each gold `article:` (a source path or an id) to an article id.
 

@@ -7,22 +7,25 @@ from outside, through its public `search`, over whatever the current store holds
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from pipeline.query.retrieve import MODES, Mode, RetrievalError, Retriever, rank_articles
 from pipeline.types import Article
 
+if TYPE_CHECKING:
+    from pipeline.corpus.protocols import ArticleStore
+
 MRR_DEPTH = 10  # MRR is computed over the first 10 distinct articles
 
 
-def resolve_article(ref: str, articles: dict[str, Article], store: Any = None) -> str | None:
+def resolve_article(ref: str, articles: dict[str, Article], store: ArticleStore | None = None) -> str | None:
     """An article id from an id, a source path (as ingested, or any suffix of it) or a file name."""
     ref = str(ref).strip()
     if ref in articles:
         return ref
-    found = store.find_article(ref) if hasattr(store, "find_article") else None
+    found = store.find_article(ref) if store is not None and hasattr(store, "find_article") else None
     if found is not None and found.id in articles:
         return found.id
     want = Path(ref).as_posix().lstrip("./")

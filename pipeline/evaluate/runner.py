@@ -18,6 +18,9 @@ from pipeline.evaluate.match import EmbedFn, FieldResult, Scorer, statement_text
 from pipeline.evaluate.metrics import FIELDS, bootstrap, mean_std, metrics
 from pipeline.evaluate.predictions import (Prediction, ResolvedArticle, ResolveError, close_store,
                                            group_predictions, open_store, read_predictions, resolve_articles)
+from pipeline.evaluate.schema import (ArticleRepeat, ArticleResult, BootstrapSettings, EvalReport, EvidenceCounts,
+                                     FieldDetail, FieldSummary, GoldSummary, Overall, RepeatF1, SuiteResult,
+                                     UsageTotals)
 from pipeline.evaluate.settings import EvalSettings
 from pipeline.types import Usage, utcnow_iso
 
@@ -63,7 +66,7 @@ def evidence_stats(pred: Prediction, text: str | None) -> dict[str, int]:
     if pred.record is None:
         return stats
     a = pred.record.analysis
-    for claim in [*a.winners, *a.losers, *a.unchanged]:
+    for claim in a.claims():
         ev = claim.evidence
         stats[ev.status] = stats.get(ev.status, 0) + 1
         if text is not None and ev.status in ("exact", "fuzzy"):
@@ -147,23 +150,22 @@ def _usage_total(scores: list[ArticleScore]) -> Usage:
     return total
 
 
-def _field_detail(results: list[FieldResult]) -> dict[str, Any]:
+def _field_detail(results: list[FieldResult]) -> FieldDetail:
     tp = sum(r.tp for r in results)
     fp = sum(r.fp for r in results)
     fn = sum(r.fn for r in results)
-    m = metrics(tp, fp, fn)
-    m.update(predictions=sum(len(r.preds) for r in results),
-             optional_matched=sum(r.ignored for r in results),
-             required_gold=sum(sum(g.required for g in r.gold) for r in results),
-             optional_gold=sum(sum(not g.required for g in r.gold) for r in results))
-    return m
+    return FieldDetail(**metrics(tp, fp, fn),
+                       predictions=sum(len(r.preds) for r in results),
+                       optional_matched=sum(r.ignored for r in results),
+                       required_gold=sum(sum(g.required for g in r.gold) for r in results),
+                       optional_gold=sum(sum(not g.required for g in r.gold) for r in results))
 
 
 def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
-def _article_json(a: ArticleScore, explain: bool) -> dict[str, Any]:
+def _article_json(a: ArticleScore, explain: bool) -> ArticleResult:
     r = a.resolved
     fields = {f: _field_detail([run.fields[f] for run in a.runs]) for f in FIELDS}
     ev = {k: sum(run.evidence.get(k, 0) for run in a.runs) for k in ("exact", "fuzzy", "unverified", "offset_errors")}
@@ -180,44 +182,51 @@ def _article_json(a: ArticleScore, explain: bool) -> dict[str, Any]:
         if len(matched_sets) > 1 and not flaky_reasons:
             flaky_reasons.append("matched gold items differ between runs")
     mean, std = mean_std(f1s)
-    out: dict[str, Any] = {
-        "article": r.gold.ref,
-        "article_id": r.article_id,
-        "gold_file": str(r.gold.file),
-        "resolved_via": r.via,
-        "fields": fields,
+    out = ArticleResult(
+        article=r.gold.ref,
+        article_id=r.article_id,
+        gold_file=str(r.gold.file),
+        resolved_via=r.via,
+        fields=fields,
         **metrics(*a.counts.sum(axis=0)),
-        "schema_valid": all(valid),
-        "schema_valid_runs": sum(valid),
-        "runs": len(a.runs),
-        "errors": [run.prediction.error for run in a.runs if run.prediction.error],
-        "evidence": ev,
-        "grounding_rate": _rate(ev["exact"] + ev["fuzzy"], n_ev),
-        "repeat": {"f1": f1s, "mean": round(mean, 4), "std": round(std, 4),
-                   "min": min(f1s) if f1s else 0.0, "max": max(f1s) if f1s else 0.0},
-        "flaky": bool(flaky_reasons),
-        "flaky_reasons": flaky_reasons,
-        "model": next((run.prediction.record.model for run in a.runs if run.prediction.record), None),
-        "prompt_hash": next((run.prediction.record.prompt_hash for run in a.runs if run.prediction.record), None),
-    }
+        schema_valid=all(valid),
+        schema_valid_runs=sum(valid),
+        runs=len(a.runs),
+        errors=[run.prediction.error for run in a.runs if run.prediction.error],
+        evidence=EvidenceCounts(**ev),
+        grounding_rate=_rate(ev["exact"] + ev["fuzzy"], n_ev),
+        repeat=ArticleRepeat(f1=f1s, mean=round(mean, 4), std=round(std, 4),
+                             min=min(f1s) if f1s else 0.0, max=max(f1s) if f1s else 0.0),
+        flaky=bool(flaky_reasons),
+        flaky_reasons=flaky_reasons,
+        model=next((run.prediction.record.model for run in a.runs if run.prediction.record), None),
+        prompt_hash=next((run.prediction.record.prompt_hash for run in a.runs if run.prediction.record), None),
+    )
     stale = [run for run in a.runs if run.prediction.record and r.content_hash
              and run.prediction.record.content_hash and run.prediction.record.content_hash != r.content_hash]
     if stale:
-        out["warnings"] = ["extracted from a different version of the article text (content_hash differs)"]
+        out.warnings = ["extracted from a different version of the article text (content_hash differs)"]
     if explain:
-        out["explain"] = [{f: run.fields[f].explain() for f in FIELDS} for run in a.runs]
+        out.explain = [{f: run.fields[f].explain() for f in FIELDS} for run in a.runs]
     return out
 
 
 def build_report(scores: list[ArticleScore], settings: EvalSettings, *, source: str,
                  model: str | None, explain: bool = False, warnings: list[str] | None = None) -> dict[str, Any]:
+    """The report as the `--json` dict; its shape is `pipeline.evaluate.schema.EvalReport`."""
+    return report_model(scores, settings, source=source, model=model, explain=explain,
+                        warnings=warnings).model_dump()
+
+
+def report_model(scores: list[ArticleScore], settings: EvalSettings, *, source: str,
+                 model: str | None, explain: bool = False, warnings: list[str] | None = None) -> EvalReport:
     counts = np.array([a.counts for a in scores]) if scores else np.zeros((0, len(FIELDS), 3), int)
     total = counts.sum(axis=0) if scores else np.zeros((len(FIELDS), 3), int)
     ci = bootstrap(counts, samples=settings.bootstrap_samples, seed=settings.seed, confidence=settings.confidence)
     articles = [_article_json(a, explain) for a in scores]
     runs = sum(len(a.runs) for a in scores)
-    valid_runs = sum(x["schema_valid_runs"] for x in articles)
-    ev = {k: sum(x["evidence"][k] for x in articles) for k in ("exact", "fuzzy", "unverified", "offset_errors")}
+    valid_runs = sum(x.schema_valid_runs for x in articles)
+    ev = {k: sum(getattr(x.evidence, k) for x in articles) for k in ("exact", "fuzzy", "unverified", "offset_errors")}
     n_ev = ev["exact"] + ev["fuzzy"] + ev["unverified"]
     usage = _usage_total(scores)
     per_run_f1 = []
@@ -226,32 +235,33 @@ def build_report(scores: list[ArticleScore], settings: EvalSettings, *, source: 
         c = sum((a.runs[k].counts for a in scores if k < len(a.runs)), np.zeros((len(FIELDS), 3), int))
         per_run_f1.append(metrics(*c.sum(axis=0))["f1"])
     mean, std = mean_std(per_run_f1)
-    overall = {**metrics(*total.sum(axis=0)), "ci": ci["overall"],
-               "schema_valid_rate": _rate(valid_runs, runs), "grounding_rate": _rate(ev["exact"] + ev["fuzzy"], n_ev),
-               "articles": len(scores), "runs": runs, "evidence": ev,
-               "usage": {**usage.model_dump(mode="json"), "total_tokens": usage.input_tokens + usage.output_tokens},
-               "cost_usd": usage.cost_usd, "tokens": usage.input_tokens + usage.output_tokens,
-               "repeat_f1": {"runs": per_run_f1, "mean": round(mean, 4), "std": round(std, 4)}}
+    overall = Overall(**metrics(*total.sum(axis=0)), ci=ci["overall"],
+                      schema_valid_rate=_rate(valid_runs, runs), grounding_rate=_rate(ev["exact"] + ev["fuzzy"], n_ev),
+                      articles=len(scores), runs=runs, evidence=EvidenceCounts(**ev),
+                      usage=UsageTotals(**usage.model_dump(), total_tokens=usage.input_tokens + usage.output_tokens),
+                      cost_usd=usage.cost_usd, tokens=usage.input_tokens + usage.output_tokens,
+                      repeat_f1=RepeatF1(runs=per_run_f1, mean=round(mean, 4), std=round(std, 4)))
     fields = {}
     for f in FIELDS:
-        fields[f] = {**_field_detail([run.fields[f] for a in scores for run in a.runs]), "ci": ci[f]}
-    return {
-        "version": REPORT_VERSION,
-        "created_at": utcnow_iso(),
-        "overall": overall,
-        "fields": fields,
-        "articles": articles,
-        "flaky": [x["article"] for x in articles if x["flaky"]],
-        "thresholds": settings.thresholds.as_dict(),
-        "model": model,
-        "source": source,
-        "repeat": max_runs,
-        "bootstrap": {"samples": settings.bootstrap_samples, "seed": settings.seed,
-                      "confidence": settings.confidence},
-        "gold": {"files": len(scores), "paths": settings.gold},
-        "config": settings.source,
-        "warnings": list(warnings or []) + [f"{a['article']}: {w}" for a in articles for w in a.get("warnings", [])],
-    }
+        detail = _field_detail([run.fields[f] for a in scores for run in a.runs])
+        fields[f] = FieldSummary(**detail.model_dump(), ci=ci[f])
+    return EvalReport(
+        version=REPORT_VERSION,
+        created_at=utcnow_iso(),
+        overall=overall,
+        fields=fields,
+        articles=articles,
+        flaky=[x.article for x in articles if x.flaky],
+        thresholds=settings.thresholds.as_dict(),
+        model=model,
+        source=source,
+        repeat=max_runs,
+        bootstrap=BootstrapSettings(samples=settings.bootstrap_samples, seed=settings.seed,
+                                    confidence=settings.confidence),
+        gold=GoldSummary(files=len(scores), paths=settings.gold),
+        config=settings.source,
+        warnings=list(warnings or []) + [f"{a.article}: {w}" for a in articles for w in a.warnings or []],
+    )
 
 
 def suite_of(gold_file: Path, suites: dict[str, list[str]]) -> list[str]:
@@ -277,8 +287,8 @@ def add_suites(report: dict[str, Any], scores: list[ArticleScore], settings: Eva
     out: dict[str, Any] = {}
     for name, paths in suites.items():
         part = [a for a in scores if name in suite_of(a.resolved.gold.file, suites)]
-        sub = build_report(part, settings, source=source, model=model)
-        out[name] = {"paths": paths, "articles": len(part), "overall": sub["overall"], "fields": sub["fields"]}
+        sub = report_model(part, settings, source=source, model=model)
+        out[name] = SuiteResult(paths=paths, articles=len(part), overall=sub.overall, fields=sub.fields).model_dump()
     report["suites"] = out
     return report
 

@@ -115,8 +115,9 @@ def load_settings_file(path: str | Path) -> EvalSettings:
         s.repeat = data["repeat"]
     th = data.get("thresholds", {})
     _check_keys(p, "[thresholds]", th, _THRESHOLDS)
-    s.thresholds = replace(s.thresholds, **{
-        k: _unit(p, f"thresholds.{k}", v, allow_none=(k == "party_embedding")) for k, v in th.items()})
+    updates: dict[str, Any] = {
+        k: _unit(p, f"thresholds.{k}", v, allow_none=(k == "party_embedding")) for k, v in th.items()}
+    s.thresholds = replace(s.thresholds, **updates)
     if "party_embedding" in th and th["party_embedding"] in (0, 0.0):
         s.thresholds = replace(s.thresholds, party_embedding=None)  # 0 means off
     gate = data.get("gate", {})

@@ -29,7 +29,7 @@ def _titles() -> dict[str, str]:
 def _latest(model: str | None, path: Path | None) -> list[ExtractionRecord]:
     latest: dict[str, ExtractionRecord] = {}
     for rec in read_records(path):
-        if model and rec.model != model and rec.stats.get("requested_model") != model \
+        if model and rec.model != model and rec.stats.requested_model != model \
                 and not rec.model.startswith(model.rstrip(":") + ":"):
             continue
         cur = latest.get(rec.article_id)

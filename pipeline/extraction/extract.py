@@ -16,9 +16,9 @@ from pipeline.config import DEFAULT_MODEL
 from pipeline.extraction import small
 from pipeline.extraction.plan import (STRATEGIES, ExtractionPlan, default_strategy, plan_extraction, prompt_hash,
                                       resolve_strategy, strategy_module)
-from pipeline.text.injection import detect_injection, flags_as_dicts, mark_flagged
+from pipeline.text.injection import detect_injection, mark_flagged
 from pipeline.llm.base import Provider
-from pipeline.types import Article, ExtractionRecord
+from pipeline.types import Article, ExtractionRecord, ExtractionStats
 
 
 def extract_article(article: Article, model: str | Provider = DEFAULT_MODEL, *,
@@ -36,7 +36,7 @@ def extract_article(article: Article, model: str | Provider = DEFAULT_MODEL, *,
         outcome = strategy_module(strat).extract(article, provider)
     analysis = outcome.analysis
     flagged = mark_flagged(analysis, flags)
-    evidence = [c.evidence for c in [*analysis.winners, *analysis.losers, *analysis.unchanged]]
+    evidence = [c.evidence for c in analysis.claims()]
     stats = {
         "requested_model": provider.model_string,
         "path": article.path,
@@ -61,8 +61,8 @@ def extract_article(article: Article, model: str | Provider = DEFAULT_MODEL, *,
         usage=outcome.usage,
         strategy=strat,
         content_hash=article.content_hash,
-        stats=stats,
-        injection_flags=flags_as_dicts(flags),
+        stats=ExtractionStats.model_validate(stats),
+        injection_flags=flags,
     )
 
 

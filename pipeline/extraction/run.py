@@ -29,6 +29,7 @@ from pipeline.text.nlp import ParserNotAvailable
 from pipeline.types import Article, ExtractionRecord, Usage, utcnow_iso
 
 if TYPE_CHECKING:
+    from pipeline.corpus.protocols import ArticleStore
     from pipeline.extraction.plan import ExtractionPlan
 
 JOURNAL = "extract.run.json"
@@ -68,14 +69,14 @@ class RunStopped(PipelineError, RuntimeError):
 FATAL: tuple[type[BaseException], ...] = (AuthError, BudgetExceeded, ProviderNotAvailable, ParserNotAvailable)
 
 
-def _store() -> Any:
+def _store() -> ArticleStore:
     from pipeline.corpus.store import Store
 
     return Store()
 
 
 def select_articles(ids: list[str] | None, *, all: bool, new: bool,
-                    store: Any = None) -> tuple[list[Article], list[dict[str, str]]]:
+                    store: ArticleStore | None = None) -> tuple[list[Article], list[dict[str, str]]]:
     """Articles to consider (before `--new` skipping) and ids that were not found."""
     if not ids and not all and not new:
         raise SelectionError("nothing to extract: give article IDS, --all or --new")
@@ -100,7 +101,7 @@ def up_to_date(recs: list[ExtractionRecord], model: str, phash: str) -> dict[str
     for r in recs:
         if r.prompt_hash != phash:
             continue
-        if r.model != model and r.stats.get("requested_model") != model:
+        if r.model != model and r.stats.requested_model != model:
             continue
         cur = out.get(r.article_id)
         if cur is None or r.created_at >= cur.created_at:
@@ -142,7 +143,7 @@ def _workers(plan: ExtractionPlan) -> int:
 
 def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | Provider,
                    concurrency: int = 4, progress: bool | Progress = True, strategy: str | None = None,
-                   store: Any = None, home: Path | None = None,
+                   store: ArticleStore | None = None, home: Path | None = None,
                    on_record: Callable[[ExtractionRecord], None] | None = None,
                    wait: float = 0.0) -> ExtractionRunReport:
     """Extract the selected articles and append one record each; never raises for one article."""
@@ -169,7 +170,7 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
         try:
             arts, missing = select_articles(ids, all=all, new=new, store=st)
         finally:
-            if own_store:
+            if own_store and st is not None:
                 with contextlib.suppress(Exception):
                     st.close()
         report.failed.extend(missing)
@@ -191,7 +192,7 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
         for a in arts:
             rec = existing.get(a.id)
             fresh = rec is not None and (rec.content_hash in (None, a.content_hash))
-            if fresh and (new or (since is not None and rec.created_at >= since)):
+            if rec is not None and fresh and (new or (since is not None and rec.created_at >= since)):
                 report.skipped.append(a.id)
             else:
                 todo.append(a)
@@ -237,9 +238,9 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
             report.extracted.append(aid)
             report.records += 1
             report.usage = report.usage.add(rec.usage)
-            report.unverified += int(rec.stats.get("unverified", 0))
-            report.claims += int(rec.stats.get("claims", 0))
-            report.flagged_claims += int(rec.stats.get("flagged_claims", 0))
+            report.unverified += rec.stats.unverified or 0
+            report.claims += rec.stats.claims or 0
+            report.flagged_claims += rec.stats.flagged_claims or 0
             if on_record:
                 on_record(rec)
         with contextlib.suppress(FileNotFoundError):
@@ -267,7 +268,7 @@ def _progress(progress: bool | Progress, total: int) -> Iterator[tuple[Callable[
         return
     with contextlib.ExitStack() as stack:
         reporter = stack.enter_context(ConsoleProgress()) if progress is True else progress
-        state = {"done": 0, "note": ""}
+        state: dict[str, Any] = {"done": 0, "note": ""}
         reporter.start("extract", total)
 
         def advance() -> None:

@@ -160,7 +160,8 @@ def _parse_examples(src: str) -> list[dict]:
 
 
 def _answer_type(options: list[str]) -> type[BaseModel]:
-    return create_model("Label", label=(Literal[tuple(options)], ...))  # type: ignore[valid-type]
+    label: Any = Literal[tuple(options)]  # built at run time from options
+    return create_model("Label", label=(label, ...))
 
 
 def _question(c: Candidate, party: str | None) -> str:
@@ -182,7 +183,7 @@ def question(key: str, c: Candidate, party: str | None) -> CallSpec:
 
 def answered_label(res: LLMResult[Any], options: list[str]) -> str:
     opts = [o for o in LABELS if o in options or o == "none"]
-    label = res.output.label if res.output is not None else "none"  # type: ignore[attr-defined]
+    label = res.output.label if res.output is not None else "none"
     return label if label in opts else "none"
 
 
@@ -225,7 +226,7 @@ def rule_label(c: Candidate, options: list[str]) -> str:
     if len(near) == 1:
         return near[0]
     if c.section in opts:
-        return c.section  # type: ignore[return-value]
+        return c.section
     return opts[0] if opts else "none"
 
 

@@ -76,7 +76,7 @@ class PipelineRetriever(BaseRetriever):
 
             if self._retriever is not None:  # same store as the wrapped one, opened here
                 base = self._retriever.store
-                store = Store(home=base.home, chroma_url=getattr(base, "chroma_url", None) or "")
+                store = Store(home=getattr(base, "home", None), chroma_url=getattr(base, "chroma_url", None) or "")
                 mine = Retriever(store, embedder=self._retriever._embedder)
             else:
                 mine = Retriever(Store(home=Path(self.home)) if self.home else Store())

@@ -36,6 +36,9 @@ class Completion:
     data: Any = None  # structured payload when the vendor returned one (tool args)
     raw: dict[str, Any] = field(default_factory=dict)
     mode: str | None = None  # structured-output mode that served: json_schema, tool, grammar, ...
+    # Share of the list price the ledger charges: batch APIs bill half (`pipeline.batch`), and a
+    # result an interrupted collect already recorded is not billed again (0.0).
+    cost_factor: float = 1.0
 
 
 class LLMError(PipelineError, RuntimeError):

@@ -47,7 +47,7 @@ _unpriced_warned: set[str] = set()
 def _as_messages(messages: Sequence[Message | dict[str, str]] | str) -> list[Message]:
     if isinstance(messages, str):
         return [Message(role="user", content=messages)]
-    return [m if isinstance(m, Message) else Message(**m) for m in messages]
+    return [m if isinstance(m, Message) else Message.model_validate(m) for m in messages]
 
 
 def parse_json_output(text: str) -> Any:
@@ -173,7 +173,7 @@ def _record(run: Run, provider: Provider, status: str, *, comp: Completion | Non
     n_in = comp.input_tokens if comp else 0
     n_out = comp.output_tokens if comp else 0
     cost = prices.cost_of(provider.price_key(), n_in, n_out)
-    factor = getattr(comp, "cost_factor", 1.0) if comp else 1.0  # batch APIs: 50% (pipeline.batch)
+    factor = comp.cost_factor if comp else 1.0  # batch APIs: 50% (pipeline.batch)
     if cost is not None and factor != 1.0:
         cost *= factor
     usage = Usage(input_tokens=n_in, output_tokens=n_out, calls=0 if status == "cached" else 1,
@@ -268,7 +268,8 @@ def _generate_one(run: Run, provider: Provider, msgs: list[Message], output_type
         return LLMResult(output=obj, text=comp.text, model=provider.model_string, usage=usage,
                          attempts=attempts, mode=comp.mode)
     raise OutputValidationError(
-        f"{provider.model_string}: output did not fit {output_type.__name__} after {attempts} "
+        f"{provider.model_string}: output did not fit "
+        f"{output_type.__name__ if output_type is not None else 'the schema'} after {attempts} "
         f"attempts ({max_reasks} re-asks)", provider=provider.provider, raw_output=last_text)
 
 

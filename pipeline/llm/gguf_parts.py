@@ -24,7 +24,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from pipeline.llm.base import ProviderNotAvailable
 from pipeline.config import read_env
@@ -245,7 +245,7 @@ def ensure_model(spec: PartModel, search_path: Sequence[str] | None = None) -> P
         return path
 
 
-def status(spec: PartModel) -> dict[str, object]:
+def status(spec: PartModel) -> dict[str, Any]:
     """For `pipeline models`: installed parts, assembled file, what is missing (no hashing)."""
     done = verified_path(spec)
     missing = [] if done is not None else find_parts(spec)[1]

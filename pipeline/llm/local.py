@@ -208,7 +208,8 @@ def render_prompt(llama: Any, wire: list[dict[str, Any]], tools: list[dict[str, 
 
     fmt = llama_chat_format.Jinja2ChatFormatter(template=template, eos_token=token(llama.token_eos()),
                                                 bos_token=token(llama.token_bos()))
-    return fmt(messages=wire, tools=tools, tool_choice=tool_choice).prompt
+    # llama_cpp types these as its own TypedDicts; `wire` holds the same OpenAI-shaped dicts.
+    return fmt(messages=wire, tools=tools, tool_choice=tool_choice).prompt  # type: ignore[arg-type]
 
 
 class LocalProvider(Provider):

@@ -13,7 +13,8 @@ says the corpus does not contain it.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from types import GenericAlias
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field, create_model
@@ -24,6 +25,10 @@ from pipeline.query.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosin
 from pipeline.query.support import NUMBER, lexical_support, novel_facts
 from pipeline.text.sentences import sentence_spans
 from pipeline.types import Usage
+
+if TYPE_CHECKING:
+    from pipeline.corpus.protocols import TextEmbedder
+    from pipeline.llm.base import Provider
 
 Strategy = Literal["auto", "free", "extractive"]
 
@@ -137,7 +142,7 @@ def parse_citations(answer: str) -> list[tuple[str, list[str]]]:
 class SupportChecker:
     """Checks answer sentences against chunks: lexical overlap or MiniLM similarity."""
 
-    def __init__(self, embedder: Any) -> None:
+    def __init__(self, embedder: TextEmbedder) -> None:
         self.embedder = embedder
         self._vecs: dict[str, np.ndarray] = {}  # a chunk's sentences are embedded once per answer
 
@@ -200,7 +205,7 @@ def _passages(hits: list[Hit]) -> str:
                        for h in hits)
 
 
-def candidate_sentences(question: str, hits: list[Hit], embedder: Any,
+def candidate_sentences(question: str, hits: list[Hit], embedder: TextEmbedder,
                         n: int = CANDIDATES) -> list[tuple[Hit, int, int, float]]:
     """The n sentences of the retrieved chunks most similar to the question: (hit, start, end, cos).
 
@@ -228,9 +233,10 @@ def candidate_sentences(question: str, hits: list[Hit], embedder: Any,
 
 def _pick_model(n: int) -> type[BaseModel]:
     """The small model's output type: a yes/no and up to MAX_PICKS sentence numbers from 1..n."""
-    choice = Literal[tuple(range(1, n + 1))]  # type: ignore[valid-type]
+    choice: Any = Literal[tuple(range(1, n + 1))]  # built at run time from n
+    picks: Any = GenericAlias(list, choice)
     return create_model("Picks", found=(bool, ...),
-                        picks=(list[choice], Field(default_factory=list, max_length=MAX_PICKS)))
+                        picks=(picks, Field(default_factory=list, max_length=MAX_PICKS)))
 
 
 Cand = tuple[Hit, int, int, float]
@@ -301,7 +307,7 @@ def _causal(c: Cand) -> bool:
     return _CAUSE.search(_text(c)) is not None
 
 
-def _answer_extractive(question: str, hits: list[Hit], provider: Any, embedder: Any,
+def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embedder: TextEmbedder,
                        max_tokens: int, f: Focus) -> tuple[str, bool, Usage, str, list[str]]:
     from pipeline.llm import generate
 
@@ -338,7 +344,7 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Any, embedder: 
     return answer, True, res.usage, "", unanswered
 
 
-def _answer_free(question: str, hits: list[Hit], provider: Any, max_tokens: int) -> tuple[str, bool, Usage, str]:
+def _answer_free(question: str, hits: list[Hit], provider: Provider, max_tokens: int) -> tuple[str, bool, Usage, str]:
     from pipeline.llm import generate
 
     prompt = load_prompt("answer")

@@ -9,7 +9,7 @@ exactly when the corpus changes.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 import numpy as np
 from pydantic import BaseModel
@@ -18,6 +18,9 @@ from pipeline.errors import PipelineError
 from pipeline.query.bm25 import BM25_DIR, BM25Index, load_or_build_index
 from pipeline.text.dates import DateError, parse_since, published_ts
 from pipeline.types import Article, Chunk
+
+if TYPE_CHECKING:
+    from pipeline.corpus.protocols import ChunkStore, TextEmbedder
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
@@ -91,7 +94,7 @@ def rrf(rankings: Sequence[Sequence[str]], k: int = RRF_K) -> dict[str, float]:
 
 # ---------------------------------------------------------------- the retriever
 
-def open_store() -> Any:
+def open_store() -> ChunkStore:
     """The corpus store of the current `$PIPELINE_HOME` (imported lazily: chromadb is heavy)."""
     from pipeline.corpus.store import Store
 
@@ -112,7 +115,7 @@ def _chunk_from(item: Any) -> Chunk:
 class Retriever:
     """Dense + BM25 retrieval with source/date filters over one store."""
 
-    def __init__(self, store: Any = None, embedder: Any = None, cache_dir: Path | None = None,
+    def __init__(self, store: ChunkStore | None = None, embedder: TextEmbedder | None = None, cache_dir: Path | None = None,
                  candidates: int = 10) -> None:
         self.store = store if store is not None else open_store()
         self._embedder = embedder
@@ -125,7 +128,7 @@ class Retriever:
 
     # lazily loaded views of the store -------------------------------------------------
     @property
-    def embedder(self) -> Any:
+    def embedder(self) -> TextEmbedder:
         if self._embedder is None:
             from pipeline.corpus.embed import get_embedder
 
@@ -171,8 +174,9 @@ class Retriever:
 
     def bm25(self) -> BM25Index:
         cache = self.cache_dir
-        if cache is None and getattr(self.store, "home", None) is not None:
-            cache = Path(self.store.home) / BM25_DIR  # beside the store it indexes
+        home = getattr(self.store, "home", None)  # a store without a home keeps no cache
+        if cache is None and home is not None:
+            cache = Path(home) / BM25_DIR  # beside the store it indexes
         return load_or_build_index(self.chunk_ids(), cache,
                                    load=lambda: list(self.all_chunks().values()))
 
@@ -257,9 +261,9 @@ class Retriever:
             if cid in hits:
                 hits[cid].bm25_score, hits[cid].bm25_rank = score, rank
             else:
-                chunk = self.chunk(cid)
-                if chunk is not None:
-                    hits[cid] = self._hit(chunk, bm25_score=score, bm25_rank=rank)
+                found = self.chunk(cid)
+                if found is not None:
+                    hits[cid] = self._hit(found, bm25_score=score, bm25_rank=rank)
         if mode == "hybrid":
             fused = rrf([[c.id for c, _ in dense], [cid for cid, _ in sparse]])
             for cid, h in hits.items():

@@ -13,7 +13,7 @@ from typing import Any
 
 from pipeline.report.highlight import Run, Span, split_runs, valid_span
 from pipeline.text.parties import party_key  # one key for every stage
-from pipeline.types import (Article, ArticleAnalysis, Evidence, ExtractionRecord, Usage,
+from pipeline.types import (Article, ArticleAnalysis, Evidence, ExtractionRecord, InjectionFlag, Usage,
                             utcnow_iso)
 
 KINDS = ("winner", "loser", "unchanged")
@@ -158,25 +158,25 @@ def _claims(prefix: str, analysis: ArticleAnalysis) -> list[ClaimView]:
     return out
 
 
-def injection_flags(article: Article, record: ExtractionRecord | None = None) -> list[dict[str, Any]]:
+def injection_flags(article: Article, record: ExtractionRecord | None = None) -> list[InjectionFlag]:
     """The stored flags (article, then extraction record); when neither has them, detect now."""
     if article.injection_flags:
         return article.injection_flags
     if record is not None and record.injection_flags and record.content_hash in (None, article.content_hash):
         return record.injection_flags
     try:
-        from pipeline.text.injection import detect_injection, flags_as_dicts
+        from pipeline.text.injection import detect_injection
     except ImportError:  # pragma: no cover - the module ships with the package
         return []
-    return flags_as_dicts(detect_injection(article.text))
+    return detect_injection(article.text)
 
 
 def _injection_spans(article: Article, record: ExtractionRecord | None) -> list[Span]:
     spans: list[Span] = []
     for i, flag in enumerate(injection_flags(article, record)):
-        start, end = flag.get("start"), flag.get("end")
+        start, end = flag.start, flag.end
         if valid_span(article.text, start, end):
-            reasons = flag.get("reasons") or [flag.get("reason") or "instruction-like text"]
+            reasons = flag.reasons or [flag.get("reason") or "instruction-like text"]  # `reason`: older files
             why = ", ".join(str(r) for r in reasons)
             spans.append(Span(start, end, f"inj-{i}", "injection",
                               label=f"Possible prompt injection ({why}): treated as data"))
@@ -191,7 +191,7 @@ def article_view(index: int, article: Article, record: ExtractionRecord | None,
     spans: list[Span] = []
     for c in claims:
         ev = c.evidence
-        if not valid_span(article.text, ev.start, ev.end):
+        if ev.start is None or ev.end is None or not valid_span(article.text, ev.start, ev.end):
             ev = ev.model_copy(update={"start": None, "end": None, "status": "unverified"}) \
                 if ev.status != "unverified" else ev.model_copy(update={"start": None, "end": None})
             c.evidence = ev

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -19,6 +19,10 @@ from pipeline.summarize.records import Disagreement, PartyTally, SummaryRecord, 
 from pipeline.text.parties import party_key  # one key for every stage
 from pipeline.text.sentences import sentence_spans
 from pipeline.types import ExtractionRecord, Usage
+
+if TYPE_CHECKING:
+    from pipeline.corpus.protocols import TextEmbedder
+    from pipeline.llm.base import Provider
 
 OVERVIEW_PICKS = 4
 
@@ -137,8 +141,8 @@ def pieces(text: str, limit: int, count: Callable[[str], int]) -> list[str]:
 _CITED = re.compile(r"\[([^\[\]\s]+)\]")
 
 
-def write_overview(summaries: list[SummaryRecord], facts_text: str, provider: Any, strategy: str,
-              usage: list[Usage], max_tokens: int, embedder: Any = None) -> tuple[str, list[str]]:
+def write_overview(summaries: list[SummaryRecord], facts_text: str, provider: Provider, strategy: str,
+              usage: list[Usage], max_tokens: int, embedder: TextEmbedder | None = None) -> tuple[str, list[str]]:
     """Map-reduce overview over the summaries; returns it and any citations it had to drop."""
     from pipeline.llm import generate
 

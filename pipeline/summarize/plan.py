@@ -7,7 +7,7 @@ through the same `assemble`, so neither keeps a copy of the other's rules.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -18,6 +18,9 @@ from pipeline.summarize.prompts import prompt_budget
 from pipeline.summarize.records import DigestRecord, SummaryRecord, read_summaries
 from pipeline.templates import load_prompt
 from pipeline.types import Article, Usage
+
+if TYPE_CHECKING:
+    from pipeline.corpus.protocols import ArticleStore
 
 SUMMARY_MAX_TOKENS = 300  # `summarize(max_tokens=...)` default
 
@@ -95,11 +98,11 @@ def select_targets(corpus: list[Article], req: str, strat: str, since: str | Non
     return [a for a in corpus if a.id in queued], done, digests
 
 
-def corpus_articles(store: Any) -> list[Article]:
+def corpus_articles(store: ArticleStore) -> list[Article]:
     """Every article in the store with its text, oldest first (the order summaries are made)."""
     arts = []
     for a in store.list_articles():
         if not isinstance(a, Article) or not a.text:
-            a = store.get_article(a.id if hasattr(a, "id") else a["id"])
+            a = store.get_article(a.id if isinstance(a, Article) else a["id"])
         arts.append(a)
     return sorted(arts, key=lambda a: (a.published_at or "", a.id))

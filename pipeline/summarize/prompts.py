@@ -7,19 +7,24 @@ picks are topped up from that ranking when it chooses too few.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from types import GenericAlias
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
 from pipeline.templates import Prompt
 from pipeline.types import Usage
 
+if TYPE_CHECKING:
+    from pipeline.llm.base import Provider
+
 def picks_type(n: int, most: int) -> type[BaseModel]:
-    choice = Literal[tuple(range(1, n + 1))]  # type: ignore[valid-type]
-    return create_model("Picks", picks=(list[choice], Field(default_factory=list, max_length=most)))
+    choice: Any = Literal[tuple(range(1, n + 1))]  # built at run time from n
+    picks: Any = GenericAlias(list, choice)
+    return create_model("Picks", picks=(picks, Field(default_factory=list, max_length=most)))
 
 
-def pick_items(provider: Any, prompt: Prompt, items: list[str], most: int, usage: list[Usage],
+def pick_items(provider: Provider, prompt: Prompt, items: list[str], most: int, usage: list[Usage],
           **values: Any) -> list[int]:
     """Ask the model to choose up to `most` of the numbered items; 0-based, de-duplicated."""
     from pipeline.llm import generate
@@ -43,6 +48,6 @@ def top_up(picks: list[int], ranked: list[int], n: int) -> list[int]:
     return out
 
 
-def prompt_budget(provider: Any, prompt: Prompt, max_tokens: int, **values: Any) -> int:
+def prompt_budget(provider: Provider, prompt: Prompt, max_tokens: int, **values: Any) -> int:
     overhead = sum(provider.count_tokens(m["content"]) for m in prompt.messages(**values))
     return max(64, int(provider.context_window * 0.9) - overhead - max_tokens)

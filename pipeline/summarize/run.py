@@ -7,7 +7,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any, Callable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -22,6 +22,10 @@ from pipeline.summarize.records import (DIGEST_FILE, DigestRecord, SummaryRecord
                                         summaries_path)
 from pipeline.text.sentences import sentence_spans
 from pipeline.types import Article, Usage, utcnow_iso
+
+if TYPE_CHECKING:
+    from pipeline.corpus.protocols import ArticleStore, TextEmbedder
+    from pipeline.llm.base import Provider
 
 Strategy = Literal["auto", "free", "extractive"]
 SUMMARY_CANDIDATES = 8  # sentences a small model chooses from per article
@@ -46,7 +50,7 @@ class SummarizeResult(BaseModel):
         return self.model_dump(mode="json")
 
 
-def _summary_extractive(article: Article, provider: Any, embedder: Any,
+def _summary_extractive(article: Article, provider: Provider, embedder: TextEmbedder,
                         usage: list[Usage]) -> tuple[str, list[tuple[int, int]]]:
     """Central, well-formed sentences as candidates; the model picks; the summary quotes them."""
 
@@ -71,7 +75,7 @@ def _summary_extractive(article: Article, provider: Any, embedder: Any,
 
 
 def summarize(*, since: str | None = None, model: Any = None, out: str | Path | None = None,
-              strategy: Strategy = "auto", store: Any = None, embedder: Any = None,
+              strategy: Strategy = "auto", store: ArticleStore | None = None, embedder: TextEmbedder | None = None,
               on_progress: Callable[[int, int, str], None] | None = None,
               max_tokens: int = 300, wait: float = 0.0) -> SummarizeResult:
     """Summarize what is new (or published since DATE) and write the digest as Markdown.
@@ -90,8 +94,8 @@ def summarize(*, since: str | None = None, model: Any = None, out: str | Path | 
         return _summarize_locked(since, provider, out, strategy, store, embedder, on_progress, max_tokens)
 
 
-def _summarize_locked(since: str | None, provider: Any, out: str | Path | None, strategy: Strategy,
-                      store: Any, embedder: Any, on_progress: Callable[[int, int, str], None] | None,
+def _summarize_locked(since: str | None, provider: Provider, out: str | Path | None, strategy: Strategy,
+                      store: ArticleStore, embedder: TextEmbedder | None, on_progress: Callable[[int, int, str], None] | None,
                       max_tokens: int) -> SummarizeResult:
     from pipeline.text.dates import parse_since
 
@@ -167,7 +171,7 @@ def _total(usages: list[Usage]) -> Usage:
     return sum(usages[1:], usages[0]) if usages else Usage()
 
 
-def _digest(records: list[SummaryRecord], digests: list[DigestRecord], provider: Any, req: str, strat: str,
+def _digest(records: list[SummaryRecord], digests: list[DigestRecord], provider: Provider, req: str, strat: str,
             usages: list[Usage], max_tokens: int, emb: Callable[[], Any] | None) -> DigestRecord:
     """The digest over these summaries. Facts are recounted every time (no model); the overview
     is reused when the same summaries, model and prompt produced one before (no LLM call)."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from pipeline.types import Evidence
+from pipeline.types import Evidence, EvidenceStatus
 
 _QUOTE_MAP = {
     **{c: "'" for c in "\u2018\u2019\u201a\u201b\u2032\u00b4\u0060"},
@@ -78,7 +78,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _evidence(text: str, start: int, end: int, status: str, score: float) -> Evidence:
+def _evidence(text: str, start: int, end: int, status: EvidenceStatus, score: float) -> Evidence:
     start, end = _trim(text, start, end)
     return Evidence(quote=text[start:end], start=start, end=end, status=status, score=score)
 
@@ -109,7 +109,7 @@ def locate(quote: str, text: str, *, min_score: float = 85,
     if within is not None:
         a, b = max(0, within[0]), min(len(text), within[1])
         ev = locate(quote, text[a:b], min_score=min_score)
-        if ev.status != "unverified":
+        if ev.status != "unverified" and ev.start is not None and ev.end is not None:
             return ev.model_copy(update={"start": ev.start + a, "end": ev.end + a})
     if not quote or not quote.strip():
         return Evidence(quote=quote or "", status="unverified")

@@ -14,10 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
-from pydantic import BaseModel
-
 from pipeline.text.sentences import sentences
-from pipeline.types import ArticleAnalysis, Evidence
+from pipeline.types import ArticleAnalysis, Evidence, InjectionFlag
 
 _I = re.IGNORECASE
 _MODEL = r"(?:ai|a\.i\.|assistant|chat ?bot|llm|language model|model|gpt|claude|bot|system|agent)s?"
@@ -62,15 +60,6 @@ RULES: list[tuple[str, re.Pattern[str], bool]] = [
     ("markup", re.compile(r"<\s*(?:script|iframe|img|object|embed|svg|style|link|meta)\b|javascript:|"
                           r"on(?:error|load|click)\s*=|!\[[^\]]*\]\(\s*https?://", _I), True),
 ]
-
-
-class InjectionFlag(BaseModel):
-    """One flagged passage: offsets into the article text and the rules that fired."""
-
-    start: int
-    end: int
-    excerpt: str
-    reasons: list[str]
 
 
 # For the whole-text pre-pass: each rule with its sentence-start anchors dropped (a looser
@@ -200,7 +189,7 @@ def mark_flagged(analysis: ArticleAnalysis, flags: Iterable[InjectionFlag | dict
     """Set `flagged_injection` on every claim whose evidence is in a flagged passage; count them."""
     fl = _coerce(flags)
     n = 0
-    for claim in [*analysis.winners, *analysis.losers, *analysis.unchanged]:
+    for claim in analysis.claims():
         flagged = in_flagged(claim.evidence, fl)
         claim.evidence.flagged_injection = flagged
         n += flagged

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import AbstractSet
 from hashlib import blake2b
 
 import numpy as np
@@ -145,7 +146,7 @@ class NearDuplicateIndex:
             self._lsh.remove(article_id)
             del self._sigs[article_id]
 
-    def match(self, mh: MinHash, exclude: set[str] = frozenset()) -> tuple[str, float] | None:
+    def match(self, mh: MinHash, exclude: AbstractSet[str] = frozenset()) -> tuple[str, float] | None:
         """The most similar indexed article at or above the threshold, if any."""
         best: tuple[str, float] | None = None
         for key in self._lsh.query(mh):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from typing import Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +37,7 @@ class Candidate:
 
 def max_file_bytes(override_mb: float | None = None) -> int:
     """`--max-file-mb`, else `PIPELINE_MAX_FILE_MB`, else `[ingest] max_file_mb`, else 10 MB."""
-    mb: object = override_mb
+    mb: Any = override_mb  # a float, or whatever the env var / pipeline.toml hold
     if mb is None:
         mb = config.read_env().max_file_mb
     if mb is None:

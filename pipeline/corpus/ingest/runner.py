@@ -16,7 +16,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
@@ -26,7 +26,11 @@ from pipeline.corpus.ingest.files import Candidate, discover, max_file_bytes, re
 from pipeline.lock import writer_lock
 from pipeline.progress import ConsoleProgress, Progress
 from pipeline.corpus.manifest import Row
-from pipeline.types import Article, Chunk
+from pipeline.types import Article, Chunk, InjectionFlag
+
+if TYPE_CHECKING:
+    from pipeline.corpus.embed import Embedder
+    from pipeline.corpus.store import Store
 
 GROUP_CHUNKS = 1024  # chunks embedded per call across articles: full, length-sorted batches, one upsert
 
@@ -113,19 +117,19 @@ class _Progress:
         return advance
 
 
-def _injection_flags(text: str) -> list[dict[str, Any]]:
+def _injection_flags(text: str) -> list[InjectionFlag]:
     """Passages that read as instructions to a model, flagged once at ingest (see pipeline.text.injection)."""
     try:
-        from pipeline.text.injection import detect_injection, flags_as_dicts
+        from pipeline.text.injection import detect_injection
     except ImportError:  # the reliability layer is optional for ingest
         return []
-    return flags_as_dicts(detect_injection(text))
+    return detect_injection(text)
 
 
 class _Classifier:
     """Decides new / unchanged / changed / duplicate against the store plus this run's picks."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.manifest = store.manifest
         self.lsh = dedupe.NearDuplicateIndex()
@@ -180,7 +184,7 @@ class _Writer:
     core busy, and a second thread slowed it by more than it saved (measured in docs/benchmarks.md).
     """
 
-    def __init__(self, store: Any, embedder_factory: Callable[[], Any], report: IngestReport,
+    def __init__(self, store: Store, embedder_factory: Callable[[], Embedder], report: IngestReport,
                  progress: _Progress, on_done: Callable[[_Job], None]) -> None:
         self.store, self.embedder_factory, self.report, self.on_done = store, embedder_factory, report, on_done
         self.advance, self.grow = progress.growing_task("embedding")
@@ -273,7 +277,7 @@ class _Unchanged:
     run; a wiped or foreign Chroma does not, and then every file is read as before).
     """
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.states = store.manifest.file_states()
         self._complete: set[str] | None = None
@@ -305,8 +309,9 @@ class _Unchanged:
             self.store.manifest.forget_files(drop)
 
 
-def ingest_paths(paths: list[Path | str], store: Any = None, progress: bool | Progress = True,
-                 embedder: Any = None, max_file_mb: float | None = None, wait: float = 0.0) -> IngestReport:
+def ingest_paths(paths: Sequence[Path | str], store: Store | None = None, progress: bool | Progress = True,
+                 embedder: Embedder | None = None, max_file_mb: float | None = None,
+                 wait: float = 0.0) -> IngestReport:
     """Ingest files and folders into the store; see `IngestReport` for what happened to each."""
     from pipeline.corpus.embed import configured_model_name, get_embedder
     from pipeline.corpus.store import EmbeddingModelMismatch, Store
@@ -319,7 +324,7 @@ def ingest_paths(paths: list[Path | str], store: Any = None, progress: bool | Pr
         raise EmbeddingModelMismatch(
             f"the embedder is {model!r} but this store is opened for {store.embedding_model!r}")
 
-    def get_emb() -> Any:
+    def get_emb() -> Embedder:
         return embedder or get_embedder()
 
     max_bytes = max_file_bytes(max_file_mb)
@@ -332,8 +337,8 @@ def ingest_paths(paths: list[Path | str], store: Any = None, progress: bool | Pr
         store.new_run()
         store.flush_deletes()
         recovering = _Writer(store, get_emb, report, bar, lambda j: report.recovered.append(j.article.id))
-        for row in store.manifest.pending():
-            recovering.add(_Job(row.article, chunk_article(row.article), row.replaces))
+        for pending in store.manifest.pending():
+            recovering.add(_Job(pending.article, chunk_article(pending.article), pending.replaces))
         recovering.flush()
 
         def done(job: _Job) -> None:
@@ -341,7 +346,7 @@ def ingest_paths(paths: list[Path | str], store: Any = None, progress: bool | Pr
             if job.replaces and job.replaces != job.article.id:
                 report.replaced.append({"id": job.article.id, "replaces": job.replaces})
 
-        files, failures = discover(paths)
+        files, failures = discover(list(paths))
         report.failed += [f.as_dict() for f in failures]
         unchanged = _Unchanged(store)
         classifier: _Classifier | None = None  # loads every stored signature: only when needed
