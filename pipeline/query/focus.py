@@ -107,8 +107,10 @@ def _plain(text: str) -> str:
 def mentions(text: str, name: str) -> bool:
     """Does `text` name the party, as whole words and spelling-insensitively ("Wal-Mart" = "Walmart")?
 
-    A name of three or more words also counts by its first words ("Lion Air Flight 610" in a text
-    saying "Lion Air"), never by a single word, which would match other parties ("Air", "Bank").
+    A name of three or more words also counts by its first two words ("Lion Air Flight 610" in a
+    text saying "Lion Air"), and a run of names the question wrote side by side ("Microsoft OpenAI")
+    when each of its capitalized words is there; never by one word of a longer name, which would
+    match other parties ("Air", "Bank").
     """
     words = _plain(party_key(name) or name).split()
     if not words:
@@ -117,7 +119,8 @@ def mentions(text: str, name: str) -> bool:
     for n in range(len(words), min(len(words), 2) - 1, -1):
         if f" {' '.join(words[:n])} " in plain:
             return True
-    return False
+    caps = [w for w in name.split() if w[:1].isupper()]
+    return len(caps) > 1 and len(caps) == len(name.split()) and all(f" {_plain(w)} " in plain for w in caps)
 
 
 def about(text: str, names: tuple[str, ...] | list[str]) -> bool:
