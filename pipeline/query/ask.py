@@ -20,7 +20,8 @@ import numpy as np
 from pydantic import BaseModel, Field, create_model
 
 from pipeline.templates import load_prompt
-from pipeline.query.focus import Focus, about, focus, names_wanted, overlap
+from pipeline.query.focus import Focus, about, focus
+from pipeline.query.parts import cover_parts, text_of
 from pipeline.query.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosine
 from pipeline.query.support import NUMBER, lexical_support, novel_facts
 from pipeline.text.sentences import sentence_spans
@@ -239,72 +240,9 @@ def _pick_model(n: int) -> type[BaseModel]:
                         picks=(picks, Field(default_factory=list, max_length=MAX_PICKS)))
 
 
-Cand = tuple[Hit, int, int, float]
-
-
 def _article_text(r: Retriever, h: Hit) -> str:
     a = r.articles.get(h.article_id)
     return (a.text if a is not None else "") or h.chunk.text
-
-
-def _text(c: Cand) -> str:
-    return c[0].chunk.text[c[1]:c[2]]
-
-
-def _asks(f: Focus, i: int, c: Cand) -> bool:
-    """Does the sentence name what part i asks for (the noun, a number for "how much", a date)?"""
-    return names_wanted(f.part_wants[i], _text(c), f.part_quantity[i])
-
-
-def _fits(f: Focus, i: int, c: Cand) -> bool:
-    """Does the sentence answer part i: it names what is asked and, when the question has several
-    parts, shares a content word with this one (so one sentence does not stand in for every part)?
-    A part with no words of its own ("and what did it do about it") takes a sentence that answers
-    no other part."""
-    if not _asks(f, i, c):
-        return False
-    if len(f.parts) == 1:
-        return True
-    if f.part_terms[i]:
-        return overlap(f.part_terms[i], _text(c)) > 0
-    return not any(f.part_terms[j] and _fits(f, j, c) for j in range(len(f.parts)) if j != i)
-
-
-def cover_parts(f: Focus, pool: list[Cand], chosen: list[Cand]) -> tuple[list[Cand], list[str]]:
-    """The picks that name what some part asks for, then each part answered by a sentence of its
-    own: a pick that fits it, else the best pooled sentence that does (from an article already
-    cited when one fits; with a stated cause for a "why" part); and the parts nothing answers."""
-    out = [c for c in chosen if any(_asks(f, i, c) for i in range(len(f.parts)))]
-    unanswered: list[str] = []
-    used: set[int] = set()
-    for i, part in enumerate(f.parts):
-        why = part.lower().startswith("why")
-        mine = [c for c in out if _fits(f, i, c) and (id(c) not in used or len(f.parts) == 1)]
-        if mine and (not why or any(_causal(c) for c in mine)):
-            used.add(id(max(mine, key=_causal)))
-            continue
-        cited = {c[0].article_id for c in out}
-        fitting = [c for c in pool if _fits(f, i, c) and id(c) not in used and c not in out
-                   and (c[0].article_id in cited or not cited or f.part_terms[i])]
-        if not fitting:
-            if not mine:
-                unanswered.append(part)
-            continue
-        best = max(fitting, key=lambda c: (why and _causal(c), c[0].article_id in cited, about(_text(c), f.names),
-                                           overlap(f.part_terms[i], _text(c)), c[3]))
-        if why and mine and not _causal(best):
-            continue  # nothing in the pool says why better than the picks do
-        out.append(best)
-        used.add(id(best))
-    return out, unanswered
-
-
-_CAUSE = re.compile(r"\b(?:because|due to|owing to|as a result|reason|caused?|blamed?|after|amid|following|"
-                    r"citing|since|so that|in response|led to|driven by|hit by|hurt by)\b", re.I)
-
-
-def _causal(c: Cand) -> bool:
-    return _CAUSE.search(_text(c)) is not None
 
 
 def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embedder: TextEmbedder,
@@ -313,6 +251,13 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embed
 
     pool = candidate_sentences(question, hits, embedder, n=POOL)
     cands = pool[:CANDIDATES]
+    if len(f.parts) > 1:  # each part's own nearest sentences, so a second part is not crowded out
+        seen = {(c[0].article_id, c[0].chunk.start + c[1]) for c in pool}
+        for part in f.parts:
+            for c in candidate_sentences(" ".join([part, *f.names]), hits, embedder, n=CANDIDATES):
+                if (c[0].article_id, c[0].chunk.start + c[1]) not in seen:
+                    seen.add((c[0].article_id, c[0].chunk.start + c[1]))
+                    pool.append(c)
     if not cands:
         return NOT_IN_CORPUS, False, Usage(), "no sentences in the retrieved passages", []
     prompt = load_prompt("answer_extractive")
@@ -340,7 +285,7 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embed
     if not picked:
         return (NOT_IN_CORPUS, False, res.usage,
                 f"no retrieved sentence says {' / '.join(unanswered or f.parts)}", unanswered)
-    answer = " ".join(f"{_text(c).strip()} [{c[0].chunk_id}]" for c in picked)
+    answer = " ".join(f"{text_of(c).strip()} [{c[0].chunk_id}]" for c in picked)
     return answer, True, res.usage, "", unanswered
 
 
