@@ -105,6 +105,41 @@ def _run_retrieval(set_path: Optional[Path], k: Optional[int], as_json: bool) ->
     console.print(t)
 
 
+def _run_answers(sets: Optional[list[str]], config: Optional[Path], model: Optional[str], floors: dict[str, Any],
+                 as_json: bool, junit: Optional[Path], markdown: Optional[Path]) -> None:
+    """`pipeline eval --answers`: ask every answer-gold question, score, gate (exit 1), report."""
+    from pipeline.evaluate.answer_report import (DEFAULT_SET, answer_gate, load_answer_config, render_answers_junit,
+                                                 render_answers_markdown, run_answer_eval)
+
+    conf = load_answer_config(config)
+    paths = list(sets or conf.get("set") or [DEFAULT_SET])
+    floors = {key: floors[key] if floors.get(key) is not None else conf.get(key) for key in floors}
+
+    def progress(i: int, n: int, qid: str) -> None:
+        console.print(f"[{i}/{n}] {qid}", markup=False, highlight=False)
+
+    report = run_answer_eval(paths, model=model, k=int(conf.get("k", 6)), progress=progress)
+    report["gate"] = answer_gate(report, floors)
+    if junit:
+        _write(junit, render_answers_junit(report))
+    if markdown:
+        _write(markdown, render_answers_markdown(report))
+    if as_json:
+        emit_json(report)
+    else:
+        t = Table(title=f"answers: {', '.join(paths)}", title_justify="left")
+        cols = ("questions", "fact_recall", "attribution_precision", "correct_refusal", "part_coverage")
+        for col in ("", *cols):
+            t.add_column(col, justify="left" if not col else "right")
+        for name, m in [("overall", report["overall"]), *report["splits"].items()]:
+            t.add_row(name, *("-" if m.get(c) is None else str(m.get(c)) for c in cols))
+        console.print(t)
+        for c in report["gate"]["checks"]:
+            console.print(("ok   " if c["passed"] else "FAIL ") + c["message"], markup=False, highlight=False)
+    if not report["gate"]["passed"]:
+        raise typer.Exit(1)
+
+
 def _save_for_report(report: dict[str, Any]) -> None:
     """Keep the last result (with explain data) in $PIPELINE_HOME so `pipeline report` shows it."""
     from pipeline.report.data import save_eval_result
@@ -150,6 +185,12 @@ def eval_cmd(
     retrieval: bool = typer.Option(False, "--retrieval", help="Run the retrieval eval (recall@k, MRR) instead."),
     retrieval_set: Optional[Path] = typer.Option(None, "--retrieval-set", help="Labeled retrieval set."),
     k: Optional[int] = typer.Option(None, "--k", min=1, help="k for recall@k in --retrieval."),
+    answers: bool = typer.Option(False, "--answers", help="Run the answer eval (fact recall, attribution, refusal)."),
+    answers_set: Optional[list[str]] = typer.Option(None, "--answers-set",
+                                                    help="Answer-gold file or folder (repeatable). Default evals/answers."),
+    min_fact_recall: Optional[float] = typer.Option(None, "--min-fact-recall", min=0.0, max=1.0),
+    min_attribution_precision: Optional[float] = typer.Option(None, "--min-attribution-precision", min=0.0, max=1.0),
+    min_correct_refusal: Optional[float] = typer.Option(None, "--min-correct-refusal", min=0.0, max=1.0),
     no_cache: NoCache = False,
 ) -> None:
     """Score extractions against hand-labeled gold files; exit 1 when the gate fails."""
@@ -157,6 +198,12 @@ def eval_cmd(
         fail("--markdown - and --json both write to stdout; give --markdown a file", 2)
     if retrieval:
         _run_retrieval(retrieval_set, k, as_json)
+        return
+    if answers:
+        _run_answers(answers_set, config, model, {"min_fact_recall": min_fact_recall,
+                                                  "min_attribution_precision": min_attribution_precision,
+                                                  "min_correct_refusal": min_correct_refusal},
+                     as_json, junit, markdown)
         return
     from pipeline.evaluate import (EvalSettings, GoldError, check_gate, load_baseline, load_settings_file, run_eval,
                                    save_baseline as write_baseline, with_overrides)

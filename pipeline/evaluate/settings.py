@@ -57,7 +57,8 @@ class EvalSettings:
         return {k: self.tolerance_for(k) for k in ("overall", *FIELDS, *RATE_KEYS)}
 
 
-_TOP = {"gold", "predictions", "model", "repeat", "baseline", "thresholds", "gate", "bootstrap"}
+_TOP = {"gold", "predictions", "model", "repeat", "baseline", "thresholds", "gate", "bootstrap",
+        "answers"}  # `[answers]`: the answer eval's own table (pipeline.evaluate.answer_report)
 _THRESHOLDS = {"party_fuzzy", "party_embedding", "statement", "evidence_overlap"}
 _GATE = {"min_f1", "min_schema_valid_rate", "min_grounding_rate", "tolerance"}
 _TOL = {"default", "overall", *FIELDS, *RATE_KEYS}

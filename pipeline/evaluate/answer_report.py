@@ -1,0 +1,129 @@
+"""Run the answer eval over the current store, gate it, and write it as JSON, Markdown, JUnit.
+
+`pipeline eval --answers` asks every gold question through the normal `ask` path (the model the
+run is given, else the `ask` stage's), scores it with `pipeline.evaluate.answers`, and fails the
+gate when a figure falls below its floor. Floors come from `[answers]` in the eval config
+(`evals/config.toml`) or the command line.
+"""
+
+from __future__ import annotations
+
+import time
+import tomllib
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import UsageError
+from pipeline.evaluate.answers import evaluate_answers
+from pipeline.evaluate.retrieval import resolve_article
+
+DEFAULT_SET = "evals/answers"
+FLOORS = ("min_fact_recall", "min_attribution_precision", "min_correct_refusal")
+_FIGURE = {"min_fact_recall": "fact_recall", "min_attribution_precision": "attribution_precision",
+           "min_correct_refusal": "correct_refusal"}
+
+
+class AnswerConfigError(UsageError, ValueError):
+    """A bad `[answers]` table; the message names the file and the key."""
+
+
+def load_answer_config(path: str | Path | None) -> dict[str, Any]:
+    """`[answers]` of an eval config: `set` (paths) and the floors; empty when absent."""
+    if path is None:
+        return {}
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("answers") or {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise AnswerConfigError(f"{path}: cannot read the eval config: {exc}") from exc
+    unknown = set(data) - {"set", "k", *FLOORS}
+    if unknown:
+        raise AnswerConfigError(f"{path}: unknown key(s) in [answers]: {', '.join(sorted(unknown))}")
+    return data
+
+
+def run_answer_eval(paths: list[str], *, model: str | None = None, k: int = 6,
+                    progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+    """Ask and score every question in `paths` over the store in $PIPELINE_HOME."""
+    from pipeline.query.ask import ask
+    from pipeline.query.retrieve import Retriever
+
+    r = Retriever()
+    if not r.articles:
+        raise AnswerConfigError("the store is empty: run `pipeline ingest corpus/` before the answer eval")
+    started = time.monotonic()
+    report = evaluate_answers(paths, ask_fn=lambda q: ask(q, k=k, model=model, retriever=r).to_json(),
+                              article_id=lambda ref: resolve_article(ref, r.articles, r.store), progress=progress)
+    report["set"], report["model"], report["k"] = [str(p) for p in paths], model, k
+    report["seconds"] = round(time.monotonic() - started, 1)
+    return report
+
+
+def answer_gate(report: dict[str, Any], floors: dict[str, float | None]) -> dict[str, Any]:
+    """One check per floor that is set, on the overall figures (every split together)."""
+    checks = []
+    for key in FLOORS:
+        floor = floors.get(key)
+        if floor is None:
+            continue
+        got = report["overall"].get(_FIGURE[key])
+        ok = got is None or got >= floor  # no question of that kind: nothing to fail
+        checks.append({"name": _FIGURE[key], "passed": ok, "value": got, "floor": floor,
+                       "message": f"{_FIGURE[key]} {got} {'>=' if ok else '<'} {floor}"})
+    return {"passed": all(c["passed"] for c in checks), "checks": checks}
+
+
+_COLUMNS = ("questions", "fact_recall", "attribution_precision", "correct_refusal", "part_coverage", "false_refusal")
+
+
+def render_answers_markdown(report: dict[str, Any]) -> str:
+    """The figures per split, the gate, and the worst questions with what went wrong."""
+    rows = [("overall", report["overall"]), *report.get("splits", {}).items()]
+    out = ["## Answer eval", "", "| split | " + " | ".join(_COLUMNS) + " |", "|---" * (len(_COLUMNS) + 1) + "|"]
+    out += ["| " + name + " | " + " | ".join("" if m.get(c) is None else str(m.get(c)) for c in _COLUMNS) + " |"
+            for name, m in rows]
+    gate = report.get("gate")
+    if gate:
+        out += ["", f"Gate: {'passed' if gate['passed'] else 'FAILED'}"]
+        out += [f"- {'ok' if c['passed'] else 'FAIL'}: {c['message']}" for c in gate["checks"]]
+    if report.get("worst"):
+        out += ["", "### Worst questions", ""]
+        for w in report["worst"]:
+            out.append(f"- **{w['id']}** ({w['split']}): " + ("answered" if w["found"] else "refused"))
+            out += [f"  - cited off the question: {m['sentence'][:160]}" for m in w.get("misattributed", [])]
+            out += [f"  - missed: {q[:160]}" for q in w.get("missed_facts", [])]
+    return "\n".join(out) + "\n"
+
+
+def render_answers_junit(report: dict[str, Any]) -> str:
+    """A `gate` suite (a case per floor) and a `questions` suite (a case per question; an
+    unanswerable question answered, or a misattributed citation, fails its case)."""
+    root = ET.Element("testsuites", name="pipeline-answer-eval")
+    gate = report.get("gate") or {"checks": []}
+    gs = ET.SubElement(root, "testsuite", name="gate", tests=str(len(gate["checks"])),
+                       failures=str(sum(not c["passed"] for c in gate["checks"])), errors="0")
+    for c in gate["checks"]:
+        tc = ET.SubElement(gs, "testcase", classname="pipeline.answers.gate", name=c["name"], time="0")
+        if not c["passed"]:
+            ET.SubElement(tc, "failure", message=c["message"], type="GateFailure").text = c["message"]
+    rows = report["per_question"]
+
+    def bad(r: dict[str, Any]) -> str:
+        if not r["answerable"]:
+            return "" if r["refused_correctly"] else "answered a question the corpus does not answer"
+        return "; ".join(f"cited off the question: {m['sentence'][:120]}" for m in r["misattributed"])
+
+    qs = ET.SubElement(root, "testsuite", name="questions", tests=str(len(rows)),
+                       failures=str(sum(bool(bad(r)) for r in rows)), errors="0")
+    for r in rows:
+        tc = ET.SubElement(qs, "testcase", classname=f"pipeline.answers.{r['split']}", name=r["id"], time="0")
+        if bad(r):
+            ET.SubElement(tc, "failure", message=bad(r)[:300], type="AnswerFailure").text = bad(r)
+        elif r["answerable"]:
+            ET.SubElement(tc, "system-out").text = f"facts {r['facts_covered']}/{r['facts']}"
+    return ET.tostring(root, encoding="unicode") + "\n"
+
+
+__all__ = ["AnswerConfigError", "DEFAULT_SET", "FLOORS", "answer_gate", "load_answer_config",
+           "render_answers_junit", "render_answers_markdown", "run_answer_eval"]
