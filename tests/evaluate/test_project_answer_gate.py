@@ -1,0 +1,32 @@
+"""The project's own answer eval, as `evals/config.toml` `[answers]` defines it: every answer-gold
+question asked with the embedded model over the real corpus, gated on the committed floors."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def test_project_answer_gate_passes(corpus_home, monkeypatch):
+    monkeypatch.chdir(REPO)
+    artifacts = REPO / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    junit, md = artifacts / "answers.xml", artifacts / "answers.md"
+    res = CliRunner().invoke(app, ["eval", "--answers", "--config", "evals/config.toml", "--json",
+                                   "--junit", str(junit), "--markdown", str(md)])
+    assert res.exit_code == 0, res.output[-3000:]
+    report = json.loads(res.stdout)
+    assert set(report["splits"]) == {"dev", "test"} and report["overall"]["questions"] >= 48
+    assert {c["name"] for c in report["gate"]["checks"]} == {"fact_recall", "attribution_precision",
+                                                             "correct_refusal"}
+    assert report["overall"]["trap_misattributed"] == 0  # never the other airline's "the carrier"
+    assert report["gate"]["passed"] is True
+    assert ET.parse(junit).getroot().tag == "testsuites" and "| test |" in md.read_text()
