@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline.errors import UsageError
 from pipeline.evaluate.answers import evaluate_answers
+from pipeline.evaluate.outputs import junit_gate
 from pipeline.evaluate.retrieval import resolve_article
 
 DEFAULT_SET = "evals/answers"
@@ -100,13 +101,7 @@ def render_answers_junit(report: dict[str, Any]) -> str:
     """A `gate` suite (a case per floor) and a `questions` suite (a case per question; an
     unanswerable question answered, or a misattributed citation, fails its case)."""
     root = ET.Element("testsuites", name="pipeline-answer-eval")
-    gate = report.get("gate") or {"checks": []}
-    gs = ET.SubElement(root, "testsuite", name="gate", tests=str(len(gate["checks"])),
-                       failures=str(sum(not c["passed"] for c in gate["checks"])), errors="0")
-    for c in gate["checks"]:
-        tc = ET.SubElement(gs, "testcase", classname="pipeline.answers.gate", name=c["name"], time="0")
-        if not c["passed"]:
-            ET.SubElement(tc, "failure", message=c["message"], type="GateFailure").text = c["message"]
+    junit_gate(root, report.get("gate"), "pipeline.answers.gate")
     rows = report["per_question"]
 
     def bad(r: dict[str, Any]) -> str:

@@ -78,6 +78,19 @@ def render_markdown(report: dict[str, Any], baseline: dict[str, Any] | None = No
     return "\n".join(lines)
 
 
+def junit_gate(root: ET.Element, gate: dict[str, Any] | None, classname: str) -> None:
+    """A `gate` testsuite under `root`: one case per check, failed when the check failed."""
+    checks = (gate or {}).get("checks", [])
+    gs = ET.SubElement(root, "testsuite", name="gate", tests=str(len(checks)),
+                       failures=str(sum(not c["passed"] for c in checks)), errors="0")
+    for c in checks:
+        tc = ET.SubElement(gs, "testcase", classname=classname, name=c["name"], time="0")
+        if not c["passed"]:
+            ET.SubElement(tc, "failure", message=c["message"], type="GateFailure").text = c["message"]
+        else:
+            ET.SubElement(tc, "system-out").text = c["message"]
+
+
 def render_junit(report: dict[str, Any]) -> str:
     """Two suites: `gate` (one case per check) and `articles` (one case per article).
 
@@ -86,15 +99,7 @@ def render_junit(report: dict[str, Any]) -> str:
     turning every imperfect article red.
     """
     root = ET.Element("testsuites", name="pipeline-eval")
-    gate = report.get("gate") or {"checks": []}
-    gs = ET.SubElement(root, "testsuite", name="gate", tests=str(len(gate["checks"])),
-                       failures=str(sum(not c["passed"] for c in gate["checks"])), errors="0")
-    for c in gate["checks"]:
-        tc = ET.SubElement(gs, "testcase", classname="pipeline.eval.gate", name=c["name"], time="0")
-        if not c["passed"]:
-            ET.SubElement(tc, "failure", message=c["message"], type="GateFailure").text = c["message"]
-        else:
-            ET.SubElement(tc, "system-out").text = c["message"]
+    junit_gate(root, report.get("gate"), "pipeline.eval.gate")
     arts = report["articles"]
     bad = [a for a in arts if not a["schema_valid"]]
     suite = ET.SubElement(root, "testsuite", name="articles", tests=str(len(arts)), failures=str(len(bad)),
