@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import IO, Any, Protocol, runtime_checkable
+from typing import IO, Any, Callable, Protocol, runtime_checkable
 
 
 @runtime_checkable
@@ -35,6 +35,46 @@ class SilentProgress:
 
     def finish(self, stage: str, note: str) -> None:
         pass
+
+
+class CallbackProgress(SilentProgress):
+    """A plain `(done, total, note)` callback behind the protocol, for library callers that pass
+    one (`summarize(on_progress=...)`); `offset` is added to `done` (1: "working on the n-th")."""
+
+    def __init__(self, fn: Callable[[int, int, str], None], *, offset: int = 0) -> None:
+        self.fn = fn
+        self.offset = offset
+
+    def update(self, stage: str, done: int, total: int | None = None, note: str = "") -> None:
+        self.fn(done + self.offset, total or 0, note)
+
+
+class LineProgress(SilentProgress):
+    """One plain `[done/total] note` line per update of the named stages (CI logs, not a terminal);
+    other stages and start/finish print nothing."""
+
+    def __init__(self, stages: set[str] | frozenset[str], stream: IO[str] | None = None) -> None:
+        self.stages = frozenset(stages)
+        self.stream = stream
+
+    def update(self, stage: str, done: int, total: int | None = None, note: str = "") -> None:
+        if stage in self.stages:
+            if self.stream is not None:
+                self.stream.write(f"[{done}/{total}] {note}\n")
+                self.stream.flush()
+            else:
+                from pipeline.console import console
+
+                console.print(f"[{done}/{total}] {note}", markup=False, highlight=False)
+
+
+def as_progress(progress: Progress | Callable[[int, int, str], None] | None, *, offset: int = 0) -> Progress:
+    """A reporter from what a library caller passed: a `Progress`, a plain callback, or None."""
+    if progress is None:
+        return SilentProgress()
+    if isinstance(progress, Progress):
+        return progress
+    return CallbackProgress(progress, offset=offset)
 
 
 class JsonLinesProgress:

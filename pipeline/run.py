@@ -126,10 +126,11 @@ def _stage(name: str, progress: StageProgress, results: list[StageResult],
     return res
 
 
-def _ingest(paths: list[Path], store: Store, res: StageResult, progress: StageProgress) -> list[dict[str, str]]:
+def _ingest(paths: list[Path], store: Store, res: StageResult, progress: StageProgress,
+            settings: config.Settings) -> list[dict[str, str]]:
     from pipeline.corpus.ingest import ingest_paths
 
-    report = ingest_paths(list(paths), store=store, progress=False)
+    report = ingest_paths(list(paths), store=store, progress=False, settings=settings)
     res.data = report.to_json()
     parts = [f"{len(report.ingested)} new", f"{len(report.skipped)} unchanged"]
     if report.duplicates:
@@ -142,7 +143,7 @@ def _ingest(paths: list[Path], store: Store, res: StageResult, progress: StagePr
 
 
 def _extract(model: Any, concurrency: int, strategy: str | None, store: Store, res: StageResult,
-             progress: StageProgress) -> list[dict[str, str]]:
+             progress: StageProgress, settings: config.Settings) -> list[dict[str, str]]:
     from pipeline.extraction.run import run_extraction
 
     done = 0
@@ -153,7 +154,7 @@ def _extract(model: Any, concurrency: int, strategy: str | None, store: Store, r
         progress.update("extract", done, note=str(rec.article_id)[:40])
 
     out = run_extraction(None, all=False, new=True, model=model, concurrency=concurrency,
-                         progress=False, strategy=strategy, store=store, on_record=on_record)
+                         progress=False, strategy=strategy, store=store, on_record=on_record, settings=settings)
     res.data = out.to_json()
     parts = [f"{len(out.extracted)} extracted", f"{len(out.skipped)} already done"]
     if out.unverified:
@@ -167,17 +168,15 @@ def _extract(model: Any, concurrency: int, strategy: str | None, store: Store, r
             for f in out.failed]
 
 
-def _summarize(model: Any, store: Store, res: StageResult, progress: StageProgress) -> list[dict[str, str]]:
+def _summarize(model: Any, store: Store, res: StageResult, progress: StageProgress,
+               settings: config.Settings) -> list[dict[str, str]]:
     """Summaries are a nice-to-have on the way to the report: a model failure here (bad key,
     budget reached) is reported and the run goes on to write the report."""
     from pipeline.llm import LLMError
     from pipeline.summarize import summarize
 
-    def on_progress(done: int, total: int, article_id: str) -> None:
-        progress.update("summarize", done - 1, total, note=article_id)
-
     try:
-        out = summarize(model=model, store=store, on_progress=on_progress)
+        out = summarize(model=model, store=store, on_progress=progress, settings=settings)
     except LLMError as exc:
         res.detail = f"failed: {exc}"
         return [{"path": "summarize", "error": str(exc)}]
@@ -209,16 +208,18 @@ def _tally(home: Path, store: Store, result: RunResult) -> None:
 
 def run_pipeline(paths: list[Path | str] | None = None, *, model: Any = None, out: Path | None = None,
                  max_cost: float | None = None, concurrency: int | None = None,
-                 strategy: str | None = None, progress: StageProgress | None = None) -> RunResult:
-    """The whole job; returns what happened. `model` (string or Provider) overrides every stage."""
-    from pipeline.llm import run_options
+                 strategy: str | None = None, progress: StageProgress | None = None,
+                 settings: config.Settings | None = None) -> RunResult:
+    """The whole job; returns what happened. `model` (string or Provider) overrides every stage.
+    `settings`: the caller's (`Context.settings`); None reads them here, once."""
+    from pipeline.llm import run_options, settings_defaults
     from pipeline.lock import writer_lock
     from pipeline.report.data import build_report, default_report_path, save_last_run
     from pipeline.corpus.store import Store
 
     progress = progress or SilentProgress()
     home = config.ensure_home()
-    settings = config.load_settings()
+    settings = settings if settings is not None else config.load_settings()  # library entry point
     targets = [Path(p) for p in (paths or [DEFAULT_CORPUS])]
     if not paths and not DEFAULT_CORPUS.is_dir():
         raise RunError(f"no {DEFAULT_CORPUS}/ folder in {Path.cwd()}; pass the files or folders to "
@@ -230,17 +231,17 @@ def run_pipeline(paths: list[Path | str] | None = None, *, model: Any = None, ou
     results: list[StageResult] = []
     result = RunResult(report=report_path, home=home, models=models, stages=results)
     budget = max_cost if max_cost is not None else settings.max_cost
-    with writer_lock(home), run_options(max_cost=budget):
-        store = Store(home)
+    with writer_lock(home), run_options(max_cost=budget), settings_defaults(settings.fallbacks, settings.concurrency):
+        store = Store(home, settings=settings)
         try:
             _stage("ingest", progress, results,
-                   lambda r: result.failed.extend(_ingest(targets, store, r, progress)))
+                   lambda r: result.failed.extend(_ingest(targets, store, r, progress, settings)))
             _stage("extract", progress, results,
                    lambda r: result.failed.extend(_extract(providers["extract"],
                                                            concurrency or settings.concurrency,
-                                                           strategy, store, r, progress)))
+                                                           strategy, store, r, progress, settings)))
             _stage("summarize", progress, results,
-                   lambda r: result.failed.extend(_summarize(providers["summarize"], store, r, progress)))
+                   lambda r: result.failed.extend(_summarize(providers["summarize"], store, r, progress, settings)))
             _tally(home, store, result)
             result.finished_at = utcnow_iso()
             save_last_run(_last_run(result), home)

@@ -24,6 +24,7 @@ from pipeline.batch.jobs import BatchItem, BatchJob, JobStore
 from pipeline.batch.replay import ReplayProvider, completion_of, request_key
 from pipeline.batch.vendor import BATCH_DISCOUNT, ItemResult, VendorStatus, backend_for
 from pipeline.llm.base import Completion, LLMError
+from pipeline.progress import Progress, as_progress
 from pipeline.types import Usage
 
 if TYPE_CHECKING:
@@ -150,8 +151,9 @@ def _already_extracted(job: BatchJob, article: Any) -> bool:
 
 def _finish_extract(job: BatchJob, replay: ReplayProvider, failed: dict, report: CollectReport,
                     jobs: JobStore, store: ArticleStore,
-                    on_progress: Callable[[int, int, str], None] | None) -> set[str]:
+                    on_progress: Progress | Callable[[int, int, str], None] | None) -> set[str]:
     from pipeline.extraction.extract import extract_article
+    from pipeline.extraction.plan import plan_extraction
     from pipeline.records import append_record
 
     by_article: dict[str, list[BatchItem]] = defaultdict(list)
@@ -160,9 +162,10 @@ def _finish_extract(job: BatchJob, replay: ReplayProvider, failed: dict, report:
             by_article[item.article_id].append(item)
     failed_by_cid = {v[0]: v for v in failed.values()}
     final: set[str] = set()  # articles settled here: their unused answers can be billed now
+    run_plan = plan_extraction(replay, "single") if by_article else None  # settings read once per job
+    progress = as_progress(on_progress)
     for n, (aid, items) in enumerate(by_article.items(), 1):
-        if on_progress:
-            on_progress(n, len(by_article), aid)
+        progress.update("collect", n, len(by_article), note=aid)
         try:
             article = store.get_article(aid)
         except KeyError:
@@ -181,7 +184,7 @@ def _finish_extract(job: BatchJob, replay: ReplayProvider, failed: dict, report:
                 jobs.set_item(job.job_id, it.custom_id, state="stored", outcome="stored-earlier")
             continue
         try:
-            rec = extract_article(article, replay, strategy="single")
+            rec = extract_article(article, replay, strategy="single", plan=run_plan)
         except _Skip as skip:
             for it in items:
                 f = failed_by_cid.get(it.custom_id)
@@ -248,7 +251,7 @@ def _finish_summarize(job: BatchJob, replay: ReplayProvider, failed: dict, repor
 def collect_job(job: BatchJob, *, wait: bool = False, poll_interval: float = 30.0,
                 timeout: float | None = None, retry: bool = True, client: Any = None,
                 store: ArticleStore | None = None, home: Any = None, lock_wait: float = 0.0,
-                on_progress: Callable[[int, int, str], None] | None = None) -> CollectReport:
+                on_progress: Progress | Callable[[int, int, str], None] | None = None) -> CollectReport:
     """Poll one job (until it ends, with `wait`) and, once ended, store its results."""
     from pipeline.llm.options import run_options
 

@@ -12,6 +12,7 @@ module knows nothing of how a stage builds its prompts or splits an article.
 
 from __future__ import annotations
 
+from pipeline.config import Settings
 from pipeline.llm.base import Provider
 from pipeline.llm.calls import CallSpec
 from pipeline.types import Article
@@ -32,17 +33,18 @@ def extract_strategy(provider: Provider, strategy: str | None) -> str:
     return strat
 
 
-def plan_extract(article: Article, provider: Provider) -> list[CallSpec]:
+def plan_extract(article: Article, provider: Provider, settings: Settings | None = None) -> list[CallSpec]:
     """The calls `pipeline.extraction.single.extract` makes first: one per section."""
     from pipeline.extraction import single
 
-    return single.plan(article, provider).calls
+    return single.plan(article, provider, single.recall_pass_enabled(settings)).calls
 
 
-def extract_prompt_hash() -> str:
+def extract_prompt_hash(settings: Settings | None = None) -> str:
+    """The hash a synchronous run would write (`settings`: the caller's pipeline.toml; None: defaults)."""
     from pipeline.extraction.extract import prompt_hash
 
-    return prompt_hash("single")
+    return prompt_hash("single", settings=settings)
 
 
 # ------------------------------------------------------------------ summarize

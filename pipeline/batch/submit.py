@@ -11,10 +11,13 @@ import logging
 import re
 from typing import TYPE_CHECKING, Any, Callable
 
+from pipeline import config
 from pipeline.batch.jobs import BatchItem, BatchJob, JobKind, JobStore, new_job_id
 from pipeline.batch.plans import (PlannedCall, extract_prompt_hash, extract_strategy, plan_extract,
                                   plan_summarize, summarize_prompt_hash, summarize_targets)
 from pipeline.batch.vendor import BATCH_DISCOUNT, BatchRequest, backend_for
+from pipeline.config import Settings
+from pipeline.progress import Progress, as_progress
 from pipeline.llm.base import BudgetExceeded, LLMError, Provider
 from pipeline.types import Article
 
@@ -125,7 +128,8 @@ def submit(kind: JobKind, backend: Any, plan: list[tuple[Article, list[PlannedCa
 
 
 def select_extract_ids(ids: list[str] | None, *, all: bool, new: bool, model: str,
-                       store: ArticleStore | None = None) -> tuple[list[str], list[str]]:
+                       store: ArticleStore | None = None,
+                       settings: Settings | None = None) -> tuple[list[str], list[str]]:
     """`pipeline extract` selection for `--batch`: (ids to submit, ids up to date).
 
     The same rules as the synchronous run (`pipeline.extraction.run`): IDS or source paths,
@@ -141,27 +145,29 @@ def select_extract_ids(ids: list[str] | None, *, all: bool, new: bool, model: st
     if not new:
         return [a.id for a in arts], []
     provider, name = parse_model_string(model)
-    done = up_to_date(read_records(), f"{provider}:{name}", extract_prompt_hash())
+    done = up_to_date(read_records(), f"{provider}:{name}", extract_prompt_hash(settings or config.load_settings()))
     fresh = {a.id for a in arts if a.id in done and done[a.id].content_hash in (None, a.content_hash)}
     return [a.id for a in arts if a.id not in fresh], sorted(fresh)
 
 
 def submit_extract_batch(article_ids: list[str], model: str, *, strategy: str | None = None,
                          store: ArticleStore | None = None, client: Any = None,
-                         on_progress: Callable[[int, int, str], None] | None = None) -> BatchJob:
+                         on_progress: Progress | Callable[[int, int, str], None] | None = None,
+                         settings: Settings | None = None) -> BatchJob:
     """`pipeline extract --batch`: one request per article section, collected later by
     `pipeline batch collect` into `extractions.jsonl` exactly as a synchronous run would."""
     backend = backend_for(model, client=client)
     provider = backend.llm
     extract_strategy(provider, strategy)
     articles = load_articles(article_ids, store)
+    settings = settings if settings is not None else config.load_settings()  # library entry point
+    progress = as_progress(on_progress)  # a Progress (stage `plan`) or an (n, total, article_id) callback
     plan = []
     for n, a in enumerate(articles, 1):
-        if on_progress:
-            on_progress(n, len(articles), a.id)
-        plan.append((a, plan_extract(a, provider)))
+        progress.update("plan", n, len(articles), note=a.id)
+        plan.append((a, plan_extract(a, provider, settings)))
     return submit("extract", backend, plan,
-                  meta={"strategy": "single", "prompt_hash": extract_prompt_hash()})
+                  meta={"strategy": "single", "prompt_hash": extract_prompt_hash(settings)})
 
 
 def submit_summarize_batch(model: str, *, since: str | None = None, out: str | None = None,

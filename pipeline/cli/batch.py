@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-from typing import Optional
+from contextlib import contextmanager, nullcontext
+from typing import Iterator, Optional
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from pipeline.cli.app import app, cli_errors, console, emit_json, fail
 from pipeline.cli.options import AsJson
+from pipeline.config import Settings
+from pipeline.progress import ConsoleProgress, Progress, SilentProgress
 
 batch_app = typer.Typer(help="Provider batch jobs (submitted by `extract --batch` / `summarize --batch`).",
                         no_args_is_help=True)
 app.add_typer(batch_app, name="batch")
+
+
+@contextmanager
+def _bar(stage: str, label: str, as_json: bool) -> Iterator[Progress]:
+    """A transient bar for one stage on a terminal (not with --json); elsewhere nothing."""
+    if as_json or not console.is_terminal:
+        yield SilentProgress()
+        return
+    with ConsoleProgress({stage: label}, transient=True) as bar:
+        bar.start(stage)
+        yield bar
 
 
 def _job_json(job) -> dict:
@@ -74,15 +86,9 @@ def collect(job: Optional[str] = typer.Argument(None, help="Job id or vendor bat
     """Store the results of ended batches exactly as synchronous runs would."""
     from pipeline.batch import collect as do_collect
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=console, transient=True, disable=as_json) as progress:
-        task = progress.add_task("collecting", total=None)
-
-        def on_progress(n: int, total: int, aid: str) -> None:
-            progress.update(task, completed=n, total=total, description=f"collecting {aid}")
-
+    with _bar("collect", "Collect", as_json) as progress:
         reports = do_collect(job, wait=wait, poll_interval=poll_interval, timeout=timeout,
-                             retry=retry, lock_wait=lock_wait, on_progress=on_progress)
+                             retry=retry, lock_wait=lock_wait, on_progress=progress)
     if as_json:
         emit_json({"jobs": [r.model_dump(mode="json") for r in reports]})
     else:
@@ -114,19 +120,20 @@ def submit_batch_command(kind: str, *, model: str, ids: list[str] | None = None,
                          all: bool = False, new: bool = False,
                          since: str | None = None, out: str | None = None,
                          strategy: str | None = None, max_cost: float | None = None,
-                         as_json: bool = False) -> None:
+                         as_json: bool = False, settings: Settings | None = None) -> None:
     """What `pipeline extract --batch` and `pipeline summarize --batch` run instead of the
     synchronous work: submit, record in $PIPELINE_HOME, print the job (or `{"batch": ...}`)."""
     from pipeline.llm.options import run_options
 
     with _SUBMIT_ERRORS, run_options(max_cost=max_cost) if max_cost is not None else nullcontext():
         job = _submit(kind, model=model, ids=ids, all=all, new=new, since=since, out=out,
-                      strategy=strategy, as_json=as_json)
+                      strategy=strategy, as_json=as_json, settings=settings)
     _print_submitted(kind, job, as_json)
 
 
 def _submit(kind: str, *, model: str, ids: list[str] | None, all: bool, new: bool,
-            since: str | None, out: str | None, strategy: str | None, as_json: bool):
+            since: str | None, out: str | None, strategy: str | None, as_json: bool,
+            settings: Settings | None):
     from pipeline.batch import submit_extract_batch, submit_summarize_batch
     from pipeline.batch.submit import select_extract_ids
 
@@ -135,7 +142,8 @@ def _submit(kind: str, *, model: str, ids: list[str] | None, all: bool, new: boo
             fail(f"--batch summarizes with the free strategy; --strategy {strategy} has no batch "
                  "form", code=2)
         return submit_summarize_batch(model, since=since, out=out)
-    ids, fresh = select_extract_ids(ids, all=all, new=new, model=model)  # SelectionError: exit 2
+    ids, fresh = select_extract_ids(ids, all=all, new=new, model=model,  # SelectionError: exit 2
+                                    settings=settings)
     if not ids:
         msg = f"Nothing new to extract ({len(fresh)} article(s) up to date); no batch submitted."
         if as_json:
@@ -143,11 +151,8 @@ def _submit(kind: str, *, model: str, ids: list[str] | None, all: bool, new: boo
         else:
             console.print(msg)
         raise typer.Exit(0)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=console, transient=True, disable=as_json) as progress:
-        task = progress.add_task("planning", total=len(ids))
-        return submit_extract_batch(ids, model, strategy=strategy,
-                                    on_progress=lambda n, total, aid: progress.update(task, completed=n))
+    with _bar("plan", "Planning", as_json) as progress:
+        return submit_extract_batch(ids, model, strategy=strategy, on_progress=progress, settings=settings)
 
 
 def _print_submitted(kind: str, job, as_json: bool) -> None:

@@ -15,12 +15,12 @@ from pipeline.cli.options import AsJson, ChromaUrl, Wait
 _out = Console(highlight=False)  # a command's product (show, status) goes to stdout
 
 
-def _open_store(chroma_url: Optional[str]) -> Any:
+def _open_store(chroma_url: Optional[str], settings: Any = None) -> Any:
     """Store, manifest and config errors exit 2 (their own code) through the commands' handler."""
     from pipeline.corpus.store import Store
 
     try:
-        store = Store(chroma_url=chroma_url)
+        store = Store(chroma_url=chroma_url, settings=settings)
         _ = store.collection
         return store
     except OSError as exc:  # the home folder itself is unusable
@@ -37,12 +37,14 @@ def ingest(
     wait: Wait = 0.0,
 ) -> None:
     """Ingest articles (.txt .md .html .json .jsonl): normalize, chunk, embed, store. Incremental."""
+    from pipeline.context import Context
     from pipeline.corpus.ingest import ingest_paths
 
-    store = _open_store(chroma_url)
+    ctx = Context.from_env(wait=wait, as_json=json_out)  # settings read once, here
+    store = _open_store(chroma_url, ctx.settings)
     try:  # a held lock, store or config error exits 2 (their own code)
         report = ingest_paths(paths, store=store, progress=console.is_terminal,
-                              max_file_mb=max_file_mb, wait=wait)
+                              max_file_mb=max_file_mb, wait=wait, settings=ctx.settings)
     finally:
         store.close()
     for f in report.failed:

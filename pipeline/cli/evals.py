@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, NoReturn, Optional
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from rich.markup import escape
@@ -228,27 +227,21 @@ def eval_cmd(
         else:
             base_data = load_baseline(settings.baseline)
 
+    from pipeline.context import Context
     from pipeline.llm import run_options
+    from pipeline.progress import ConsoleProgress, LineProgress
 
+    # pipeline.toml is read once, here, when the eval extracts (scoring a predictions file needs none)
+    app_settings = None if settings.predictions else \
+        Context.from_env(model=model, no_cache=no_cache, strategy=strategy, as_json=as_json).settings
     with run_options(use_cache=False) if no_cache else nullcontext():
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console, transient=True, disable=not console.is_terminal) as bar:
-            tasks: dict[str, Any] = {}
-
-            def progress(label: str, done: int, total: int) -> None:
-                if not console.is_terminal:  # CI logs: one plain line per extraction, nothing per score
-                    if label.startswith("extracting"):
-                        console.print(f"[{done}/{total}] {label[len('extracting '):]}", markup=False, highlight=False)
-                    return
-                key = label.split(" ")[0]
-                if key not in tasks:
-                    tasks[key] = bar.add_task(label, total=total)
-                bar.update(tasks[key], completed=done, description=label)
-
+        # a terminal: a bar per stage; CI logs: one plain line per extraction, nothing per score
+        bar = ConsoleProgress(transient=True) if console.is_terminal else None
+        with bar or nullcontext():
             try:
-                report = run_eval(settings, explain=True, strategy=strategy, progress=progress,
+                report = run_eval(settings, explain=True, strategy=strategy, progress=bar or LineProgress({"extract"}),
                                   on_prediction=(lambda p: save_prediction(p, save_predictions))
-                                  if save_predictions else None)
+                                  if save_predictions else None, pipeline_settings=app_settings)
             except GoldError as exc:  # other EvalErrors: exit 2 through the handler
                 fail(f"invalid gold file(s):\n{exc}", 2)
     report["gate"] = check_gate(report, settings, base_data)

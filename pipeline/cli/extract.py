@@ -45,8 +45,9 @@ def extract(
         fail(f"unknown --strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}", code=2)
     if batch:  # pipeline.batch: submit now, `pipeline batch collect` stores the records later
         from pipeline.cli.batch import submit_batch_command
-        return submit_batch_command("extract", model=Context.from_env(model=model).model_for("extract"),
-                                    ids=list(ids or []), all=all_, new=new, strategy=strategy, as_json=json_out)
+        ctx = Context.from_env(model=model, strategy=strategy, as_json=json_out)
+        return submit_batch_command("extract", model=ctx.model_for("extract"), ids=list(ids or []), all=all_,
+                                    new=new, strategy=strategy, as_json=json_out, settings=ctx.settings)
     from pipeline.llm import run_options
 
     with run_options(use_cache=False) if no_cache else nullcontext():
@@ -55,7 +56,7 @@ def extract(
                                    no_cache=no_cache, as_json=json_out)
             report = run_extraction(list(ids or []), all=all_, new=new, model=ctx.model_for("extract"),
                                     concurrency=ctx.concurrency, progress=console.is_terminal,
-                                    strategy=strategy, wait=wait)
+                                    strategy=strategy, wait=wait, settings=ctx.settings)
         except (PipelineError, ValueError):
             raise  # the handler: `error: <message>`, exit 2
         except Exception as exc:  # a bug or a foreign library's error: say which type it was

@@ -66,13 +66,17 @@ def run_cmd(
     no_cache: NoCache = False,
 ) -> None:
     """Ingest, extract what is new, summarize what is new, and write the HTML report."""
+    from pipeline.context import Context
     from pipeline.llm import run_options
     from pipeline.run import run_pipeline
 
+    ctx = Context.from_env(model=model, max_cost=max_cost, concurrency=concurrency, strategy=strategy,
+                           no_cache=no_cache, as_json=as_json)
     with run_options(use_cache=False) if no_cache else nullcontext():
         with RichStages() as stages:
             result = run_pipeline(list(paths) if paths else None, model=model, out=out, max_cost=max_cost,
-                                  concurrency=concurrency, strategy=strategy, progress=stages)
+                                  concurrency=concurrency, strategy=strategy, progress=stages,
+                                  settings=ctx.settings)
     data = result.to_json()
     if as_json:
         emit_json(data)

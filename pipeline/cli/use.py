@@ -8,19 +8,21 @@ from typing import Optional
 
 import typer
 from rich.markdown import Markdown
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipeline.cli.app import ErrorCodes, app, cli_errors, console, emit_json, fail
 from pipeline.cli.options import AsJson, Model, NoCache, Since, Wait
+from pipeline.config import Settings
+from pipeline.context import Context
+from pipeline.progress import ConsoleProgress, SilentProgress
 
 # summarize and ask exit 1 on every error they report (their codes before the one handler)
 _ALL_FAIL: ErrorCodes = {"PipelineError": 1, FileNotFoundError: 1, ValueError: 1}
 
 
-def _store():
+def _store(settings: Settings):
     from pipeline.corpus.store import Store
 
-    return Store()
+    return Store(settings=settings)
 
 
 @app.command()
@@ -46,23 +48,21 @@ def summarize(
         fail(f"--strategy must be auto, free or extractive, not {strategy!r}")
     if batch:  # pipeline.batch: submit now, `pipeline batch collect` writes the digest later
         from pipeline.cli.batch import submit_batch_command
-        from pipeline.context import Context
-        return submit_batch_command("summarize", model=Context.from_env(model=model).model_for("summarize"),
+        ctx = Context.from_env(model=model, as_json=as_json)
+        return submit_batch_command("summarize", model=ctx.model_for("summarize"), settings=ctx.settings,
                                     since=since, out=out, strategy=strategy, as_json=as_json)
     from pipeline.llm import run_options
 
+    ctx = Context.from_env(model=model, no_cache=no_cache, wait=wait, as_json=as_json)
     with run_options(use_cache=False) if no_cache else nullcontext():
-        store = _store()
-        with Progress(TextColumn("[bold]Summarize"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("{task.fields[note]}", markup=False), TimeElapsedColumn(),
-                      console=console, transient=True) as progress:
-            task = progress.add_task("", total=None, note="")
-
-            def on_progress(n: int, total: int, article_id: str) -> None:
-                progress.update(task, completed=n - 1, total=total, note=article_id)
-
+        store = _store(ctx.settings)
+        bar = ConsoleProgress({"summarize": "Summarize"}, transient=True) if console.is_terminal else None
+        with bar or nullcontext():
+            if bar is not None:
+                bar.start("summarize")
             result = run_summarize(since=since, model=model, out=out, strategy=strategy,  # type: ignore[arg-type]
-                                   store=store, on_progress=on_progress, wait=wait)
+                                   store=store, on_progress=bar or SilentProgress(), wait=wait,
+                                   settings=ctx.settings)
     if as_json:
         emit_json(result.to_json())
         console.print(result.message, highlight=False, markup=False)
@@ -93,13 +93,15 @@ def ask(
         fail(f"--strategy must be auto, free or extractive, not {strategy!r}")
     from pipeline.llm import run_options
 
+    ctx = Context.from_env(model=model, no_cache=no_cache, as_json=as_json)
     with run_options(use_cache=False) if no_cache else nullcontext():
-        store = _store()
+        store = _store(ctx.settings)
         if not store.list_articles():
             fail("the corpus is empty: run `pipeline ingest PATH` first")
         with console.status("retrieving and answering…"):
             result = run_ask(question, k=k, source=source, since=since, model=model,
-                             strategy=strategy, retriever=Retriever(store))  # type: ignore[arg-type]
+                             strategy=strategy, retriever=Retriever(store),  # type: ignore[arg-type]
+                             settings=ctx.settings)
     if as_json:
         emit_json(result.to_json())
         return

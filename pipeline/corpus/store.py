@@ -96,14 +96,16 @@ class Store:
     """Articles and chunks; create it once per command (opening Chroma takes a moment)."""
 
     def __init__(self, home: Path | None = None, chroma_url: str | None = None,
-                 embedding_model: str | None = None, embedding_dim: int = DIM) -> None:
+                 embedding_model: str | None = None, embedding_dim: int = DIM,
+                 settings: config.Settings | None = None) -> None:
+        """`chroma_url` None: the settings' (`settings`, else read here: a library entry point)."""
         self.home = Path(home) if home is not None else config.home()
         try:
             self.home.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # e.g. a parent is a regular file, or the disk is read-only
             raise StoreError(f"cannot create $PIPELINE_HOME {self.home}: {exc.strerror or exc}") from exc
         if chroma_url is None:
-            chroma_url = config.load_settings().chroma_url
+            chroma_url = (settings if settings is not None else config.load_settings()).chroma_url
         self.chroma_url = chroma_url or None
         self.embedding_model = embedding_model or configured_model_name()
         self.embedding_dim = embedding_dim

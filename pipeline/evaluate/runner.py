@@ -18,14 +18,33 @@ from pipeline.evaluate.match import EmbedFn, FieldResult, Scorer, statement_text
 from pipeline.evaluate.metrics import FIELDS, bootstrap, mean_std, metrics
 from pipeline.evaluate.predictions import (Prediction, ResolvedArticle, ResolveError, close_store,
                                            group_predictions, open_store, read_predictions, resolve_articles)
+from pipeline import config
 from pipeline.evaluate.schema import (ArticleRepeat, ArticleResult, BootstrapSettings, EvalReport, EvidenceCounts,
                                      FieldDetail, FieldSummary, GoldSummary, Overall, RepeatF1, SuiteResult,
                                      UsageTotals)
 from pipeline.evaluate.settings import EvalSettings
+from pipeline.progress import Progress, SilentProgress
 from pipeline.types import Usage, utcnow_iso
 
 REPORT_VERSION = 1
-Progress = Callable[[str, int, int], None]  # (label, done, total)
+EvalCallback = Callable[[str, int, int], None]  # the older (label, done, total) form, still accepted
+EvalProgress = Progress | EvalCallback  # stages `extract` (note: the gold ref) and `score`
+
+
+class _LabelCallback(SilentProgress):
+    """An `EvalCallback` behind the protocol: ("extracting REF", done, total), ("scoring", i, n)."""
+
+    def __init__(self, fn: EvalCallback) -> None:
+        self.fn = fn
+
+    def update(self, stage: str, done: int, total: int | None = None, note: str = "") -> None:
+        self.fn(f"extracting {note}" if stage == "extract" else "scoring", done, total or 0)
+
+
+def _reporter(progress: EvalProgress | None) -> Progress:
+    if progress is None:
+        return SilentProgress()
+    return progress if isinstance(progress, Progress) else _LabelCallback(progress)
 
 
 class EvalError(UsageError, ValueError):
@@ -76,12 +95,14 @@ def evidence_stats(pred: Prediction, text: str | None) -> dict[str, int]:
 
 
 def score_all(resolved: list[ResolvedArticle], grouped: dict[str, list[Prediction]],
-              scorer: Scorer, progress: Progress | None = None) -> list[ArticleScore]:
+              scorer: Scorer, progress: EvalProgress | None = None) -> list[ArticleScore]:
+    reporter = _reporter(progress)
     texts: list[str] = []
     for r in resolved:
         for pr in grouped.get(r.article_id, []):
             texts += statement_texts(r.gold.items, pr.record.analysis if pr.record else None)
     scorer.prime(texts)
+    reporter.start("score", len(resolved))
     out = []
     for i, r in enumerate(resolved):
         preds = grouped.get(r.article_id) or [Prediction(r.article_id, None, "missing: no prediction for this article")]
@@ -91,14 +112,14 @@ def score_all(resolved: list[ResolvedArticle], grouped: dict[str, list[Predictio
             fields = scorer.score(r.gold.items, analysis, r.text)
             runs.append(RunScore(pr, fields, evidence_stats(pr, r.text)))
         out.append(ArticleScore(r, runs))
-        if progress:
-            progress("scoring", i + 1, len(resolved))
+        reporter.update("score", i + 1, len(resolved))
+    reporter.finish("score", "")
     return out
 
 
 def extract_all(resolved: list[ResolvedArticle], model: Any, repeat: int, *, strategy: str | None = None,
-                progress: Progress | None = None,
-                on_prediction: Callable[[Prediction], None] | None = None) -> dict[str, list[Prediction]]:
+                progress: EvalProgress | None = None, on_prediction: Callable[[Prediction], None] | None = None,
+                pipeline_settings: config.Settings | None = None) -> dict[str, list[Prediction]]:
     """Extract each gold article `repeat` times with `model`.
 
     The first run goes through the LLM cache (a re-run of the same eval makes no call); runs
@@ -113,6 +134,8 @@ def extract_all(resolved: list[ResolvedArticle], model: Any, repeat: int, *, str
 
     out: dict[str, list[Prediction]] = {}
     total, done = len(resolved) * repeat, 0
+    reporter = _reporter(progress)
+    reporter.start("extract", total)
     if strategy and strategy not in STRATEGIES:
         raise EvalError(f"unknown extraction strategy {strategy!r}; choose one of: {', '.join(STRATEGIES)}")
     plan = None  # the model resolved and the strategy decided once, for the first article
@@ -123,7 +146,7 @@ def extract_all(resolved: list[ResolvedArticle], model: Any, repeat: int, *, str
         for k in range(repeat):
             opts: dict[str, Any] = {"stage": "eval"} if k == 0 else {"stage": "eval", "use_cache": False}
             try:
-                plan = plan or plan_extraction(model, strategy)
+                plan = plan or plan_extraction(model, strategy, settings=pipeline_settings)
                 with run_options(**opts):
                     rec = extract_article(r.article, plan=plan)
                 pred = Prediction(r.article_id, rec, None, k + 1, (), rec.model)
@@ -136,8 +159,8 @@ def extract_all(resolved: list[ResolvedArticle], model: Any, repeat: int, *, str
                 msg = f"extraction failed: {type(exc).__name__}: {exc}"
                 out.setdefault(r.article_id, []).append(Prediction(r.article_id, None, msg, k + 1))
             done += 1
-            if progress:
-                progress(f"extracting {r.gold.ref}", done, total)
+            reporter.update("extract", done, total, note=r.gold.ref)
+    reporter.finish("extract", "")
     return out
 
 
@@ -294,9 +317,12 @@ def add_suites(report: dict[str, Any], scores: list[ArticleScore], settings: Eva
 
 
 def run_eval(settings: EvalSettings, *, explain: bool = False, embed: EmbedFn | None = None,
-             strategy: str | None = None, progress: Progress | None = None,
-             on_prediction: Callable[[Prediction], None] | None = None) -> dict[str, Any]:
-    """Load gold, get predictions (file or extraction), score; returns the report dict."""
+             strategy: str | None = None, progress: EvalProgress | None = None,
+             on_prediction: Callable[[Prediction], None] | None = None,
+             pipeline_settings: config.Settings | None = None) -> dict[str, Any]:
+    """Load gold, get predictions (file or extraction), score; returns the report dict.
+    `pipeline_settings`: the caller's `pipeline.toml` settings (`Context.settings`); None: read
+    here, once, when the eval extracts."""
     gold: list[GoldArticle] = load_gold(settings.gold)
     warnings: list[str] = []
     if settings.predictions:
@@ -327,9 +353,10 @@ def run_eval(settings: EvalSettings, *, explain: bool = False, embed: EmbedFn | 
         served = sorted({p.model for r in resolved for p in grouped.get(r.article_id, []) if p.model})
         model = settings.model or (", ".join(served) if served else None)
     else:
-        from pipeline.config import load_settings
+        from pipeline.llm import settings_defaults
 
-        model = load_settings().model_for("eval", settings.model)
+        app = pipeline_settings if pipeline_settings is not None else config.load_settings()  # entry point
+        model = app.model_for("eval", settings.model)
         try:
             store = open_store(required=True)
             try:
@@ -338,8 +365,9 @@ def run_eval(settings: EvalSettings, *, explain: bool = False, embed: EmbedFn | 
                 close_store(store)
         except ResolveError as exc:
             raise EvalError(str(exc)) from exc
-        grouped = extract_all(resolved, model, settings.repeat, strategy=strategy, progress=progress,
-                              on_prediction=on_prediction)
+        with settings_defaults(app.fallbacks, app.concurrency):
+            grouped = extract_all(resolved, model, settings.repeat, strategy=strategy, progress=progress,
+                                  on_prediction=on_prediction, pipeline_settings=app)
         warnings += [f"{r.gold.ref}: {p.error}" for r in resolved for p in grouped.get(r.article_id, []) if p.error]
         model = getattr(model, "model_string", model)  # a Provider instance (tests, library use)
         source = f"extract:{model}" + (f" strategy={strategy}" if strategy else "")

@@ -13,9 +13,9 @@ from __future__ import annotations
 import time
 
 from pipeline.config import DEFAULT_MODEL
-from pipeline.extraction import small
+from pipeline.extraction import single, small
 from pipeline.extraction.plan import (STRATEGIES, ExtractionPlan, default_strategy, plan_extraction, prompt_hash,
-                                      resolve_strategy, strategy_module)
+                                      resolve_strategy)
 from pipeline.text.injection import detect_injection, mark_flagged
 from pipeline.llm.base import Provider
 from pipeline.types import Article, ExtractionRecord, ExtractionStats
@@ -33,7 +33,7 @@ def extract_article(article: Article, model: str | Provider = DEFAULT_MODEL, *,
     if strat == "small":
         outcome = small.extract(article, provider, mode=plan.small_mode)
     else:
-        outcome = strategy_module(strat).extract(article, provider)
+        outcome = single.extract(article, provider, recall=plan.recall)
     analysis = outcome.analysis
     flagged = mark_flagged(analysis, flags)
     evidence = [c.evidence for c in analysis.claims()]

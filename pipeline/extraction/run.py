@@ -145,15 +145,18 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
                    concurrency: int = 4, progress: bool | Progress = True, strategy: str | None = None,
                    store: ArticleStore | None = None, home: Path | None = None,
                    on_record: Callable[[ExtractionRecord], None] | None = None,
-                   wait: float = 0.0) -> ExtractionRunReport:
-    """Extract the selected articles and append one record each; never raises for one article."""
+                   wait: float = 0.0, settings: config.Settings | None = None) -> ExtractionRunReport:
+    """Extract the selected articles and append one record each; never raises for one article.
+    `settings`: the caller's (`Context.settings`); None reads them here, once."""
     from pipeline.extraction.extract import extract_article
     from pipeline.extraction.plan import plan_extraction
+    from pipeline.llm import settings_defaults
 
     t0 = time.perf_counter()
     h = Path(home) if home is not None else config.home()
     h.mkdir(parents=True, exist_ok=True)
-    run_plan = plan_extraction(model, strategy, concurrency=concurrency)  # the model resolved once
+    settings = settings if settings is not None else config.load_settings()  # library entry point
+    run_plan = plan_extraction(model, strategy, concurrency=concurrency, settings=settings)  # resolved once
     strat, phash, mstr = run_plan.strategy, run_plan.prompt_hash, run_plan.model_string
     report = ExtractionRunReport(model=mstr, strategy=strat, prompt_hash=phash)
 
@@ -164,7 +167,7 @@ def run_extraction(ids: list[str] | None, *, all: bool, new: bool, model: str | 
         lock = writer_lock(h, wait=wait)
     except ImportError:  # pragma: no cover - the lock module ships with the package
         pass
-    with lock:
+    with lock, settings_defaults(settings.fallbacks, settings.concurrency):
         own_store = store is None and (bool(ids) or all or new)
         st = _store() if own_store else store
         try:

@@ -28,7 +28,7 @@ from pipeline.llm import generate
 from pipeline.llm.base import LLMResult, Message, Provider
 from pipeline.llm.calls import Answers, CallPlan, CallSpec, run_plan
 from pipeline.types import (ArticleAnalysis, Article, Evidence, PartyClaim, UnchangedClaim, Usage)
-from pipeline.config import read_env
+from pipeline.config import Settings, read_env
 
 PROMPT = "extract.md"
 REASK_PROMPT = "extract_reask.md"
@@ -41,25 +41,25 @@ RECALL_TOKENS = 700
 _TRUE = {"1", "true", "yes", "on"}
 
 
-def recall_pass_enabled() -> bool:
-    """PIPELINE_RECALL_PASS (1/0), else `[extract] recall_pass` in pipeline.toml; off by default."""
+def recall_pass_enabled(settings: Settings | None = None) -> bool:
+    """PIPELINE_RECALL_PASS (1/0), else `[extract] recall_pass` in `settings`; off by default."""
     env = read_env().recall_pass
     if env is not None and env.strip():
         return env.strip().lower() in _TRUE
-    try:
-        from pipeline.config import load_settings
-
-        value = (load_settings().raw.get("extract") or {}).get("recall_pass", False)
-    except Exception:  # noqa: BLE001 - a broken pipeline.toml is reported where it is read for real
-        return False
+    section = settings.raw.get("extract") if settings is not None else None
+    value = section.get("recall_pass", False) if isinstance(section, dict) else False
     return value is True or str(value).strip().lower() in _TRUE
+
+
+def algo_version(recall: bool) -> str:
+    return BASE_VERSION + ("+recall" if recall else "")
 
 
 def __getattr__(name: str) -> Any:
     # ALGO_VERSION feeds the records' prompt hash (pipeline.extraction.extract.prompt_hash): the recall
     # pass changes what is asked, so it changes the version, read when the hash is computed.
     if name == "ALGO_VERSION":
-        return BASE_VERSION + ("+recall" if recall_pass_enabled() else "")
+        return algo_version(recall_pass_enabled())  # the environment only; a run reads its plan
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -365,7 +365,7 @@ def _overhead_tokens(provider: Provider, contents: tuple[str, ...]) -> int:
     return _overheads[key]
 
 
-def plan(article: Article, provider: Provider) -> CallPlan[Outcome]:
+def plan(article: Article, provider: Provider, recall: bool | None = None) -> CallPlan[Outcome]:
     """One call per section (what a provider batch carries); `assemble` finishes each section
     (`finish_section`) and merges them. `extract` runs this same plan synchronously."""
     text = article.text
@@ -373,7 +373,7 @@ def plan(article: Article, provider: Provider) -> CallPlan[Outcome]:
     secs = sections_for(text, provider, overhead)
     calls = [CallSpec(f"section-{i}", tuple(section_messages(text[s.start:s.end], len(secs))),
                       RawAnalysis, OUTPUT_TOKENS) for i, s in enumerate(secs)]
-    with_recall = recall_pass_enabled()
+    with_recall = recall_pass_enabled() if recall is None else recall  # the run plan's, read once
 
     def assemble(answers: Answers) -> Outcome:
         return _merge([finish_section(provider, text, s, list(c.messages), answers[c.key], with_recall)
@@ -382,8 +382,8 @@ def plan(article: Article, provider: Provider) -> CallPlan[Outcome]:
     return CallPlan(calls, assemble)
 
 
-def extract(article: Article, provider: Provider) -> Outcome:
-    return run_plan(provider, plan(article, provider))
+def extract(article: Article, provider: Provider, recall: bool | None = None) -> Outcome:
+    return run_plan(provider, plan(article, provider, recall))
 
 
 def _merge(outcomes: list[Outcome]) -> Outcome:

@@ -51,7 +51,7 @@ from pipeline.llm.calls import Answers, CallPlan, CallSpec, run_plan
 from pipeline.llm.profiles import SMALL_MODES
 from pipeline.text.nlp import parse_many
 from pipeline.types import ArticleAnalysis, Article, Evidence, PartyClaim, UnchangedClaim, Usage
-from pipeline.config import read_env
+from pipeline.config import Settings, read_env
 
 PROMPT = "extract_small.md"
 EXAMPLES = "extract_small_examples.yaml"
@@ -190,26 +190,23 @@ def answered_label(res: LLMResult[Any], options: list[str]) -> str:
 MODES = SMALL_MODES  # declared with the model profiles that pick a default among them
 
 
-def mode_for(provider: Provider | None) -> str:
+def mode_for(provider: Provider | None, settings: Settings | None = None) -> str:
     """How labels are decided.
 
     `rules`: cue phrases and sections alone, no model call. `hybrid`: the model picks the label
     among those the cues allow, or "none" (it can veto a cue, not invent one). `model`: the
     model labels every cue-filtered sentence on its own. Set with PIPELINE_SMALL_MODE or
-    `[extract] small_mode` in pipeline.toml. Default: the model profile's `small_mode`
+    `[extract] small_mode` in pipeline.toml (`settings`, read once by the run's entry point).
+    Default: the model profile's `small_mode`
     (`pipeline.llm.profiles`): `rules` for the embedded SmolLM2-135M,
     whose constrained answers measured as position bias (it picks whichever label comes
     first; accuracy 0.22-0.25 against 0.47-0.63 for the cues on the same sentences), and
     `hybrid` for any other model given `--strategy small`.
     """
     env = read_env().small_mode
-    if not env:
-        try:
-            from pipeline.config import load_settings
-
-            env = (load_settings().raw.get("extract") or {}).get("small_mode")
-        except Exception:  # noqa: BLE001 - a broken pipeline.toml is reported where it is read for real
-            env = None
+    if not env and settings is not None:
+        section = settings.raw.get("extract")
+        env = section.get("small_mode") if isinstance(section, dict) else None
     if env:
         if env not in MODES:
             raise ValueError(f"unknown small-strategy mode {env!r}; choose one of: {', '.join(MODES)}")

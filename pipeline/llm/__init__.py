@@ -12,11 +12,11 @@ from pipeline.llm.base import (AuthError, BudgetExceeded, Completion, LLMError, 
                                OutputValidationError, Provider, ProviderNotAvailable, RetryableError)
 from pipeline.llm.client import estimate_cost, generate
 from pipeline.llm.ledger import summary as ledger_summary
-from pipeline.llm.options import Run, current_run, run_options, run_usage
+from pipeline.llm.options import Run, current_run, run_options, run_usage, settings_defaults
 from pipeline.llm.profiles import ModelProfile
 from pipeline.llm.registry import get_provider, parse_model_string, profile_for
 
 __all__ = ["AuthError", "BudgetExceeded", "Completion", "LLMError", "LLMResult", "Message",
            "ModelProfile", "OutputValidationError", "Provider", "ProviderNotAvailable", "RetryableError", "Run",
            "current_run", "estimate_cost", "generate", "get_provider", "ledger_summary",
-           "parse_model_string", "profile_for", "run_options", "run_usage"]
+           "parse_model_string", "profile_for", "run_options", "run_usage", "settings_defaults"]

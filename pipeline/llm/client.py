@@ -78,12 +78,7 @@ def _slot(provider: Provider) -> threading.BoundedSemaphore:
     with _slots_lock:
         sem = _slots.get(provider.provider)
         if sem is None:
-            from pipeline.config import load_settings
-
-            try:
-                configured = load_settings().concurrency
-            except Exception:  # a broken pipeline.toml is reported where it is read for real
-                configured = 4
+            configured = current_run().concurrency or 4  # the settings', set by the entry point
             sem = threading.BoundedSemaphore(max(1, min(configured, provider.profile.concurrency)))
             _slots[provider.provider] = sem
         return sem
@@ -275,11 +270,7 @@ def _generate_one(run: Run, provider: Provider, msgs: list[Message], output_type
 
 def _chain(model: str | Provider, fallbacks: Sequence[str | Provider] | None, run: Run) -> list[str | Provider]:
     if fallbacks is None:
-        fallbacks = run.fallbacks
-    if fallbacks is None:
-        from pipeline.config import load_settings
-
-        fallbacks = load_settings().fallbacks
+        fallbacks = run.fallbacks or []  # the entry point put pipeline.toml's there (settings_defaults)
     chain: list[str | Provider] = [model]
     seen = {model if isinstance(model, str) else id(model)}
     for fb in fallbacks:
@@ -308,8 +299,8 @@ def generate(
     """Call `model` (then each fallback) and return validated output with usage.
 
     `use_cache`: None caches what the provider allows (not in-process fakes), True forces,
-    False bypasses. `fallbacks`: None takes them from `run_options`, then `pipeline.toml`;
-    `[]` disables them. Raises `BudgetExceeded` before a call that could pass `max_cost`.
+    False bypasses. `fallbacks`: None takes them from `run_options` (where an entry
+    point put `pipeline.toml`'s, `settings_defaults`); `[]` disables them. Raises `BudgetExceeded` before a call that could pass `max_cost`.
     """
     run = current_run()
     msgs = _as_messages(messages)

@@ -30,7 +30,8 @@ class Run:
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     max_cost: float | None = None
     use_cache: bool | None = None  # None: cache what is cacheable
-    fallbacks: list[str] | None = None  # None: from pipeline.toml
+    fallbacks: list[str] | None = None  # None: none (an entry point fills them from the settings)
+    concurrency: int | None = None  # calls in flight per vendor; None: 4 (or the settings')
     max_retries: int | None = None
     timeout: float | None = None
     stage: str | None = None
@@ -85,7 +86,7 @@ def current_run() -> Run:
 def run_options(*, max_cost: float | None = _UNSET, use_cache: bool | None = _UNSET,
                 fallbacks: list[str] | None = _UNSET, max_retries: int | None = _UNSET,
                 timeout: float | None = _UNSET, stage: str | None = _UNSET,
-                run_id: str | None = None) -> Iterator[Run]:
+                concurrency: int | None = _UNSET, run_id: str | None = None) -> Iterator[Run]:
     """Scope LLM options to a block; yields the `Run` whose `.usage` tallies the block's calls."""
     outer = current_run()
     parent = None if outer is _default else outer
@@ -97,7 +98,7 @@ def run_options(*, max_cost: float | None = _UNSET, use_cache: bool | None = _UN
     run = Run(id=run_id or uuid.uuid4().hex[:12], max_cost=None if max_cost is _UNSET else max_cost,
               use_cache=pick(use_cache, "use_cache"), fallbacks=pick(fallbacks, "fallbacks"),
               max_retries=pick(max_retries, "max_retries"), timeout=pick(timeout, "timeout"),
-              stage=pick(stage, "stage"), parent=parent)
+              stage=pick(stage, "stage"), concurrency=pick(concurrency, "concurrency"), parent=parent)
     if run.max_cost is not None and run.max_cost < 0:
         raise ValueError(f"max_cost must be >= 0, got {run.max_cost}")
     token = _current.set(run)
@@ -109,6 +110,23 @@ def run_options(*, max_cost: float | None = _UNSET, use_cache: bool | None = _UN
         _current.reset(token)
         with _active_lock:
             _active.remove(run)
+
+
+@contextmanager
+def settings_defaults(fallbacks: list[str], concurrency: int) -> Iterator[Run]:
+    """An entry point's settings (`pipeline.toml` fallbacks and concurrency) for the calls in the
+    block, where the enclosing run has not set them already; resolved once, read by `generate`."""
+    outer = current_run()
+    kw: dict[str, Any] = {}
+    if outer.fallbacks is None:
+        kw["fallbacks"] = list(fallbacks)
+    if outer.concurrency is None:
+        kw["concurrency"] = concurrency
+    if not kw:
+        yield outer
+        return
+    with run_options(**kw) as run:
+        yield run
 
 
 def run_usage() -> Usage:

@@ -28,6 +28,7 @@ from pipeline.text.sentences import sentence_spans
 from pipeline.types import Usage
 
 if TYPE_CHECKING:
+    from pipeline.config import Settings
     from pipeline.corpus.protocols import TextEmbedder
     from pipeline.llm.base import Provider
 
@@ -305,10 +306,11 @@ def _answer_free(question: str, hits: list[Hit], provider: Provider, max_tokens:
 
 def ask(question: str, *, k: int = 6, source: str | None = None, since: str | None = None,
         model: Any = None, strategy: Strategy = "auto", retriever: Retriever | None = None,
-        max_tokens: int = 512) -> AskResult:
-    """Answer a question from the corpus with checked citations (or say the corpus lacks it)."""
+        max_tokens: int = 512, settings: Settings | None = None) -> AskResult:
+    """Answer a question from the corpus with checked citations (or say the corpus lacks it).
+    `settings`: the caller's (`Context.settings`); None reads them here, once."""
     from pipeline.config import load_settings
-    from pipeline.llm import OutputValidationError, get_provider
+    from pipeline.llm import OutputValidationError, get_provider, settings_defaults
 
     r = retriever or Retriever()
     hits = r.search(question, k=k, source=source, since=since)
@@ -327,22 +329,24 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
         result.reason = f"no retrieved article mentions {' or '.join(f.names)}"
         return result
     hits = named
-    provider = get_provider(model or load_settings().model_for("ask"))
+    settings = settings if settings is not None else load_settings()  # library entry point
+    provider = get_provider(model or settings.model_for("ask"))
     result.model = provider.model_string
     chosen = strategy if strategy != "auto" else provider.profile.answer  # extractive for small models
     result.strategy = chosen
-    if chosen == "free":
-        try:
-            answer, found, usage, why = _answer_free(question, hits, provider, max_tokens)
-        except OutputValidationError:
-            if strategy != "auto":
-                raise
-            chosen = result.strategy = "extractive"  # a model that cannot write the JSON can still pick
-    if chosen == "extractive":
-        answer, found, usage, why, result.unanswered_parts = _answer_extractive(
-            question, hits, provider, r.embedder, max_tokens, f)
-        if found and result.unanswered_parts:
-            why = f"the passages do not say: {'; '.join(result.unanswered_parts)}"
+    with settings_defaults(settings.fallbacks, settings.concurrency):  # pipeline.toml's, for every call
+        if chosen == "free":
+            try:
+                answer, found, usage, why = _answer_free(question, hits, provider, max_tokens)
+            except OutputValidationError:
+                if strategy != "auto":
+                    raise
+                chosen = result.strategy = "extractive"  # a model that cannot write the JSON can still pick
+        if chosen == "extractive":
+            answer, found, usage, why, result.unanswered_parts = _answer_extractive(
+                question, hits, provider, r.embedder, max_tokens, f)
+            if found and result.unanswered_parts:
+                why = f"the passages do not say: {'; '.join(result.unanswered_parts)}"
     result.usage, result.found, result.answer, result.reason = usage, found, answer, why
     if found:
         result.citations = validate_citations(answer, hits, SupportChecker(r.embedder))

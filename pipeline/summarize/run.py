@@ -17,6 +17,7 @@ from pipeline.summarize.digest import facts_line, write_overview, digest_facts
 from pipeline.summarize.plan import (corpus_articles, free_summary, reusable,
                                      select_targets)
 from pipeline.summarize.prompts import top_up, pick_items
+from pipeline.progress import Progress, as_progress
 from pipeline.templates import load_prompt
 from pipeline.summarize.records import (DIGEST_FILE, DigestRecord, SummaryRecord, append_jsonl,
                                         summaries_path)
@@ -76,26 +77,29 @@ def _summary_extractive(article: Article, provider: Provider, embedder: TextEmbe
 
 def summarize(*, since: str | None = None, model: Any = None, out: str | Path | None = None,
               strategy: Strategy = "auto", store: ArticleStore | None = None, embedder: TextEmbedder | None = None,
-              on_progress: Callable[[int, int, str], None] | None = None,
-              max_tokens: int = 300, wait: float = 0.0) -> SummarizeResult:
+              on_progress: Progress | Callable[[int, int, str], None] | None = None,
+              max_tokens: int = 300, wait: float = 0.0, settings: config.Settings | None = None) -> SummarizeResult:
     """Summarize what is new (or published since DATE) and write the digest as Markdown.
+    `settings`: the caller's (`Context.settings`); None reads them here, once.
 
     Holds the writer lock (re-entrant: `pipeline run` already has it), so a second summarize on
     the same home waits `wait` seconds, then raises `LockHeld`, instead of paying for every
-    article again."""
-    from pipeline.config import load_settings
-    from pipeline.llm import get_provider
+    article again. `on_progress`: a `pipeline.progress.Progress` (stage `summarize`: done, total,
+    the article id) or a plain `(n, total, article_id)` callback, called before the n-th article."""
+    from pipeline.llm import get_provider, settings_defaults
     from pipeline.lock import writer_lock
     from pipeline.query.retrieve import open_store
 
+    settings = settings if settings is not None else config.load_settings()  # library entry point
     store = store if store is not None else open_store()
-    provider = get_provider(model or load_settings().model_for("summarize"))
-    with writer_lock(config.home(), wait=wait):
-        return _summarize_locked(since, provider, out, strategy, store, embedder, on_progress, max_tokens)
+    provider = get_provider(model or settings.model_for("summarize"))
+    with writer_lock(config.home(), wait=wait), settings_defaults(settings.fallbacks, settings.concurrency):
+        return _summarize_locked(since, provider, out, strategy, store, embedder,
+                                 as_progress(on_progress, offset=1), max_tokens)
 
 
 def _summarize_locked(since: str | None, provider: Provider, out: str | Path | None, strategy: Strategy,
-                      store: ArticleStore, embedder: TextEmbedder | None, on_progress: Callable[[int, int, str], None] | None,
+                      store: ArticleStore, embedder: TextEmbedder | None, progress: Progress,
                       max_tokens: int) -> SummarizeResult:
     from pipeline.text.dates import parse_since
 
@@ -127,8 +131,7 @@ def _summarize_locked(since: str | None, provider: Provider, out: str | Path | N
     fresh = 0
     reused: set[str] = set()
     for n, a in enumerate(targets, start=1):
-        if on_progress:
-            on_progress(n, len(targets), a.id)
+        progress.update("summarize", n - 1, len(targets), note=a.id)
         prev = done.get(a.id)
         if prev is not None and reusable(prev, a):
             records.append(prev)

@@ -122,3 +122,83 @@ def test_console_progress_fills_a_stage_it_was_not_told_about():
         task = p.progress.tasks[p.tasks["extract"]]
         assert task.completed == task.total == 3
         assert not p.progress.tasks[p.tasks["ingest"]].started
+
+
+# Modules that may call `load_settings()`: config.py itself, Context.from_env (the CLI's one read
+# per command), and the library entry points, each only when its caller passed no settings.
+SETTINGS_ALLOWED = {
+    "config.py": "defines it",
+    "context.py": "Context.from_env: the CLI reads settings once per command",
+    "run.py": "run_pipeline(settings=None)",
+    "corpus/ingest/runner.py": "ingest_paths(settings=None)",
+    "corpus/store.py": "Store(chroma_url=None, settings=None)",
+    "summarize/run.py": "summarize(settings=None)",
+    "query/ask.py": "ask(settings=None)",
+    "extraction/run.py": "run_extraction(settings=None)",
+    "extraction/plan.py": "plan_extraction(settings=None): extract_article without a run plan",
+    "evaluate/runner.py": "run_eval(pipeline_settings=None)",
+    "batch/submit.py": "select_extract_ids / submit_extract_batch (settings=None)",
+}
+
+
+def test_settings_are_read_only_at_the_entry_points():
+    calls = re.compile(r"(?<!def )\bload_settings\(")
+    readers = sorted(rel for rel, text in _sources().items() if calls.search(text))
+    assert sorted(set(readers) - set(SETTINGS_ALLOWED)) == []
+    assert sorted(set(SETTINGS_ALLOWED) - set(readers) - {"config.py"}) == []  # the list stays exact
+
+
+def test_settings_from_the_caller_are_used_without_reading_pipeline_toml(monkeypatch):
+    from pipeline.corpus.ingest.files import max_file_bytes
+    from pipeline.extraction.plan import plan_extraction
+    from pipeline.llm.fake import FakeProvider
+
+    def no_reading() -> config.Settings:
+        raise AssertionError("settings were read again below the entry point")
+
+    monkeypatch.setattr(config, "load_settings", no_reading)
+    monkeypatch.delenv("PIPELINE_SMALL_MODE", raising=False)
+    monkeypatch.delenv("PIPELINE_RECALL_PASS", raising=False)
+    monkeypatch.delenv("PIPELINE_MAX_FILE_MB", raising=False)
+    settings = config.Settings(raw={"extract": {"small_mode": "hybrid", "recall_pass": True},
+                                    "ingest": {"max_file_mb": 1}})
+    assert plan_extraction(FakeProvider(), "small", settings=settings).small_mode == "hybrid"
+    single = plan_extraction(FakeProvider(), "single", settings=settings)
+    assert single.recall and single.prompt_hash != plan_extraction(FakeProvider(), "single",
+                                                                   settings=config.Settings()).prompt_hash
+    assert max_file_bytes(None, settings) == 1024 * 1024
+
+
+def test_fallbacks_and_concurrency_come_from_the_entry_points_scope():
+    from pipeline.llm import current_run, run_options, settings_defaults
+
+    with settings_defaults(["fake:b"], 3) as run:
+        assert run.fallbacks == ["fake:b"] and current_run().concurrency == 3
+    with run_options(fallbacks=[]), settings_defaults(["fake:b"], 3):
+        assert current_run().fallbacks == [] and current_run().concurrency == 3  # the caller's [] stands
+
+
+def test_old_callbacks_still_work_behind_the_progress_protocol():
+    from pipeline.evaluate.runner import _reporter
+    from pipeline.progress import CallbackProgress, LineProgress, as_progress
+
+    seen: list[tuple] = []
+    p = as_progress(lambda n, total, note: seen.append((n, total, note)), offset=1)
+    assert isinstance(p, CallbackProgress) and isinstance(p, Progress)
+    p.start("summarize", 2)
+    p.update("summarize", 0, 2, note="a1")
+    assert seen == [(1, 2, "a1")]
+    silent = SilentProgress()
+    assert as_progress(silent) is silent and isinstance(as_progress(None), SilentProgress)
+    labels: list[tuple] = []
+    r = _reporter(lambda label, done, total: labels.append((label, done, total)))
+    r.update("extract", 1, 4, note="ref-1")
+    r.update("score", 2, 4)
+    assert labels == [("extracting ref-1", 1, 4), ("scoring", 2, 4)]
+    out = io.StringIO()
+    lines = LineProgress({"extract"}, out)
+    lines.start("extract", 2)
+    lines.update("extract", 1, 2, note="gold-a")
+    lines.update("score", 1, 2)
+    lines.finish("extract", "done")
+    assert out.getvalue() == "[1/2] gold-a\n"  # CI logs: one plain line per extraction, as before

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from pipeline.extraction.extract import extract_article, prompt_hash
+from pipeline.config import load_settings
+from pipeline.extraction.extract import extract_article, plan_extraction, prompt_hash
 from pipeline.extraction import single
 from pipeline.extraction.prompts import PromptError
 from pipeline.llm.fake import FakeProvider
@@ -69,9 +70,11 @@ def test_recall_pass_adds_missed_grounded_parties_merged_by_party(home, monkeypa
 def test_recall_pass_from_pipeline_toml_and_env_overrides_it(home, monkeypatch):
     home.mkdir(parents=True, exist_ok=True)
     (home / "pipeline.toml").write_text("[extract]\nrecall_pass = true\n", encoding="utf-8")
-    assert single.recall_pass_enabled()
+    settings = load_settings()  # read once by the run's entry point and handed down
+    assert single.recall_pass_enabled(settings) and not single.recall_pass_enabled()
+    assert plan_extraction(FakeProvider(), "single").recall  # the plan reads them itself when not given
     monkeypatch.setenv("PIPELINE_RECALL_PASS", "0")
-    assert not single.recall_pass_enabled()
+    assert not single.recall_pass_enabled(settings)
 
 
 def test_a_failed_recall_pass_keeps_the_first_answer(home, monkeypatch):

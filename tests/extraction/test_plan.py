@@ -77,7 +77,7 @@ def test_an_extraction_run_reads_the_small_mode_and_hashes_the_prompts_once(home
     monkeypatch.setenv("PIPELINE_SMALL_MODE", "rules")
     reads: list[Any] = []
     real_mode_for = small.mode_for
-    monkeypatch.setattr(small, "mode_for", lambda p: reads.append(p) or real_mode_for(p))
+    monkeypatch.setattr(small, "mode_for", lambda p, s=None: reads.append(p) or real_mode_for(p, s))
     hashes: list[str] = []
     real_hash = plan_mod.content_hash
     monkeypatch.setattr(plan_mod, "content_hash", lambda *a, **k: hashes.append("x") or real_hash(*a, **k))

@@ -166,9 +166,16 @@ def test_fallbacks_from_pipeline_toml(home, monkeypatch, tmp_path):
     home.mkdir(parents=True, exist_ok=True)
     (home / "pipeline.toml").write_text('[models]\nfallbacks = ["fake:echo"]\n', encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    res = generate("local:/nonexistent/model.gguf", "echo me")
+    from pipeline import config
+    from pipeline.llm import settings_defaults
+
+    settings = config.load_settings()  # an entry point reads them once and scopes them to its calls
+    with settings_defaults(settings.fallbacks, settings.concurrency):
+        res = generate("local:/nonexistent/model.gguf", "echo me")
     assert res.model == "fake:echo" and res.text == "echo me"
     assert "not found" in res.fallback_errors[0]
+    with pytest.raises(Exception):  # outside an entry point's scope: no fallbacks read behind the caller
+        generate("local:/nonexistent/model.gguf", "echo me", max_retries=0)
 
 
 def test_all_fallbacks_failing_raises_the_last_error_with_a_note(home, fast_backoff):

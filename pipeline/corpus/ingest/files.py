@@ -35,13 +35,14 @@ class Candidate:
     source_key: str  # absolute path, plus '#record' for one article of a multi-article file
 
 
-def max_file_bytes(override_mb: float | None = None) -> int:
-    """`--max-file-mb`, else `PIPELINE_MAX_FILE_MB`, else `[ingest] max_file_mb`, else 10 MB."""
+def max_file_bytes(override_mb: float | None = None, settings: config.Settings | None = None) -> int:
+    """`--max-file-mb`, else `PIPELINE_MAX_FILE_MB`, else `[ingest] max_file_mb` of `settings`
+    (the caller's, read once), else 10 MB."""
     mb: Any = override_mb  # a float, or whatever the env var / pipeline.toml hold
     if mb is None:
         mb = config.read_env().max_file_mb
-    if mb is None:
-        section = config.load_settings().raw.get("ingest", {})
+    if mb is None and settings is not None:
+        section = settings.raw.get("ingest", {})
         mb = section.get("max_file_mb") if isinstance(section, dict) else None
     try:
         value = float(mb) if mb is not None else DEFAULT_MAX_FILE_MB

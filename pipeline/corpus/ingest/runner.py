@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
+from pipeline import config
 from pipeline.corpus.chunk import chunk_article
 from pipeline.corpus.ingest import dedupe
 from pipeline.corpus.ingest.files import Candidate, discover, max_file_bytes, read_file
@@ -311,13 +312,15 @@ class _Unchanged:
 
 def ingest_paths(paths: Sequence[Path | str], store: Store | None = None, progress: bool | Progress = True,
                  embedder: Embedder | None = None, max_file_mb: float | None = None,
-                 wait: float = 0.0) -> IngestReport:
-    """Ingest files and folders into the store; see `IngestReport` for what happened to each."""
+                 wait: float = 0.0, settings: config.Settings | None = None) -> IngestReport:
+    """Ingest files and folders into the store; see `IngestReport` for what happened to each.
+    `settings`: the caller's (`Context.settings`); None reads them here, once."""
     from pipeline.corpus.embed import configured_model_name, get_embedder
     from pipeline.corpus.store import EmbeddingModelMismatch, Store
 
+    settings = settings if settings is not None else config.load_settings()  # library entry point
     own_store = store is None
-    store = store or Store()
+    store = store or Store(settings=settings)
     report = IngestReport()
     model = embedder.model_name if embedder is not None else configured_model_name()
     if model != store.embedding_model:
@@ -327,7 +330,7 @@ def ingest_paths(paths: Sequence[Path | str], store: Store | None = None, progre
     def get_emb() -> Embedder:
         return embedder or get_embedder()
 
-    max_bytes = max_file_bytes(max_file_mb)
+    max_bytes = max_file_bytes(max_file_mb, settings)
     with ExitStack() as stack:
         stack.enter_context(writer_lock(store.home, wait=wait))
         if own_store:
