@@ -167,3 +167,16 @@ def test_retrieval_flag_runs_the_retrieval_eval(gold_dir, tmp_path):
     assert out["k"] == 3 and out["questions"] == 1 and out["recall_at_k"] == 1.0
     res = CliRunner().invoke(app, ["eval", "--retrieval", "--retrieval-set", str(tmp_path / "nope.yaml")])
     assert res.exit_code == 2 and "retrieval set not found" in res.stderr
+
+
+def test_ci_logs_get_one_plain_line_per_extraction(gold_dir):
+    """Off a terminal `pipeline eval` prints `[i/n] ref` per extraction and nothing per score."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    res = CliRunner().invoke(app, ["eval", "--gold", str(gold_dir), "--model", "fake:x", "--repeat", "2",
+                                   "--json"], catch_exceptions=False)
+    lines = [line for line in res.stderr.splitlines() if line.startswith("[")]
+    assert [line.split(" ", 1)[0] for line in lines] == ["[1/2]", "[2/2]"], res.stderr
+    assert all(line.endswith("seed-article.txt") for line in lines)  # the gold article's ref
