@@ -213,6 +213,13 @@ def candidate_sentences(question: str, hits: list[Hit], embedder: TextEmbedder,
 
     Overlapping chunks repeat sentences; each article span is offered once.
     """
+    return rank_sentences([question], hits, embedder, [n])[0]
+
+
+def rank_sentences(queries: list[str], hits: list[Hit], embedder: TextEmbedder,
+                   ns: list[int]) -> list[list[tuple[Hit, int, int, float]]]:
+    """`candidate_sentences` for several queries at once (a question and its parts): the chunks
+    are split and their sentences embedded once, whatever the number of queries."""
     cands: list[tuple[Hit, int, int]] = []
     seen: set[tuple[str, int, int]] = set()
     for h in hits:
@@ -224,13 +231,17 @@ def candidate_sentences(question: str, hits: list[Hit], embedder: TextEmbedder,
             seen.add(key)
             cands.append((h, s, e))
     if not cands:
-        return []
-    vecs = np.asarray(embedder.embed([question] + [h.chunk.text[s:e] for h, s, e in cands]))
-    sims = vecs[1:] @ vecs[0]
-    lex = np.array([lexical_support(question, h.chunk.text[s:e]) for h, s, e in cands])
-    score = sims + 0.5 * lex  # shared words and numbers ("7%") separate near-identical sentences
-    order = np.argsort(-score, kind="stable")[:n]
-    return [(cands[i][0], cands[i][1], cands[i][2], float(sims[i])) for i in order]
+        return [[] for _ in queries]
+    texts = [h.chunk.text[s:e] for h, s, e in cands]
+    vecs = np.asarray(embedder.embed(list(queries) + texts))
+    out = []
+    for qi, (query, n) in enumerate(zip(queries, ns)):
+        sims = vecs[len(queries):] @ vecs[qi]
+        lex = np.array([lexical_support(query, t) for t in texts])
+        score = sims + 0.5 * lex  # shared words and numbers ("7%") separate near-identical sentences
+        order = np.argsort(-score, kind="stable")[:n]
+        out.append([(cands[i][0], cands[i][1], cands[i][2], float(sims[i])) for i in order])
+    return out
 
 
 def _pick_model(n: int) -> type[BaseModel]:
@@ -250,15 +261,16 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embed
                        max_tokens: int, f: Focus) -> tuple[str, bool, Usage, str, list[str]]:
     from pipeline.llm import generate
 
-    pool = candidate_sentences(question, hits, embedder, n=POOL)
+    # each part's own nearest sentences too, so a second part is not crowded out of the pool
+    part_queries = [" ".join([part, *f.names]) for part in f.parts] if len(f.parts) > 1 else []
+    pool, *per_part = rank_sentences([question, *part_queries], hits, embedder,
+                                     [POOL] + [CANDIDATES] * len(part_queries))
     cands = pool[:CANDIDATES]
-    if len(f.parts) > 1:  # each part's own nearest sentences, so a second part is not crowded out
-        seen = {(c[0].article_id, c[0].chunk.start + c[1]) for c in pool}
-        for part in f.parts:
-            for c in candidate_sentences(" ".join([part, *f.names]), hits, embedder, n=CANDIDATES):
-                if (c[0].article_id, c[0].chunk.start + c[1]) not in seen:
-                    seen.add((c[0].article_id, c[0].chunk.start + c[1]))
-                    pool.append(c)
+    seen = {(c[0].article_id, c[0].chunk.start + c[1]) for c in pool}
+    for c in (c for ranked in per_part for c in ranked):
+        if (c[0].article_id, c[0].chunk.start + c[1]) not in seen:
+            seen.add((c[0].article_id, c[0].chunk.start + c[1]))
+            pool.append(c)
     if not cands:
         return NOT_IN_CORPUS, False, Usage(), "no sentences in the retrieved passages", []
     prompt = load_prompt("answer_extractive")
@@ -324,7 +336,9 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
                          if hits else "no passages match the filters")
         return result  # no LLM call: guessing from unrelated passages is worse than saying so
     f = focus(question)
-    named = [h for h in hits if about(_article_text(r, h), f.names)]
+    about_names = {aid: about(_article_text(r, h), f.names)  # once per article, not per chunk
+                   for aid, h in {h.article_id: h for h in hits}.items()}
+    named = [h for h in hits if about_names[h.article_id]]
     if not named:  # "the carrier" in an article about another airline is not about the one asked
         result.reason = f"no retrieved article mentions {' or '.join(f.names)}"
         return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline.query.bm25 import tokenize
 from pipeline.text.parties import party_key
@@ -48,10 +49,6 @@ class Focus:
     part_terms: tuple[frozenset[str], ...] = field(default=())
     part_wants: tuple[frozenset[str], ...] = field(default=())  # the asked-for noun's words, per part
     part_quantity: tuple[bool, ...] = field(default=())  # "how many/much ...": a number is asked for
-
-    @property
-    def terms(self) -> frozenset[str]:
-        return frozenset().union(*self.part_terms) if self.part_terms else frozenset()
 
 
 def question_names(question: str) -> list[str]:
@@ -151,12 +148,19 @@ def names_wanted(wants: frozenset[str], sentence: str, quantity: bool = False) -
         return True
     if concrete <= _DATE_WORDS:
         return _DATE.search(sentence) is not None
-    return bool(concrete & set(tokenize([sentence])[0]))
+    return bool(concrete & stems(sentence))
 
 
 def overlap(terms: frozenset[str], sentence: str) -> int:
     """How many of a part's content words (stemmed) the sentence uses."""
-    return len(terms & set(tokenize([sentence])[0])) if terms else 0
+    return len(terms & stems(sentence)) if terms else 0
+
+
+@lru_cache(maxsize=1024)
+def stems(sentence: str) -> frozenset[str]:
+    """A sentence's stemmed words, once per sentence: answering a question in parts asks about the
+    same candidate sentences for every part."""
+    return frozenset(tokenize([sentence])[0])
 
 
 __all__ = ["Focus", "about", "focus", "mentions", "names_wanted", "overlap", "wanted", "question_names", "question_parts"]
