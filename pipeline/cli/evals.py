@@ -109,15 +109,12 @@ def _run_answers(sets: Optional[list[str]], config: Optional[Path], model: Optio
     """`pipeline eval --answers`: ask every answer-gold question, score, gate (exit 1), report."""
     from pipeline.evaluate.answer_report import (DEFAULT_SET, answer_gate, load_answer_config, render_answers_junit,
                                                  render_answers_markdown, run_answer_eval)
+    from pipeline.progress import LineProgress
 
     conf = load_answer_config(config)
     paths = list(sets or conf.get("set") or [DEFAULT_SET])
     floors = {key: floors[key] if floors.get(key) is not None else conf.get(key) for key in floors}
-
-    def progress(i: int, n: int, qid: str) -> None:
-        console.print(f"[{i}/{n}] {qid}", markup=False, highlight=False)
-
-    report = run_answer_eval(paths, model=model, k=int(conf.get("k", 6)), progress=progress)
+    report = run_answer_eval(paths, model=model, k=int(conf.get("k", 6)), progress=LineProgress({"answer"}))
     report["gate"] = answer_gate(report, floors)
     if junit:
         _write(junit, render_answers_junit(report))

@@ -19,6 +19,7 @@ from pipeline.errors import UsageError
 from pipeline.evaluate.answers import evaluate_answers
 from pipeline.evaluate.outputs import junit_gate
 from pipeline.evaluate.retrieval import resolve_article
+from pipeline.progress import Progress
 
 DEFAULT_SET = "evals/answers"
 FLOORS = ("min_fact_recall", "min_attribution_precision", "min_correct_refusal")
@@ -45,7 +46,7 @@ def load_answer_config(path: str | Path | None) -> dict[str, Any]:
 
 
 def run_answer_eval(paths: list[str], *, model: str | None = None, k: int = 6,
-                    progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+                    progress: Progress | Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
     """Ask and score every question in `paths` over the store in $PIPELINE_HOME."""
     from pipeline.query.ask import ask
     from pipeline.query.retrieve import Retriever

@@ -18,6 +18,7 @@ span than the labeler quoted).
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from collections.abc import Callable, Iterable, Sequence
@@ -28,6 +29,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from pipeline.errors import UsageError
+from pipeline.progress import Progress, as_progress
 from pipeline.query.focus import mentions
 
 
@@ -174,22 +176,24 @@ def worst(rows: Sequence[dict[str, Any]], n: int = 10) -> list[dict[str, Any]]:
 
 def evaluate_answers(paths: Iterable[str | Path], *, ask_fn: Callable[[str], dict[str, Any]],
                      article_id: Callable[[str], str | None],
-                     progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+                     progress: Progress | Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
     """Ask every gold question through `ask_fn` (question → `ask --json` document) and score it.
 
     The report holds `overall`, `splits.<name>` (same keys) and `per_question` rows; the answer
-    text of each question is kept so a reader can see what was scored.
+    text of each question is kept so a reader can see what was scored. Progress: stage `answer`,
+    one update per question (note: its id).
     """
     questions = load_answer_gold(paths)
-    missing = sorted({a for q in questions for a in q.articles + [f.article for f in q.facts]
+    article_id = functools.cache(article_id)  # a path is resolved once, not per fact and citation
+    missing = sorted({a for q in questions for a in q.articles + [f.article for f in q.facts + q.off_topic]
                       if article_id(a) is None})
     if missing:
         raise AnswerGoldError("articles named by the answer gold are not in the store (run `pipeline ingest "
                               f"corpus/` first): {', '.join(missing[:5])}" + (" …" if len(missing) > 5 else ""))
+    reporter = as_progress(progress)
     rows = []
     for i, q in enumerate(questions, start=1):
-        if progress:
-            progress(i, len(questions), q.id)
+        reporter.update("answer", i, len(questions), q.id)
         result = ask_fn(q.question)
         row = score_question(q, result, article_id)
         row["answer"] = result.get("answer", "")

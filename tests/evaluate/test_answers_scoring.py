@@ -109,3 +109,18 @@ def test_gold_naming_an_article_not_in_the_store_is_an_error(questions):
 def test_the_shipped_answer_gold_loads():
     qs = load_answer_gold([Path("evals/answers/dev.yaml")])
     assert len(qs) >= 20 and all(q.split == "dev" for q in qs)
+
+
+def test_an_off_topic_quote_naming_an_article_not_in_the_store_is_an_error(questions):
+    path, _ = questions
+    ids = {"corpus/skyway.md": "skyway-1"}  # bluejet.md, named only by an off_topic quote, is missing
+    with pytest.raises(AnswerGoldError, match="corpus/bluejet.md"):
+        evaluate_answers([path], ask_fn=lambda q: {}, article_id=ids.get)
+
+
+def test_progress_reports_each_question_by_id(questions):
+    path, qs = questions
+    seen = []
+    evaluate_answers([path], ask_fn=lambda q: {"found": False}, article_id=IDS.get,
+                     progress=lambda i, n, qid: seen.append((i, n, qid)))
+    assert seen == [(1, 2, qs[0].id), (2, 2, qs[1].id)]
