@@ -42,7 +42,19 @@ def load_answer_config(path: str | Path | None) -> dict[str, Any]:
     unknown = set(data) - {"set", "k", *FLOORS}
     if unknown:
         raise AnswerConfigError(f"{path}: unknown key(s) in [answers]: {', '.join(sorted(unknown))}")
-    return data
+    sets = data.get("set", [])
+    if isinstance(sets, str):
+        sets = [sets]
+    if not isinstance(sets, list) or not all(isinstance(x, str) and x for x in sets):
+        raise AnswerConfigError(f"{path}: [answers] set must be a path or a list of paths")
+    k = data.get("k", 6)
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise AnswerConfigError(f"{path}: [answers] k must be a whole number of at least 1, got {k!r}")
+    for key in FLOORS:
+        v = data.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1):
+            raise AnswerConfigError(f"{path}: [answers] {key} must be a number from 0 to 1, got {v!r}")
+    return {**data, "set": sets, "k": k}
 
 
 def run_answer_eval(paths: list[str], *, model: str | None = None, k: int = 6,

@@ -124,3 +124,28 @@ def test_progress_reports_each_question_by_id(questions):
     evaluate_answers([path], ask_fn=lambda q: {"found": False}, article_id=IDS.get,
                      progress=lambda i, n, qid: seen.append((i, n, qid)))
     assert seen == [(1, 2, qs[0].id), (2, 2, qs[1].id)]
+
+
+@pytest.mark.parametrize("table,problem", [
+    ('set = 3', "set must be a path or a list of paths"),
+    ('k = 0', "k must be a whole number"),
+    ('min_fact_recall = 1.5', "min_fact_recall must be a number from 0 to 1"),
+    ('min_recall = 0.5', "unknown key(s) in [answers]: min_recall"),
+])
+def test_a_bad_answers_table_names_the_file_and_the_key(tmp_path, table, problem):
+    from pipeline.evaluate.answer_report import AnswerConfigError, load_answer_config
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f"[answers]\n{table}\n", encoding="utf-8")
+    with pytest.raises(AnswerConfigError) as err:
+        load_answer_config(cfg)
+    assert str(cfg) in str(err.value) and problem in str(err.value)
+
+
+def test_a_single_answer_set_path_is_one_path_not_its_letters(tmp_path):
+    from pipeline.evaluate.answer_report import load_answer_config
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[answers]\nset = "evals/answers"\n', encoding="utf-8")
+    assert load_answer_config(cfg)["set"] == ["evals/answers"]
+    assert load_answer_config("evals/config.toml")["set"] == ["evals/answers/dev.yaml", "evals/answers/test.yaml"]
