@@ -32,15 +32,16 @@ def mentions_of(records: Iterable[ExtractionRecord],
     out: list[PartyMention] = []
     for rec in records:
         art = articles.get(rec.article_id)
-        meta = dict(published_at=art.published_at if art else None, source=art.source if art else None,
-                    article_title=art.title if art else "", model=rec.model)
+        meta = PartyMention(article_id=rec.article_id, name="", role="unchanged", model=rec.model,
+                            published_at=art.published_at if art else None,
+                            source=art.source if art else None, article_title=art.title if art else "")
         for role, claims in (("winner", rec.analysis.winners), ("loser", rec.analysis.losers)):
             for c in claims:
-                out.append(PartyMention(article_id=rec.article_id, name=c.party.strip(), role=role,  # type: ignore[arg-type]
-                                        quote=c.evidence.quote, start=c.evidence.start, end=c.evidence.end,
-                                        status=c.evidence.status, reason=c.reason, **meta))
+                out.append(meta.model_copy(update=dict(
+                    name=c.party.strip(), role=role, quote=c.evidence.quote, start=c.evidence.start,
+                    end=c.evidence.end, status=c.evidence.status, reason=c.reason)))
         for u in rec.analysis.unchanged:
-            out.append(PartyMention(article_id=rec.article_id, name="", role="unchanged",
-                                    quote=u.evidence.quote, start=u.evidence.start, end=u.evidence.end,
-                                    status=u.evidence.status, reason=u.statement, **meta))
+            out.append(meta.model_copy(update=dict(
+                quote=u.evidence.quote, start=u.evidence.start, end=u.evidence.end,
+                status=u.evidence.status, reason=u.statement)))
     return out
