@@ -54,6 +54,8 @@ class ArticleNotFound(PipelineError, KeyError):
 
 
 def _published_ts(article: Article) -> int:
+    """Epoch seconds of the article's date for Chroma's `$gte` filter (0: undated); the one
+    reader of dates is `pipeline.text.dates`."""
     from pipeline.text.dates import parse_date
 
     return parse_date(article.published_at)[1]

@@ -89,7 +89,3 @@ def build_article(doc: RawDoc, display_path: str, stem: str) -> Article:
         url=clean(doc.url),
         metadata=metadata,
     )
-
-
-def published_ts(article: Article) -> int:
-    return parse_date(article.published_at)[1]
