@@ -13,6 +13,19 @@ from pipeline.cli.options import AsJson
 from pipeline.config import STAGES
 
 
+def _profile(model: str) -> dict[str, Any]:
+    """The capabilities a run resolves for `model` (no client built, no model file read)."""
+    from dataclasses import asdict
+
+    from pipeline.llm.registry import profile_for
+
+    try:
+        prof = profile_for(model)
+    except Exception as exc:  # noqa: BLE001 - an unknown provider: say why instead of failing the listing
+        return {"error": str(exc)}
+    return {**asdict(prof), "structured_modes": list(prof.structured_modes), "output_mode": prof.output_mode}
+
+
 @app.command("models")
 @cli_errors({"ConfigError": 1})
 def models(
@@ -25,12 +38,14 @@ def models(
 
     ctx = Context.from_env()
     settings = ctx.settings
+    stages = {stage: settings.model_for(stage) for stage in STAGES}
     data: dict[str, Any] = {
         "default": ctx.env.model or settings.model,
         "env_model": ctx.env.model,
-        "stages": {stage: settings.model_for(stage) for stage in STAGES},
+        "stages": stages,
         "fallbacks": settings.fallbacks,
         "providers": providers(),
+        "profiles": {m: _profile(m) for m in dict.fromkeys([*stages.values(), *settings.fallbacks])},
     }
     if usage:
         from pipeline.llm.ledger import summary
@@ -51,6 +66,13 @@ def models(
                   + (" (from PIPELINE_MODEL)" if data["env_model"] else ""))
     console.print("stages: " + ", ".join(f"{k}={v}" for k, v in data["stages"].items()))
     console.print("fallbacks: " + (", ".join(data["fallbacks"]) or "none"))
+    for name, prof in data["profiles"].items():
+        if "error" in prof:
+            console.print(f"profile {escape(name)}: {escape(prof['error'])}")
+            continue
+        console.print(f"profile {escape(name)}: output {prof['output_mode']}, context {prof['context_window']}, "
+                      f"extraction {prof['extraction']} ({prof['small_mode']}), answers {prof['answer']}, "
+                      f"concurrency {1 if prof['serial'] else prof['concurrency']}")
     if usage:
         t = data["usage"]["totals"]
         cost = "unknown" if t["unpriced_models"] and not t["cost_usd"] else f"${t['cost_usd']:.4f}"

@@ -37,6 +37,13 @@ def test_models_json_reports_configuration(home, monkeypatch, tmp_path):
     assert by["anthropic"]["configured"] and by["anthropic"]["missing"] == []
     assert not by["openai"]["configured"] and by["openai"]["missing"] == ["OPENAI_API_KEY"]
     assert "AWS_REGION" in by["bedrock"]["missing"]
+    # the profile each stage's and fallback's model resolves to, as a run would read it
+    prof = data["profiles"]
+    assert set(prof) == {"anthropic:claude-3-5-haiku-latest", "local", "openai:gpt-4o-mini"}
+    assert prof["local"]["small"] and prof["local"]["extraction"] == "small" and prof["local"]["serial"]
+    assert prof["local"]["answer"] == "extractive" and prof["local"]["output_mode"] == "grammar"
+    assert not prof["openai:gpt-4o-mini"]["small"] and prof["openai:gpt-4o-mini"]["answer"] == "free"
+    assert prof["anthropic:claude-3-5-haiku-latest"]["extraction"] == "single"
 
 
 def test_models_env_override_and_table(home, monkeypatch, tmp_path):
