@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 import pytest
 
+from pipeline.parties.model import Link, PartyIndex, PartyMention
 from pipeline.types import ArticleAnalysis, Evidence, ExtractionRecord, PartyClaim, UnchangedClaim, Usage
 
 
@@ -90,3 +91,29 @@ def party_set(tmp_path, home, monkeypatch) -> Path:
     (tmp_path / "parties.yaml").write_text(PARTY_GOLD, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     return tmp_path / "parties.yaml"
+
+
+class MergeAll:
+    """Links every new name to the first party there is: merges everything."""
+
+    def match(self, mention: PartyMention, index: PartyIndex, article_mentions: Sequence[PartyMention]) -> Link | None:
+        pid = next(iter(index.parties), None)
+        return Link(article_id=mention.article_id, name=mention.name, party_id=pid, rule="similar") if pid else None
+
+
+class ByGroup:
+    """Links a name to a party holding a name of the same group: the gold's own answer."""
+
+    def __init__(self, groups: dict[str, str]) -> None:
+        self.groups = groups
+        self.seen_texts: list[str] = []
+
+    def match(self, mention: PartyMention, index: PartyIndex, article_mentions: Sequence[PartyMention]) -> Link | None:
+        group = self.groups.get(mention.name)
+        for pid, p in index.parties.items():
+            if group and any(self.groups.get(a) == group for a in p.aliases):
+                return Link(article_id=mention.article_id, name=mention.name, party_id=pid, rule="similar")
+        return None
+
+
+ORACLE = {"Amazon Web Services": "aws", "AWS": "aws", "Google Cloud": "gcp", "Google Cloud Platform": "gcp"}

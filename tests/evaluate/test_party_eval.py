@@ -5,42 +5,14 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Sequence
-
 import pytest
 
 import pipeline.evaluate.parties as parties_eval
 from pipeline.evaluate.parties import PartyGoldError, build_mentions, evaluate_parties, load_party_gold
 from pipeline.evaluate.party_report import (PartyConfigError, article_finder, load_party_config, party_gate,
                                             render_parties_junit, render_parties_markdown)
-from pipeline.parties.model import Link, PartyIndex, PartyMention
 from pipeline.types import Article
-
-
-class MergeAll:
-    """Links every new name to the first party there is: merges everything."""
-
-    def match(self, mention: PartyMention, index: PartyIndex, article_mentions: Sequence[PartyMention]) -> Link | None:
-        pid = next(iter(index.parties), None)
-        return Link(article_id=mention.article_id, name=mention.name, party_id=pid, rule="similar") if pid else None
-
-
-class ByGroup:
-    """Links a name to a party holding a name of the same group: the gold's own answer."""
-
-    def __init__(self, groups: dict[str, str]) -> None:
-        self.groups = groups
-        self.seen_texts: list[str] = []
-
-    def match(self, mention: PartyMention, index: PartyIndex, article_mentions: Sequence[PartyMention]) -> Link | None:
-        group = self.groups.get(mention.name)
-        for pid, p in index.parties.items():
-            if group and any(self.groups.get(a) == group for a in p.aliases):
-                return Link(article_id=mention.article_id, name=mention.name, party_id=pid, rule="similar")
-        return None
-
-
-ORACLE = {"Amazon Web Services": "aws", "AWS": "aws", "Google Cloud": "gcp", "Google Cloud Platform": "gcp"}
+from tests.evaluate.conftest import ORACLE, ByGroup, MergeAll
 
 
 def test_a_matcher_that_merges_everything_loses_precision_not_recall(party_set):
