@@ -104,8 +104,9 @@ def party_gate(report: dict[str, Any], floors: dict[str, float | None]) -> dict[
         got = report["overall"].get(_FIGURE[key])
         # no merge predicted: precision is undefined and nothing was merged wrongly; recall fails instead
         ok = got is None or got >= floor
-        checks.append({"name": _FIGURE[key], "passed": ok, "value": got, "floor": floor,
-                       "message": f"{_FIGURE[key]} {got} {'>=' if ok else '<'} {floor}"})
+        msg = f"{_FIGURE[key]} {got} {'>=' if ok else '<'} {floor}" if got is not None else \
+            f"{_FIGURE[key]} undefined (no pair of that kind was merged or scored), floor {floor}"
+        checks.append({"name": _FIGURE[key], "passed": ok, "value": got, "floor": floor, "message": msg})
     return {"passed": all(c["passed"] for c in checks), "checks": checks}
 
 
