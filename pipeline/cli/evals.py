@@ -136,6 +136,41 @@ def _run_answers(sets: Optional[list[str]], config: Optional[Path], model: Optio
         raise typer.Exit(1)
 
 
+def _run_parties(sets: Optional[list[str]], config: Optional[Path], floors: dict[str, Any], as_json: bool,
+                 junit: Optional[Path], markdown: Optional[Path]) -> None:
+    """`pipeline eval --parties`: resolve every party-gold mention, score the pairs, gate (exit 1), report."""
+    from pipeline.evaluate.party_report import (DEFAULT_SET, load_party_config, party_gate, render_parties_junit,
+                                                render_parties_markdown, run_party_eval)
+
+    conf = load_party_config(config)
+    paths = list(sets or conf.get("set") or [DEFAULT_SET])
+    floors = {key: floors[key] if floors.get(key) is not None else conf.get(key) for key in floors}
+    report = run_party_eval(paths)
+    report["gate"] = party_gate(report, floors)
+    if junit:
+        _write(junit, render_parties_junit(report))
+    if markdown:
+        _write(markdown, render_parties_markdown(report))
+    if as_json:
+        emit_json(report)
+    else:
+        t = Table(title=f"parties: {', '.join(paths)}", title_justify="left")
+        cols = ("pairs", "merge_precision", "merge_recall", "merge_f1", "hard_kept_apart", "generic_drop_rate")
+        for col in ("", *cols):
+            t.add_column(col, justify="left" if not col else "right")
+        for name, m in [("overall", report["overall"]), *report["splits"].items()]:
+            t.add_row(name, *("-" if m.get(c) is None else str(m.get(c)) for c in cols))
+        console.print(t)
+        for what, key in (("false merge", "false_merges"), ("missed merge", "missed_merges")):
+            for r in report[key][:5]:
+                console.print(f"{what}: {r['a']['name']!r} [{r['a']['article']}] / {r['b']['name']!r} "
+                              f"[{r['b']['article']}] ({r['id']})", markup=False, highlight=False, soft_wrap=True)
+        for c in report["gate"]["checks"]:
+            console.print(("ok   " if c["passed"] else "FAIL ") + c["message"], markup=False, highlight=False)
+    if not report["gate"]["passed"]:
+        raise typer.Exit(1)
+
+
 def _save_for_report(report: dict[str, Any]) -> None:
     """Keep the last result (with explain data) in $PIPELINE_HOME so `pipeline report` shows it."""
     from pipeline.report.data import save_eval_result
@@ -187,6 +222,12 @@ def eval_cmd(
     min_fact_recall: Optional[float] = typer.Option(None, "--min-fact-recall", min=0.0, max=1.0),
     min_attribution_precision: Optional[float] = typer.Option(None, "--min-attribution-precision", min=0.0, max=1.0),
     min_correct_refusal: Optional[float] = typer.Option(None, "--min-correct-refusal", min=0.0, max=1.0),
+    parties: bool = typer.Option(False, "--parties", help="Run the party-resolution eval (merge precision and recall)."),
+    parties_set: Optional[list[str]] = typer.Option(None, "--parties-set",
+                                                    help="Party-gold file or folder (repeatable). Default evals/parties."),
+    min_merge_precision: Optional[float] = typer.Option(None, "--min-merge-precision", min=0.0, max=1.0),
+    min_merge_recall: Optional[float] = typer.Option(None, "--min-merge-recall", min=0.0, max=1.0),
+    min_generic_drop_rate: Optional[float] = typer.Option(None, "--min-generic-drop-rate", min=0.0, max=1.0),
     no_cache: NoCache = False,
 ) -> None:
     """Score extractions against hand-labeled gold files; exit 1 when the gate fails."""
@@ -199,6 +240,12 @@ def eval_cmd(
         _run_answers(answers_set, config, model, {"min_fact_recall": min_fact_recall,
                                                   "min_attribution_precision": min_attribution_precision,
                                                   "min_correct_refusal": min_correct_refusal},
+                     as_json, junit, markdown)
+        return
+    if parties:
+        _run_parties(parties_set, config, {"min_merge_precision": min_merge_precision,
+                                           "min_merge_recall": min_merge_recall,
+                                           "min_generic_drop_rate": min_generic_drop_rate},
                      as_json, junit, markdown)
         return
     from pipeline.evaluate import (EvalSettings, GoldError, check_gate, load_baseline, load_settings_file, run_eval,

@@ -1,0 +1,94 @@
+"""evals/check_parties.py: the party gold passes its own checker and meets issue #17's minimums; the
+checker rejects the mistakes that would silently skew merge precision and recall, naming file and id."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+SEED = "corpus/seed-article.txt"
+
+
+def _checker() -> ModuleType:
+    """Load the script once (dataclasses need it registered in sys.modules)."""
+    if "check_parties" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("check_parties", REPO / "evals" / "check_parties.py")
+        assert spec and spec.loader
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules["check_parties"] = mod
+        spec.loader.exec_module(mod)
+    return sys.modules["check_parties"]
+
+
+def _id(split: str, stem: str) -> str:
+    """An id that the sha256 rule puts in `split`."""
+    return next(f"{stem}-{n}" for n in range(200) if _checker().split_of(f"{stem}-{n}") == split)
+
+
+def _pair(pid: str, a: str, b: str, same: bool, kind: str, why: str = "", art: str = SEED) -> dict[str, Any]:
+    item = {"id": pid, "kind": kind, "same": same, "a": {"article": art, "name": a}, "b": {"article": art, "name": b}}
+    return {**item, "why": why} if why else item
+
+
+def _write(tmp_path: Path, pairs: list[dict[str, Any]], generic: list[dict[str, Any]] | None = None) -> Path:
+    f = tmp_path / "dev.yaml"
+    f.write_text(yaml.safe_dump({"split": "dev", "pairs": pairs, **({"generic": generic} if generic else {})}),
+                 encoding="utf-8")
+    return f
+
+
+def test_the_project_set_passes_and_meets_the_minimums(capsys):
+    assert _checker().main([]) == 0, capsys.readouterr().err
+    report = _checker().check([REPO / "evals" / "parties"])
+    c = report.counts
+    assert c["pairs"] >= 150 and c["hard"] >= 40 and c["generic"] >= 10
+    assert c["same"] >= 60 and c["different"] >= 60 and c["cross"] >= 20 and c["variant"] >= 20
+    assert c["test"] > 0.25 * (c["dev"] + c["test"]) and c["dev"] > c["test"]
+
+
+def test_a_good_file_passes(tmp_path):
+    f = _write(tmp_path, [_pair(_id("dev", "ok"), "Microsoft Azure", "Azure", True, "variant"),
+                          _pair(_id("dev", "ok2"), "Microsoft", "Azure", False, "hard", "parent vs platform")],
+               [{"id": _id("dev", "gen"), "article": SEED, "name": "shareholders"}])
+    assert _checker().check([f]).errors == []
+
+
+D1, D2, D3, T1, G1 = (_id("dev", "a"), _id("dev", "b"), _id("dev", "c"), _id("test", "a"), _id("dev", "g"))
+
+
+@pytest.mark.parametrize("pairs, generic, expect", [
+    ([_pair(D1, "Microsoft", "Microsoft Bing", False, "easy")], [], "'Microsoft Bing' does not occur in"),
+    ([_pair(T1, "Microsoft", "Azure", False, "easy")], [], "belongs in the test part"),
+    ([_pair(D1, "Microsoft", "Azure", False, "hard")], [], "a hard negative needs a 'why'"),
+    ([_pair(D1, "Microsoft", "Azure", False, "variant")], [], "a variant pair is one party"),
+    ([_pair(D1, "Microsoft", "Azure", True, "easy")], [], "a easy pair is a negative"),
+    ([_pair(D1, "Microsoft", "Azure", True, "cross")], [], "a cross pair is two articles"),
+    ([_pair(D1, "Microsoft", "Azure", False, "easy"), _pair(D1, "OpenAI", "Azure", False, "easy")], [],
+     "duplicate id"),
+    ([_pair(D1, "Azure", "Microsoft Azure", True, "variant"), _pair(D2, "Microsoft Azure", "Microsoft", True, "variant"),
+      _pair(D3, "Azure", "Microsoft", False, "hard", "platform")], [],
+     "labeled different, but other pairs make 'Azure' and 'Microsoft' the same party"),
+    ([_pair(D1, "shareholders", "Microsoft", True, "variant")], [{"id": G1, "article": SEED, "name": "shareholders"}],
+     "a generic mention is labeled the same party"),
+    ([_pair(D1, "Microsoft", "Azure", False, "easy", art="corpus/nope.txt")], [], "does not exist or cannot be read"),
+])
+def test_mistakes_are_named_with_file_and_id(tmp_path, pairs, generic, expect):
+    f = _write(tmp_path, pairs, generic)
+    errors = _checker().check([f]).errors
+    assert any(expect in e and str(f) in e for e in errors), errors
+
+
+def test_a_descriptor_may_be_unwritten_only_with_a_note(tmp_path):
+    pair = _pair(_id("dev", "desc"), "OpenAI", "the ChatGPT maker", True, "variant")
+    pair["b"]["verbatim"] = False
+    assert any("needs a 'note'" in e for e in _checker().check([_write(tmp_path, [pair])]).errors)
+    pair["b"]["note"] = "OpenAI, as a claim might describe it"
+    assert _checker().check([_write(tmp_path, [pair])]).errors == []
