@@ -18,9 +18,9 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from pipeline.report.view import (ArticleView, ReportInputs, article_view, chart, digest_view,
-                                  party_views, totals)
 from pipeline.report.evalview import eval_view
+from pipeline.report.partiesview import parties_view, resolve_inputs
+from pipeline.report.view import ArticleView, ReportInputs, article_view, chart, digest_view, totals
 
 TEMPLATE = "report.html.j2"
 
@@ -71,15 +71,17 @@ def render(inputs: ReportInputs) -> str:
         article_view(i, a, inputs.records.get(a.id), inputs.summaries.get(a.id))
         for i, a in enumerate(sorted(inputs.articles, key=lambda a: (a.title.casefold(), a.id)))
     ]
-    parties = party_views(articles)
+    resolution = inputs.parties if inputs.parties is not None else resolve_inputs(
+        inputs.articles, inputs.records.values())
+    parties = parties_view(resolution, articles)
     js = _asset("report.js")
     script_hash = "sha256-" + base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode()
     context: dict[str, Any] = {
         "title": inputs.title,
         "generated_at": inputs.generated_at,
         "articles": articles,
-        "parties": parties,
-        "chart": chart(parties),
+        "pv": parties,
+        "chart": chart(parties.chart_rows),
         "totals": totals(articles, inputs.records, inputs.other_usage),
         "digest": digest_view(inputs.digest_record, articles) if inputs.digest_record else None,
         "digest_html": None if inputs.digest_record else render_digest(inputs.digest),

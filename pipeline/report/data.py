@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline import config
 from pipeline.report.view import ReportInputs
 from pipeline.types import Article, Usage
+
+if TYPE_CHECKING:
+    from pipeline.parties import Resolution
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +99,33 @@ def _write_json(path: Path, obj: Any) -> None:
     tmp.replace(path)
 
 
+class _Listed:
+    """The articles already read, as the `ArticleStore` party resolution asks for (no second open)."""
+
+    def __init__(self, articles: list[Article]) -> None:
+        self.articles = {a.id: a for a in articles}
+
+    def list_articles(self) -> list[Article]:
+        return list(self.articles.values())
+
+    def get_article(self, article_id: str) -> Article:
+        return self.articles[article_id]
+
+    def find_article(self, ref: str) -> Article | None:
+        return self.articles.get(ref)
+
+    def close(self) -> None:
+        pass
+
+
+def load_parties(home: Path, articles: list[Article]) -> Resolution:
+    """The corpus's parties as `pipeline parties` resolves them (saved index, parties.yaml), read
+    only: building a report never writes the index."""
+    from pipeline.parties import resolve_corpus
+
+    return resolve_corpus(_Listed(articles), home=home, save=False)
+
+
 def load_inputs(home: Path | None = None) -> ReportInputs:
     from pipeline.records import latest_records, records_path
 
@@ -109,7 +139,8 @@ def load_inputs(home: Path | None = None) -> ReportInputs:
     return ReportInputs(articles=articles, records=records, summaries=summaries, digest=digest,
                         digest_record=digest_record, other_usage=summary_usage,
                         evaluation=evaluation if isinstance(evaluation, dict) else None,
-                        last_run=last_run if isinstance(last_run, dict) else None)
+                        last_run=last_run if isinstance(last_run, dict) else None,
+                        parties=load_parties(home, articles))
 
 
 def build_report(home: Path | None = None, out: Path | None = None) -> Path:

@@ -7,10 +7,10 @@ string built here is ever trusted as HTML.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, Sequence
 
+from pipeline.parties import Resolution
 from pipeline.report.highlight import Run, Span, split_runs, valid_span
 from pipeline.text.parties import party_key  # one key for every stage
 from pipeline.types import (Article, ArticleAnalysis, Evidence, ExtractionRecord, InjectionFlag, Usage,
@@ -31,6 +31,7 @@ class ReportInputs:
     evaluation: dict[str, Any] | None = None  # a saved `pipeline eval --json` result
     last_run: dict[str, Any] | None = None  # the last `pipeline run` summary
     other_usage: Usage = field(default_factory=Usage)  # LLM usage beyond extraction (summaries)
+    parties: Resolution | None = None  # the corpus's party resolution; None: resolved from `records`
     title: str = "Who wins, who loses"
     generated_at: str = field(default_factory=utcnow_iso)
 
@@ -43,6 +44,7 @@ class ClaimView:
     reason: str
     evidence: Evidence
     party_key: str  # normalized party ("" for unchanged)
+    canon: str = ""  # the canonical party's id and name keys (set by the parties view)
 
     @property
     def located(self) -> bool:
@@ -81,40 +83,20 @@ class ArticleView:
         return sum(1 for c in self.claims if c.status == "unverified")
 
 
-@dataclass
-class PartyMention:
-    article: ArticleView
-    claim: ClaimView
-
-
-@dataclass
-class PartyView:
-    key: str
-    name: str
-    wins: list[PartyMention]
-    losses: list[PartyMention]
+class Tallied(Protocol):
+    """What the chart draws of a party: its name, filter keys and article counts."""
 
     @property
-    def disputed(self) -> bool:
-        """Named a winner in one article and a loser in another (or the same)."""
-        return bool(self.wins) and bool(self.losses)
+    def name(self) -> str: ...
 
     @property
-    def win_articles(self) -> int:
-        """Articles calling the party a winner (several claims in one article count once)."""
-        return len({m.article.anchor for m in self.wins})
+    def key(self) -> str: ...
 
     @property
-    def loss_articles(self) -> int:
-        return len({m.article.anchor for m in self.losses})
+    def win_articles(self) -> int: ...
 
     @property
-    def total(self) -> int:
-        return self.win_articles + self.loss_articles
-
-    @property
-    def mentions(self) -> int:
-        return len(self.wins) + len(self.losses)
+    def loss_articles(self) -> int: ...
 
 
 @dataclass
@@ -210,23 +192,7 @@ def article_view(index: int, article: Article, record: ExtractionRecord | None,
         flagged_claims=sum(1 for c in claims if c.evidence.flagged_injection))
 
 
-def party_views(articles: list[ArticleView]) -> list[PartyView]:
-    """Group winner/loser claims by normalized party, most-mentioned first."""
-    groups: dict[str, PartyView] = {}
-    spellings: dict[str, Counter[str]] = {}
-    for av in articles:
-        for c in av.claims:
-            if c.kind == "unchanged" or not c.party_key:
-                continue
-            pv = groups.setdefault(c.party_key, PartyView(c.party_key, c.label, [], []))
-            spellings.setdefault(c.party_key, Counter())[c.label.strip()] += 1
-            (pv.wins if c.kind == "winner" else pv.losses).append(PartyMention(av, c))
-    for key, pv in groups.items():
-        pv.name = spellings[key].most_common(1)[0][0]
-    return sorted(groups.values(), key=lambda p: (-p.total, -p.mentions, p.key))
-
-
-def chart(parties: list[PartyView], limit: int = 14) -> Chart:
+def chart(parties: Sequence[Tallied], limit: int = 14) -> Chart:
     """A diverging bar chart: losses to the left of the axis, wins to the right."""
     shown = parties[:limit]
     label_w, half_w, row_h, top = 200, 210, 26, 30

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.parties import Link, PartyIndex, PartyMention, resolve
+from pipeline.parties.mentions import mentions_of
 from pipeline.report.view import ReportInputs
+from pipeline.text.parties import party_key
 from pipeline.types import (Article, ArticleAnalysis, Evidence, ExtractionRecord, PartyClaim,
                             UnchangedClaim, Usage)
 
@@ -148,3 +151,54 @@ def sample_inputs(with_eval: bool = True) -> ReportInputs:
         evaluation=EVAL_RESULT if with_eval else None,
         generated_at="2026-05-02T10:00:00+00:00",
     )
+
+
+RIVAL_ID = "rivals-cloud-7e7e7e"
+RIVAL_TEXT = (
+    "Microsoft Corp. wins big as rivals stumble.\n\n"
+    "Microsoft Corporation gains \"the <best> & brightest\" engineers from OpenAI. "
+    "Delivery apps win a reprieve from regulators. Oracle loses a key contract."
+)
+RIVAL_QUOTE = "Microsoft Corporation gains \"the <best> & brightest\" engineers from OpenAI."
+
+
+def rival_article() -> Article:
+    """A third, later article that disagrees with the other two (Microsoft, Oracle, delivery apps)."""
+    return Article(id=RIVAL_ID, title="Rivals <cloud> & “friends”", text=RIVAL_TEXT, path="corpus/rivals.md",
+                   content_hash="z" * 64, format="md", source="Cloud & Co <Daily>", published_at="2026-06-10")
+
+
+def rival_record(article: Article) -> ExtractionRecord:
+    t = article.text
+    analysis = ArticleAnalysis(
+        winners=[PartyClaim(party="Microsoft Corp.", reason="hires <engineers>", evidence=ev(t, RIVAL_QUOTE)),
+                 PartyClaim(party="Delivery apps", reason="regulators back off",
+                            evidence=ev(t, "Delivery apps win a reprieve from regulators."))],
+        losers=[PartyClaim(party="Oracle", reason="loses a contract", evidence=ev(t, "Oracle loses a key contract."))],
+    )
+    return ExtractionRecord(article_id=article.id, model="fake:scripted", prompt_hash="abc123", analysis=analysis,
+                            usage=Usage(input_tokens=300, output_tokens=80, calls=1))
+
+
+class KeyMatcher:
+    """Links a new name to the party that has a spelling with the same `party_key`, so these tests
+    pin the view to a known resolution whatever the resolver's own matching does."""
+
+    def match(self, mention: PartyMention, index: PartyIndex, article_mentions: object) -> Link | None:
+        key = party_key(mention.name)
+        for p in index.parties.values():
+            if key in {party_key(a) for a in [p.name, *p.aliases]}:
+                return Link(article_id=mention.article_id, name=mention.name, party_id=p.id, rule="key")
+        return None
+
+
+def parties_inputs() -> ReportInputs:
+    """`sample_inputs` plus an article that disagrees: three parties named in two articles each,
+    all three winners in one and losers in another, one side undated."""
+    inputs = sample_inputs(with_eval=False)
+    rival = rival_article()
+    inputs.articles.append(rival)
+    inputs.records[rival.id] = rival_record(rival)
+    inputs.parties = resolve(mentions_of(inputs.records.values(), {a.id: a for a in inputs.articles}),
+                             matcher=KeyMatcher())
+    return inputs

@@ -7,13 +7,11 @@ import hashlib
 import re
 from html.parser import HTMLParser
 
-import pytest
 
 from pipeline.report.builder import render, write_report
 from pipeline.report.highlight import Span, split_runs
-from pipeline.report.view import ReportInputs, article_view, chart, party_key, party_views
-from tests.report.conftest import (EVIL_ID, EVIL_TEXT, SEED_ID, evil_article, evil_record,
-                                   sample_inputs, seed_article, seed_record)
+from pipeline.report.view import ReportInputs, article_view
+from tests.report.conftest import EVIL_ID, EVIL_TEXT, SEED_ID, sample_inputs, seed_article
 
 
 class _Collector(HTMLParser):
@@ -130,23 +128,6 @@ def test_unverified_and_fuzzy_quotes_are_marked_and_injection_flagged():
     assert "injection-flagged passage" in html
     assert 'class="inj inj-start"' in html  # the "Ignore all previous instructions" sentence
     assert "passage in this article reads like instructions" in html
-
-
-def test_party_view_groups_spellings_counts_articles_and_flags_disputes():
-    seed, evil = seed_article(), evil_article()
-    avs = [article_view(0, seed, seed_record(seed), None), article_view(1, evil, evil_record(evil), None)]
-    # the same party as winner in one article and loser in the other, spelled differently
-    avs[1].claims[-2].party_key = party_key("The Google Cloud.")
-    avs[1].claims[-2].kind = "loser"
-    parties = {p.key: p for p in party_views(avs)}
-    ms = parties["microsoft"]
-    assert (ms.win_articles, ms.loss_articles, ms.mentions) == (0, 1, 2)  # two claims, one article
-    gc = parties["google cloud"]
-    assert gc.disputed and (gc.win_articles, gc.loss_articles) == (1, 1)
-    assert party_key("The  FAA’s") == party_key("faa") == "faa"
-    c = chart(list(parties.values()), limit=3)
-    assert len(c.bars) == 3 and c.hidden == len(parties) - 3
-    assert max(max(b.win_w, b.loss_w) for b in c.bars) == pytest.approx(c.half_w)
 
 
 def test_chart_is_inline_svg_with_a_bar_per_count():

@@ -2,12 +2,14 @@
 
 Checks what only a browser can: highlights sit on the claimed text in the rendered DOM, the
 party filter works, injected markup in an article did not run, keyboard navigation reaches
-the filter and the article links, and the page reads without JavaScript. Saves a screenshot
-to test-artifacts/report.png.
+the filter and the article links, the page reads without JavaScript, and the parties view
+(timelines, disagreements) renders and links to its claims with no console error and no request
+beyond the file itself. Saves screenshots to test-artifacts/.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,7 +18,7 @@ import pytest
 
 from pipeline.report.builder import write_report
 from pipeline.report.view import article_view
-from tests.report.conftest import EVIL_ID, EVIL_TEXT, SEED_ID, sample_inputs
+from tests.report.conftest import EVIL_ID, EVIL_TEXT, RIVAL_QUOTE, SEED_ID, parties_inputs, sample_inputs
 
 pytestmark = pytest.mark.slow
 
@@ -37,6 +39,7 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 def _driver(javascript: bool = True, width: int = 1440, height: int = 1000):
     opts = webdriver.ChromeOptions()
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     opts.binary_location = CHROMIUM
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -188,3 +191,121 @@ def test_screenshot_artifact(report):
         d.quit()
     data = out.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+
+
+@pytest.fixture(scope="module")
+def parties_report(tmp_path_factory):
+    return write_report(parties_inputs(), tmp_path_factory.mktemp("parties") / "report.html")
+
+
+@pytest.fixture
+def parties_page(browser, parties_report):
+    browser.get_log("browser")  # drop what earlier pages logged
+    browser.get_log("performance")
+    browser.get(parties_report.as_uri())
+    browser.execute_script("document.documentElement.style.scrollBehavior = 'auto'")
+    return browser
+
+
+def _box(page, el) -> dict:
+    return page.execute_script("const r = arguments[0].getBoundingClientRect();"
+                               "return {x: r.left, y: r.top, w: r.width, h: r.height};", el)
+
+
+def test_parties_view_draws_timelines_and_disagreements_side_by_side(parties_page):
+    page = parties_page
+    row = page.find_element(By.ID, "party-microsoft")
+    assert row.is_displayed()
+    marks = row.find_elements(By.CSS_SELECTOR, "svg.tl a.mk")
+    assert [m.get_attribute("class") for m in marks] == ["mk loser", "mk loser", "mk unchanged", "mk unchanged",
+                                                         "mk winner"]
+    boxes = [_box(page, m) for m in marks]
+    assert all(b["w"] > 4 and b["h"] > 4 for b in boxes)  # drawn, not collapsed to nothing
+    assert boxes[4]["x"] > boxes[0]["x"] + 150  # a month later, far to the right
+    assert boxes[4]["y"] < boxes[2]["y"] < boxes[0]["y"]  # winner above the line, loser below
+    lane = _box(page, page.find_element(By.CSS_SELECTOR, "#party-delivery-apps a.mk.undated"))
+    assert lane["x"] > boxes[4]["x"]  # the undated lane is right of the last date
+    # the lane and baseline drawn from <defs> have their colours (a black box means unstyled)
+    fill = page.execute_script("return getComputedStyle(document.querySelector('#tl-bg rect')).fill")
+    assert fill == "rgb(243, 244, 247)"
+    single = page.find_element(By.ID, "parties-single")
+    assert single.get_attribute("open") is None and not page.find_element(By.ID, "party-anthropic").is_displayed()
+    dis = page.find_element(By.ID, "dis-microsoft")
+    win, lose = dis.find_element(By.CSS_SELECTOR, ".side.win"), dis.find_element(By.CSS_SELECTOR, ".side.lose")
+    assert win.is_displayed() and lose.is_displayed()
+    bw, bl = _box(page, win), _box(page, lose)
+    assert bw["x"] + bw["w"] <= bl["x"] and abs(bw["y"] - bl["y"]) < 2  # side by side
+    assert RIVAL_QUOTE in win.text and "Microsoft’s stock loses, short-term." in lose.text
+
+
+def test_a_timeline_mark_click_goes_to_its_claim(parties_page):
+    page = parties_page
+    mark = page.find_element(By.CSS_SELECTOR, '#party-microsoft a.mk.winner')
+    assert RIVAL_QUOTE in mark.find_element(By.TAG_NAME, "title").get_attribute("textContent")
+    ActionChains(page).move_to_element(mark).click().perform()
+    assert page.execute_script("return location.hash") == "#hl-a2-w0"
+    shown = page.execute_script("return document.querySelector(':target').nextElementSibling.textContent")
+    assert shown == RIVAL_QUOTE
+    outline = page.execute_script("return getComputedStyle(document.querySelector(':target + mark')).outlineStyle")
+    assert outline == "solid"  # the highlight is flashed
+    top = page.execute_script("return document.querySelector(':target + mark').getBoundingClientRect().top")
+    assert 0 <= top < page.execute_script("return innerHeight")  # scrolled into view
+    # an unverified claim has no highlight: its mark goes to the claim card
+    page.find_elements(By.CSS_SELECTOR, "#party-microsoft a.mk.loser")[1].click()
+    assert page.execute_script("return location.hash") == "#c-a1-l2"
+    assert page.execute_script("return getComputedStyle(document.querySelector(':target')).outlineStyle") == "solid"
+    # a quote in the disagreements goes to its claim too
+    page.find_element(By.CSS_SELECTOR, '#dis-oracle .side.lose blockquote a').click()
+    assert page.execute_script("return location.hash") == "#hl-a2-l0"
+
+
+def test_party_filter_reaches_the_parties_view(parties_page):
+    page = parties_page
+    box = page.find_element(By.ID, "party-filter")
+    box.send_keys("anthropic")  # named in one article: its collapsed list opens
+    assert page.find_element(By.ID, "parties-single").get_attribute("open") is not None
+    assert page.find_element(By.ID, "party-anthropic").is_displayed()
+    assert not page.find_element(By.ID, "party-microsoft").is_displayed()
+    assert not any(d.is_displayed() for d in page.find_elements(By.CSS_SELECTOR, ".dis"))
+    box.send_keys(Keys.ESCAPE)
+    # the party's name sets the filter to the canonical party: every spelling's claims show
+    page.find_element(By.CSS_SELECTOR, '#party-microsoft a[data-filter-party]').click()
+    assert box.get_attribute("value") == "microsoft"
+    shown = {c.get_attribute("data-claim") for c in page.find_elements(By.CSS_SELECTOR, "li.claim") if c.is_displayed()}
+    assert {"a1-l0", "a1-l2", "a2-w0"} <= shown and "a2-l0" not in shown  # "Microsoft Corp." included
+    assert page.find_element(By.ID, "dis-microsoft").is_displayed()
+    assert not page.find_element(By.ID, "dis-oracle").is_displayed()
+
+
+def test_parties_view_logs_no_error_and_requests_nothing(parties_page):
+    """A failed fetch would show in both logs: a CSP violation in the console, the URL in the
+    network log (both checked by hand with an <img src="http://127.0.0.1:9/x.png">)."""
+    page = parties_page
+    page.find_element(By.CSS_SELECTOR, '#party-oracle a.mk.winner').click()  # use the page a little
+    page.find_element(By.ID, "party-filter").send_keys("delivery")
+    errors = [e for e in page.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
+    assert errors == []  # no script error, no CSP violation
+    urls = []
+    for entry in page.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg["method"] == "Network.requestWillBeSent":
+            urls.append(msg["params"]["request"]["url"])
+    assert parties_page.current_url.split("#")[0] in urls  # the log saw the page's own load...
+    assert [u for u in urls if not u.startswith(("file://", "chrome://"))] == []  # ...and nothing else
+    assert page.execute_script("return performance.getEntriesByType('resource').length") == 0
+
+
+def test_parties_view_reads_without_javascript(parties_report):
+    d = _driver(javascript=False)
+    try:
+        d.get(parties_report.as_uri())
+        d.execute_script("document.documentElement.style.scrollBehavior = 'auto'")
+        assert len(d.find_elements(By.CSS_SELECTOR, "#party-microsoft a.mk")) == 5
+        assert d.find_element(By.ID, "dis-microsoft").is_displayed()
+        d.find_element(By.CSS_SELECTOR, "#parties-single > summary").click()  # <details> needs no script
+        assert d.find_element(By.ID, "party-anthropic").is_displayed()
+        ARTIFACTS.mkdir(exist_ok=True)
+        d.execute_script("document.getElementById('parties').scrollIntoView()")
+        assert d.save_screenshot(str(ARTIFACTS / "report-parties.png"))
+    finally:
+        d.quit()

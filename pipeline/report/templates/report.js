@@ -45,6 +45,12 @@
       });
     });
     all("tr[data-party]").forEach(function (tr) { tr.hidden = !matches(tr, q); });
+    all(".dis[data-party]").forEach(function (d) { d.hidden = !matches(d, q); });
+    if (q) {  // a matching party in a collapsed list: open the list
+      all("details.more-parties").forEach(function (d) {
+        if (all("tr[data-party]", d).some(function (tr) { return !tr.hidden; })) { d.open = true; }
+      });
+    }
     all("g.bar[data-party]").forEach(function (g) { g.classList.toggle("dim", !matches(g, q)); });
     if (status) {
       status.textContent = q ? nClaims + " claim" + (nClaims === 1 ? "" : "s") + " in " + nDocs +
