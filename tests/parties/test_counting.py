@@ -163,3 +163,22 @@ def test_the_anchor_is_the_newest_publication_day(mini):
     assert anchor_day(mini.articles) == dt.date(2026, 6, 5)
     cq = parse_count_question("Who lost most often this year?", anchor_day(mini.articles), [])
     assert cq is not None and cq.since == "2026-01-01"
+
+
+def test_a_many_way_tie_names_and_cites_the_first_five(mini):
+    from pipeline.types import Article, ArticleAnalysis, Chunk, Evidence, ExtractionRecord, PartyClaim
+
+    names = ["Fen", "Gil", "Hux", "Ivo", "Jax", "Kip", "Lum"]
+    text = " ".join(f"{n} lost ground." for n in names)
+    mini.articles["a7"] = Article(id="a7", title="t", text=text, path="a7.md", content_hash="h", format="md",
+                                  source="Metro Wire", published_at="2026-06-04")
+    mini.chunks["a7"] = [Chunk(id="a7#0", article_id="a7", index=0, start=0, end=len(text), text=text, tokens=21)]
+    mini.records.append(ExtractionRecord(article_id="a7", model="fake:scripted", prompt_hash="p" * 12,
+                                         analysis=ArticleAnalysis(losers=[PartyClaim(party=n, evidence=Evidence(
+                                             quote=f"{n} lost ground.")) for n in names])))
+    res = answer(mini, "Who lost most often since June 3?")
+    assert res.found and res.count["parties"] == names  # all seven in the JSON
+    assert "7 parties tie as a loser most often since 2026-06-03, in 1 article each; the first 5 by name" \
+        in res.answer
+    assert [c.quote for c in res.citations] == [f"{n} lost ground." for n in names[:5]]
+    assert_citations_valid(mini, res)
