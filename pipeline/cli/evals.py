@@ -102,6 +102,14 @@ def _run_retrieval(set_path: Optional[Path], k: Optional[int], as_json: bool) ->
     for mode, m in (result.get("modes") or {}).items():
         t.add_row(mode, f"{m.get('recall_at_k', 0):.3f}", f"{m.get('mrr', 0):.3f}")
     console.print(t)
+    cq = result.get("count_questions")
+    if cq:
+        console.print(f"count questions: {cq['passed']}/{cq['questions']} right, {cq['citations']} citations, "
+                      f"valid {cq['citation_validity']}", highlight=False, markup=False)
+        for row in cq["per_question"]:
+            if not row["passed"]:
+                console.print(f"FAIL {row['id']}: {'; '.join(row['problems'])}", highlight=False, markup=False,
+                              soft_wrap=True)
 
 
 def _run_answers(sets: Optional[list[str]], config: Optional[Path], model: Optional[str], floors: dict[str, Any],

@@ -84,9 +84,11 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help='Print {"answer", "citations", "retrieved"} as JSON.'),
     no_cache: NoCache = False,
 ) -> None:
-    """Answer a question from the corpus with checked \\[article_id#chunk] citations."""
-    from pipeline.query.ask import ask as run_ask
-    from pipeline.query.ask import render_markdown
+    """Answer a question from the corpus with checked \\[article_id#chunk] citations.
+
+    Questions that need counting ("who lost most often since June", "when did X stop winning")
+    are answered from the extracted claims, citing every article counted."""
+    from pipeline.parties.questions import ask_json, ask_routed, render
     from pipeline.query.retrieve import Retriever
 
     if strategy not in ("auto", "free", "extractive"):
@@ -99,10 +101,10 @@ def ask(
         if not store.list_articles():
             fail("the corpus is empty: run `pipeline ingest PATH` first")
         with console.status("retrieving and answering…"):
-            result = run_ask(question, k=k, source=source, since=since, model=model,
-                             strategy=strategy, retriever=Retriever(store),  # type: ignore[arg-type]
-                             settings=ctx.settings)
+            result = ask_routed(question, k=k, source=source, since=since, model=model,
+                                strategy=strategy, retriever=Retriever(store),
+                                settings=ctx.settings)
     if as_json:
-        emit_json(result.to_json())
+        emit_json(ask_json(result))
         return
-    typer.echo(render_markdown(result), nl=False)
+    typer.echo(render(result), nl=False)

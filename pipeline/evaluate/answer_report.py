@@ -1,7 +1,8 @@
 """Run the answer eval over the current store, gate it, and write it as JSON, Markdown, JUnit.
 
-`pipeline eval --answers` asks every gold question through the normal `ask` path (the model the
-run is given, else the `ask` stage's), scores it with `pipeline.evaluate.answers`, and fails the
+`pipeline eval --answers` asks every gold question the way `pipeline ask` does (count questions
+routed to counting by `pipeline.parties.questions.ask_routed`, the model the run is given, else the
+`ask` stage's), scores it with `pipeline.evaluate.answers`, and fails the
 gate when a figure falls below its floor. Floors come from `[answers]` in the eval config
 (`evals/config.toml`) or the command line.
 """
@@ -60,14 +61,15 @@ def load_answer_config(path: str | Path | None) -> dict[str, Any]:
 def run_answer_eval(paths: list[str], *, model: str | None = None, k: int = 6,
                     progress: Progress | Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
     """Ask and score every question in `paths` over the store in $PIPELINE_HOME."""
-    from pipeline.query.ask import ask
+    from pipeline.parties.questions import ask_json, ask_routed
     from pipeline.query.retrieve import Retriever
 
     r = Retriever()
     if not r.articles:
         raise AnswerConfigError("the store is empty: run `pipeline ingest corpus/` before the answer eval")
     started = time.monotonic()
-    report = evaluate_answers(paths, ask_fn=lambda q: ask(q, k=k, model=model, retriever=r).to_json(),
+    # through the same router as `pipeline ask`: users get what is scored (count questions counted)
+    report = evaluate_answers(paths, ask_fn=lambda q: ask_json(ask_routed(q, k=k, model=model, retriever=r)),
                               article_id=lambda ref: resolve_article(ref, r.articles, r.store), progress=progress)
     report["set"], report["model"], report["k"] = [str(p) for p in paths], model, k
     report["seconds"] = round(time.monotonic() - started, 1)

@@ -113,7 +113,31 @@ def evaluate_retrieval(set_path: str | Path = "evals/retrieval.yaml", k: int | N
     main = results["modes"].get("hybrid") or next(iter(results["modes"].values()))
     results["recall_at_k"], results["mrr"] = main["recall_at_k"], main["mrr"]
     results["per_question"] = per_q
+    count_set = count_questions_set(set_path)
+    if count_set is not None:  # questions answered by counting, scored over gold-built claims
+        from pipeline.evaluate.count_questions import evaluate_count_questions
+
+        results["count_questions"] = evaluate_count_questions(
+            count_set, r, lambda ref: resolve_article(ref, r.articles, r.store))
     return results
 
 
-__all__ = ["MRR_DEPTH", "evaluate_retrieval", "load_retrieval_set"]
+def count_questions_set(set_path: str | Path) -> Path | None:
+    """The count-question set a retrieval set names (`count_questions:`, relative to it), if any."""
+    import yaml
+
+    path = Path(set_path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None  # load_retrieval_set has already said what is wrong with the file
+    name = data.get("count_questions") if isinstance(data, dict) else None
+    if name is None:
+        return None
+    target = path.parent / str(name)
+    if not isinstance(name, str) or not target.is_file():
+        raise RetrievalError(f"{path}: count_questions: {name!r} is not a file next to the set")
+    return target
+
+
+__all__ = ["MRR_DEPTH", "count_questions_set", "evaluate_retrieval", "load_retrieval_set"]
