@@ -17,6 +17,7 @@ from pipeline.types import EvidenceStatus
 
 Role = Literal["winner", "loser", "unchanged"]
 ROLES: tuple[Role, ...] = ("winner", "loser", "unchanged")
+PartyKind = Literal["party", "group"]
 
 
 class PartyMention(BaseModel):
@@ -49,6 +50,7 @@ class CanonicalParty(BaseModel):
     aliases: list[str] = Field(default_factory=list)  # every spelling linked to it, first seen first
     acronyms: list[str] = Field(default_factory=list)  # "AWS" from "Amazon Web Services (AWS)"
     created_at: str = ""  # when the id was first given
+    kind: PartyKind = "party"  # "group": a common-noun class ("Buyers"), hidden by default
 
 
 class Link(BaseModel):
