@@ -33,7 +33,7 @@ from pipeline.corpus.protocols import TextEmbedder
 from pipeline.parties import names as nm
 from pipeline.parties.confirm import Confirmer
 from pipeline.parties.generic import descriptor, is_generic, is_group
-from pipeline.parties.model import Link, PartyIndex, PartyMention
+from pipeline.parties.model import CanonicalParty, Link, PartyIndex, PartyMention
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,7 @@ def _info(name: str) -> _Name:
 INDEX_WORDS = {"index", "industrial", "average", "composite", "225", "500", "100", "50", "40", "30", "20"}
 
 
+@lru_cache(maxsize=65536)
 def _family(name: str) -> str:
     """A market index without its trailing index words: "Nikkei 225" → "Nikkei", "Dow Jones
     Industrial Average" → "Dow Jones", "Standard & Poor's 500" → "Standard & Poor"."""
@@ -85,10 +86,15 @@ def _family(name: str) -> str:
     return " ".join(ws)
 
 
+@lru_cache(maxsize=65536)
+def _joined(name: str) -> str:
+    return " ".join(nm.words(name))
+
+
 def compare(a: str, b: str, defined: Sequence[str] = (), thresholds: Thresholds = Thresholds()) -> Verdict:
     """Decide whether names `a` and `b` are one party (`defined`: acronyms the text gave b)."""
     fa, fb = _family(a), _family(b)
-    if (fa != " ".join(nm.words(a)) or fb != " ".join(nm.words(b))) and fa and fb:
+    if (fa != _joined(a) or fb != _joined(b)) and fa and fb:
         v = _compare(fa, fb, defined, thresholds)
         if v.same:
             return Verdict(True, "index", v.score)
@@ -122,6 +128,18 @@ def _compare(a: str, b: str, defined: Sequence[str], thresholds: Thresholds) -> 
     return Verdict(None, "none")
 
 
+@lru_cache(maxsize=65536)
+def _probe(name: str) -> frozenset[str]:
+    """What two names that some rule could call one party have in common: a key word, the first
+    letters of the compact key, the initials or the acronym, the index family's first word."""
+    out: set[str] = set()
+    for x in {_info(name), _info(_family(name) or name)}:
+        out |= {f"w:{w}" for w in x.words} | {f"p:{x.compact[:3]}"} | {f"a:{i}" for i in x.initials}
+        if x.acronym:
+            out.add(f"a:{x.acronym}")
+    return frozenset(out)
+
+
 class NameMatcher:
     """The production matcher: `compare` against every alias of every named party, then MiniLM."""
 
@@ -136,6 +154,7 @@ class NameMatcher:
         self.vectors: dict[str, np.ndarray] = _load_vectors(vectors_path)
         self._dirty = False
         self.decisions: list[tuple[str, str, Verdict]] = []  # (new name, party id, verdict), for reports
+        self._probes: dict[str, tuple[int, frozenset[str]]] = {}
 
     def _embed(self, keys: list[str]) -> None:
         missing = list(dict.fromkeys(k for k in keys if k not in self.vectors))
@@ -156,8 +175,10 @@ class NameMatcher:
             return None
         best: tuple[float, str, Verdict] | None = None
         open_forms: list[tuple[str, str]] = []  # (party id, form) no rule decided
+        probe = _probe(name)
+        use_meaning = self.thresholds.embedding is not None or self.confirm is not None
         for pid, party in index.parties.items():
-            if party.kind != "party":
+            if party.kind != "party" or not (use_meaning or self._may_match(probe, pid, party)):
                 continue
             verdicts = [compare(name, f, party.acronyms, self.thresholds) for f in [party.name, *party.aliases]]
             verdicts += [compare(name, a, party.acronyms, self.thresholds) for a in party.acronyms]
@@ -173,6 +194,18 @@ class NameMatcher:
         if best is not None:
             return self._link(mention, best[1], best[2])
         return self._by_meaning(mention, index, open_forms)
+
+    def _may_match(self, probe: frozenset[str], pid: str, party: CanonicalParty) -> bool:
+        """A cheap filter: a rule can only say "same" where the names share a word, an acronym or
+        a word start (kept per party, rebuilt when its aliases change)."""
+        size = len(party.aliases) + len(party.acronyms)
+        seen = self._probes.get(pid)
+        if seen is None or seen[0] != size:
+            feats: set[str] = set()
+            for f in dict.fromkeys([party.name, *party.aliases, *party.acronyms]):
+                feats |= _probe(f)
+            seen = self._probes[pid] = (size, frozenset(feats))
+        return not probe.isdisjoint(seen[1])
 
     def _by_meaning(self, mention: PartyMention, index: PartyIndex,
                     forms: list[tuple[str, str]]) -> Link | None:

@@ -143,6 +143,13 @@ class _Linker:
         return self.by_name(m, "group" if is_group(m.name, text) else "party", same_article)
 
 
+def _copy(index: PartyIndex) -> PartyIndex:
+    """The index to extend, the caller's left as it was (links are never changed in place)."""
+    parties = {pid: p.model_copy(update={"aliases": list(p.aliases), "acronyms": list(p.acronyms)})
+               for pid, p in index.parties.items()}
+    return index.model_copy(update={"parties": parties, "links": list(index.links)})
+
+
 def _affected(ov: Overrides) -> set[str]:
     """Keys of every name parties.yaml speaks of."""
     return {party_key(n) for g in [*ov.merge, *ov.split, ov.ignore] for n in g}
@@ -153,7 +160,7 @@ def resolve(mentions: Sequence[PartyMention], index: PartyIndex | None = None,
             texts: Mapping[str, str] | None = None) -> Resolution:
     """Link every named mention (new ones only, and those parties.yaml now speaks of) and return
     them. `texts` (article id → text; default: the matcher's) feed same-article coreference."""
-    index = index.model_copy(deep=True) if index is not None else PartyIndex()
+    index = _copy(index) if index is not None else PartyIndex()
     ov = overrides or Overrides()
     texts = texts if texts is not None else getattr(matcher, "texts", None) or {}
     links = index.link_map()
@@ -213,7 +220,9 @@ def _attach_unchanged(res: Resolution, mentions: Sequence[PartyMention]) -> None
     for m in mentions:
         if m.role != "unchanged":
             continue
+        said = f"{m.reason}\n{m.quote}"
+        folded = said.casefold()
         for party in own.get(m.article_id, {}).values():
-            hit = next((a for a in party.aliases if _whole_word(a, m.reason) or _whole_word(a, m.quote)), None)
+            hit = next((a for a in party.aliases if a.casefold() in folded and _whole_word(a, said)), None)
             if hit:
                 res.mentions.append((m.model_copy(update={"name": hit}), party))
