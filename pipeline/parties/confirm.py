@@ -2,7 +2,7 @@
 
 One call per pair of names (a pair asked once is remembered for the rest of the run), through
 `pipeline.llm.generate`: cached where the provider allows and counted in the ledger like every
-call, under the stage "parties". Any LLM error counts as "no" — a miss costs recall, a wrong
+call (under the caller's run). Any LLM error counts as "no" — a miss costs recall, a wrong
 merge costs precision, and precision comes first.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from pipeline.llm import LLMError, generate, run_options
+from pipeline.llm import LLMError, generate
 from pipeline.templates import load_prompt
 
 PROMPT = "party_same"
@@ -38,8 +38,7 @@ class Confirmer:
         msgs = load_prompt(PROMPT).messages(a=a, b=b, a_quote=a_quote[:400], b_quote=b_quote[:400])
         self.calls += 1
         try:
-            with run_options(stage="parties"):
-                res = generate(self.model, msgs, SameParty, max_tokens=200)
+            res = generate(self.model, msgs, SameParty, max_tokens=200)
             answer = bool(res.output and res.output.same)
         except LLMError:
             answer = False

@@ -97,8 +97,17 @@ def entity_type(name: str) -> str:
     return ents[0].label_ if ents else ""
 
 
-def is_place(name: str) -> bool:
-    return entity_type(name) in ("GPE", "LOC", "NORP", "FAC", "?")
+def is_place(name: str, text: str = "") -> bool:
+    """spaCy calls the name a place and, given the text, the text uses it as one ("in Japan",
+    "Japan's government"): spaCy alone calls "Mahan" or "Halden" places."""
+    if entity_type(name) not in ("GPE", "LOC", "NORP", "FAC", "?"):
+        return False
+    if not text:
+        return True
+    n = re.escape(name.strip())
+    return re.search(rf"\b(?:in|to|from|across|inside|outside|throughout|near|into|of|around)\s+{n}"
+                     rf"(?![\w-])(?!\s+[A-Z])|(?<![\w-]){n}'s\s+(?:economy|government|capital|people|"
+                     rf"president|prime minister|population|border|coast)", text) is not None
 
 
 def definitions(text: str) -> list[tuple[str, str]]:
@@ -180,15 +189,13 @@ def _short_form(name: str, others: list[str], text: str) -> str | None:
     longer = [o for o in others if [w.casefold() for w in nm.words(o)][:len(ws)] == low
               and len(nm.words(o)) > len(ws)]
     cands = {o for o in longer if _designated(ws, nm.words(o))}
-    if cands and is_place(name):  # "Japan" is not "Japan Airlines" unless the text says so
-        cands = set()
     if text:
         cont = _continuation(name.strip(), text)
         if cont is not None:
             opened = [o for o in longer if nm.name_key(o) == nm.name_key(cont)]
             if opened:  # the article opens with the long form, then shortens it
                 cands |= set(opened)
-            elif _designated(ws, cont.split()) and not is_place(name):
+            elif _designated(ws, cont.split()):
                 cands.add(cont)
     if len(ws) == 1 and len(ws[0]) >= 4:  # "Daimler" in "DaimlerChrysler AG"
         for o in others:
@@ -200,7 +207,8 @@ def _short_form(name: str, others: list[str], text: str) -> str | None:
                  and [w.casefold() for w in nm.words(o)][1:] == low and nm.capitalized(nm.words(o)[0])
                  and 0 <= _first(o, text) <= _first(name.strip(), text)}
         cands = tails
-    return _unique(cands)
+    lead = _unique(cands)
+    return lead if lead is not None and not is_place(name, text) else None
 
 
 def _apposition(name: str, cands: list[str], text: str) -> str | None:

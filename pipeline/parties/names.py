@@ -150,7 +150,7 @@ def compact(key: str) -> str:
 
 
 def is_acronym(name: str) -> bool:
-    """"AWS", "IBM", "P&G", "BofA": short, one word, mostly capitals."""
+    """"AWS", "IBM", "P&G", "IE6", "UOKiK": short, one word, mostly capitals."""
     s = clean(name).replace(".", "")
     s = re.sub(r"'s$", "", s)
     if not (2 <= len(s) <= 7) or " " in s or not s[0].isupper():
