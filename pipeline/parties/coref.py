@@ -7,7 +7,8 @@ claims or from the text):
 2. acronym: an all-capitals name whose letters are the initials of exactly one other name of the
    article or capitalized phrase of its text ("AWS" ↔ "Amazon Web Services");
 3. short form: the name plus company-type words only ("Skyline" ↔ "Skyline Regional",
-   "Ardent" ↔ "Ardent Motors"), or the start of one compound word ("Daimler" ↔ "DaimlerChrysler
+   "Ardent" ↔ "Ardent Motors", from the claims or where the text first writes the name), or the
+   start of one compound word ("Daimler" ↔ "DaimlerChrysler
    AG"), when exactly one such longer name is in the article and the short one is no place
    ("Japan" is never "Japan Airlines"); a longer name that adds any other word ("Google Cloud",
    "Amazon Web Services", "Tesco Polska") is another party;
@@ -41,7 +42,7 @@ DESIGNATORS = {
     "automotive", "auto", "petroleum", "oil", "mining", "steel", "chemicals", "logistics", "robotics",
     "capital markets", "bancorp", "insurance", "partners", "ventures", "orbit", "aerospace",
     "motor company", "worldwide", "health", "healthcare", "electric", "ai", "grocers", "wireless",
-    "therapeutics", "bank",
+    "therapeutics", "bank", "compute", "airport", "grocers", "lines",
 }
 # what a descriptor's head says about the party, and the name words that show it
 KIND_WORDS = {
@@ -189,14 +190,8 @@ def _short_form(name: str, others: list[str], text: str) -> str | None:
     longer = [o for o in others if [w.casefold() for w in nm.words(o)][:len(ws)] == low
               and len(nm.words(o)) > len(ws)]
     cands = {o for o in longer if _designated(ws, nm.words(o))}
-    if text:
-        cont = _continuation(name.strip(), text)
-        if cont is not None:
-            opened = [o for o in longer if nm.name_key(o) == nm.name_key(cont)]
-            if opened:  # the article opens with the long form, then shortens it
-                cands |= set(opened)
-            elif _designated(ws, cont.split()):
-                cands.add(cont)
+    if text and (cont := _continuation(name.strip(), text)) is not None and _designated(ws, cont.split()):
+        cands.add(cont)  # the article opens with "Ardent Motors", then writes "Ardent"
     if len(ws) == 1 and len(ws[0]) >= 4:  # "Daimler" in "DaimlerChrysler AG"
         for o in others:
             first = nm.words(o)[0] if nm.words(o) else ""
