@@ -90,8 +90,8 @@ def entity_type(name: str) -> str:
     """spaCy's entity label for a short name on its own ("GPE", "PERSON", "ORG"; "" when unsure or
     when spaCy is missing)."""
     try:
-        from pipeline.text.nlp import parser
-        doc = parser()(name)
+        from pipeline.text.nlp import parse_many
+        doc = parse_many([name])[0]  # under the parser's lock
     except Exception:  # no parser: the rules that need it decline
         return "?"
     ents = [e for e in doc.ents if e.text.strip() == name.strip()]

@@ -173,7 +173,7 @@ class NameMatcher:
         text = self.texts.get(mention.article_id)
         if is_generic(name) or descriptor(name) is not None or is_group(name, text):
             return None
-        best: tuple[float, str, Verdict] | None = None
+        hits: list[tuple[float, str, Verdict]] = []
         open_forms: list[tuple[str, str]] = []  # (party id, form) no rule decided
         probe = _probe(name)
         use_meaning = self.thresholds.embedding is not None or self.confirm is not None
@@ -187,12 +187,15 @@ class NameMatcher:
             yes = [v for v in verdicts if v.same]
             if yes:
                 v = max(yes, key=lambda v: v.score or 0.0)
-                if best is None or (v.score or 0.0) > best[0]:
-                    best = (v.score or 0.0, pid, v)
+                hits.append((v.score or 0.0, pid, v))
             elif all(v.same is None for v in verdicts):
                 open_forms += [(pid, f) for f in dict.fromkeys([party.name, *party.aliases])]
-        if best is not None:
-            return self._link(mention, best[1], best[2])
+        if hits:
+            hits.sort(key=lambda h: -h[0])
+            top = [h for h in hits if h[0] == hits[0][0]]
+            if len(top) > 1:  # two parties fit as well ("NTC": two councils with those initials)
+                return None
+            return self._link(mention, top[0][1], top[0][2])
         return self._by_meaning(mention, index, open_forms)
 
     def _may_match(self, probe: frozenset[str], pid: str, party: CanonicalParty) -> bool:

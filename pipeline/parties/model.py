@@ -59,7 +59,7 @@ class Link(BaseModel):
     article_id: str
     name: str
     party_id: str | None  # None: ignored (a generic non-party, or `ignore` in parties.yaml)
-    rule: str  # "override", "key", "acronym", "coreference", "similar", "embedding", "llm", "new", "generic", "ignored"
+    rule: str  # "override", "key", "acronym", "coreference", "similar", "index", "embedding", "llm", "new", "generic", "ignored"
     score: float | None = None
 
 

@@ -18,13 +18,12 @@ FUNCTION_WORDS = {"of", "and", "&", "the", "for", "de", "du", "la", "le", "von",
 CORPORATE = {"inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "llc",
              "plc", "ag", "sa", "gmbh", "nv", "se", "lp", "llp"}
 # a person's title before the name is not a distinguishing word ("President Rodrigo Duterte")
-TITLES = ("prime minister", "vice president", "chief executive", "president", "chancellor", "king",
-          "queen", "prince", "senator", "sen", "governor", "gov", "mr", "mrs", "ms", "dr", "ceo",
-          "chairman", "chairwoman", "minister", "secretary", "judge", "justice", "pope", "mayor",
-          "general", "gen", "sir", "lord", "sheikh", "emir", "premier")
+# (only words no company name starts with: not "General", "King", "Justice")
+TITLES = ("prime minister", "vice president", "chief executive", "president", "chancellor",
+          "senator", "sen", "governor", "gov", "mr", "mrs", "ms", "dr", "ceo", "chairman",
+          "chairwoman", "minister", "secretary", "pope", "mayor", "sir", "sheikh", "emir", "premier")
 _TITLE_WORDS = {"president", "minister", "secretary", "chancellor", "governor", "senator", "ceo", "chairman",
-                "chairwoman", "spokesperson", "spokesman", "director", "ambassador", "mayor", "judge",
-                "king", "queen", "prince", "premier", "commissioner", "chief"}
+                "chairwoman", "spokesperson", "spokesman", "ambassador", "mayor", "premier", "commissioner"}
 # "X's <role>" names another party than X: its partner, unit, rival, workers ...
 ROLE_NOUNS = {"partner", "partners", "rival", "rivals", "competitor", "competitors", "supplier", "suppliers",
               "customer", "customers", "client", "clients", "unit", "division", "arm", "subsidiary",

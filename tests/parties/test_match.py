@@ -128,3 +128,11 @@ def test_llm_off_by_default_and_on_by_setting():
     m = default_matcher(settings=s)
     assert m.confirm is not None and m.confirm.model == "fake:echo"
     assert m.thresholds.borderline == 0.7 and m.thresholds.string == 95
+
+
+def test_two_parties_that_fit_equally_well_link_to_neither():
+    idx = index_of(party("ntc", "National Telecommunications Commission"),
+                   party("ntc-2", "National Trucking Council"))
+    assert NameMatcher().match(mention("c", "NTC"), idx, []) is None
+    one = index_of(party("ntc", "National Telecommunications Commission"), party("nasa", "NASA"))
+    assert NameMatcher().match(mention("c", "NTC"), one, []).party_id == "ntc"  # type: ignore[union-attr]

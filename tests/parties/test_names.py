@@ -91,3 +91,10 @@ def test_descriptors():
     assert descriptor("Kaupthing bank") is None  # a name comes first
     assert descriptor("Juniper Airways") is None
     assert descriptor("airlines") is None  # a plural is a group, not one party
+
+
+@pytest.mark.parametrize("name,key", [("General Dynamics Land Systems", "general dynamics land systems"),
+                                      ("King Digital Entertainment", "king digital entertainment"),
+                                      ("Justice Department", "justice department")])
+def test_a_company_that_starts_like_a_title_keeps_its_name(name, key):
+    assert name_key(name) == key
