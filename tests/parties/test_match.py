@@ -136,3 +136,13 @@ def test_two_parties_that_fit_equally_well_link_to_neither():
     assert NameMatcher().match(mention("c", "NTC"), idx, []) is None
     one = index_of(party("ntc", "National Telecommunications Commission"), party("nasa", "NASA"))
     assert NameMatcher().match(mention("c", "NTC"), one, []).party_id == "ntc"  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+def test_real_minilm_vectors_are_kept_beside_the_index(tmp_path):
+    idx = index_of(party("zenith-labs", "Zenith Labs"))
+    m = NameMatcher(thresholds=Thresholds(embedding=0.999), vectors_path=tmp_path / "vectors.npz")
+    assert m.match(mention("a", "Acme Holdings"), idx, []) is None  # far apart in meaning
+    m.save()
+    with np.load(tmp_path / "vectors.npz") as data:
+        assert sorted(data["keys"]) == ["acme", "zenith labs"] and data["vecs"].shape == (2, 384)

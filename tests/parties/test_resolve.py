@@ -170,3 +170,12 @@ def test_resolve_corpus_reads_texts_saves_the_index_and_stays_stable(home, ner):
     assert grown.new_links == 1
     assert party_of(grown, "eu", "AWS").id == party_of(res, "eu", "AWS").id
     assert party_of(grown, "ev", "Ardent").name == "Ardent Motors"
+
+
+def test_a_listing_can_leave_groups_out(ner):
+    from pipeline.parties.query import party_rows
+
+    res = resolve(mentions("ev", "Ardent Motors", "Buyers", "Lease companies"), texts=TEXTS)
+    rows = party_rows(res)
+    assert {r.kind for r in rows} == {"party", "group"}
+    assert [r.name for r in party_rows(res, groups=False)] == ["Ardent Motors"]
