@@ -84,6 +84,7 @@ class PartyRow(BaseModel):
     id: str
     name: str
     aliases: list[str]
+    kind: str = "party"  # "group": a common-noun class ("Buyers"), which a listing may hide
     winner: int = 0  # articles naming it a winner
     loser: int = 0
     unchanged: int = 0
@@ -102,13 +103,16 @@ def selected(res: Resolution, window: Window | None = None) -> list[tuple[PartyM
     return [(m, p) for m, p in res.mentions if w.admits(m)]
 
 
-def party_rows(res: Resolution, window: Window | None = None) -> list[PartyRow]:
-    """Every party with a mention in the window, most-mentioned first."""
+def party_rows(res: Resolution, window: Window | None = None, groups: bool = True) -> list[PartyRow]:
+    """Every party with a mention in the window, most-mentioned first (`groups=False`: named
+    parties only, no `kind="group"` classes)."""
     seen: dict[str, dict[Role, set[str]]] = {}
     by_source: dict[str, dict[str, dict[Role, set[str]]]] = {}
     days: dict[str, list[str]] = {}
     parties: dict[str, CanonicalParty] = {}
     for m, p in selected(res, window):
+        if not groups and p.kind == "group":
+            continue
         parties[p.id] = p
         seen.setdefault(p.id, {r: set() for r in ROLES})[m.role].add(m.article_id)
         src = m.source or "(no source)"
@@ -119,7 +123,7 @@ def party_rows(res: Resolution, window: Window | None = None) -> list[PartyRow]:
     for pid, roles in seen.items():
         p = parties[pid]
         rows.append(PartyRow(
-            id=pid, name=p.name, aliases=list(p.aliases),
+            id=pid, name=p.name, aliases=list(p.aliases), kind=p.kind,
             winner=len(roles["winner"]), loser=len(roles["loser"]), unchanged=len(roles["unchanged"]),
             articles=len(set().union(*roles.values())),
             first_seen=min(days[pid]) if pid in days else None, last_seen=max(days[pid]) if pid in days else None,

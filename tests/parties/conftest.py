@@ -1,4 +1,7 @@
-"""A small dated corpus with extraction records, for the count questions (`pipeline.parties`).
+"""Fixtures for `pipeline.parties` tests.
+
+Resolution: a mention builder, a dictionary NER, a toy embedder. Count questions: a small dated
+corpus with extraction records.
 
 Acme: a winner on 01-05 (Daily Ledger), a loser on 02-10 (Daily Ledger) and 03-15 (Metro Wire),
 a winner again on 06-02 (Metro Wire). Borel: a loser on 01-05, a winner on 02-10 and in an undated
@@ -8,10 +11,12 @@ article with no source. Cato: a loser on 06-02. Dax: a loser whose quote is not 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Iterator
 
+import numpy as np
 import pytest
 
+from pipeline.parties.model import PartyMention
 from pipeline.types import Article, ArticleAnalysis, Chunk, Evidence, ExtractionRecord, PartyClaim
 
 # (id, published_at, source, paragraphs, winners, losers); a claim is (party, quote)
@@ -107,3 +112,50 @@ class StubRetriever:
 @pytest.fixture
 def mini() -> MiniCorpus:
     return build_mini()
+
+
+
+def mention(article_id: str, name: str, role: str = "winner", quote: str = "") -> PartyMention:
+    """A winner/loser claim about `name` in `article_id`."""
+    return PartyMention(article_id=article_id, name=name, role=role, quote=quote or f"{name} said so.")  # type: ignore[arg-type]
+
+
+def mentions(article_id: str, *names: str) -> list[PartyMention]:
+    return [mention(article_id, n) for n in names]
+
+
+class ToyEmbedder:
+    """Names → vectors from a table (unit vectors; unknown names get a vector of their own)."""
+
+    def __init__(self, table: dict[str, list[float]]) -> None:
+        self.table = table
+        self.calls = 0
+        self.texts: list[str] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        self.texts += texts
+        out = []
+        for i, t in enumerate(texts):
+            v = np.array(self.table.get(t, [0.0, 0.0, 0.0, 1.0 + i]), dtype=np.float32)
+            out.append(v / np.linalg.norm(v))
+        return np.stack(out)
+
+
+@pytest.fixture
+def ner(monkeypatch) -> Iterator[Callable[..., None]]:
+    """Replace spaCy's entity label of a short name with a table: `ner(Japan="GPE", ...)`;
+    names not in the table are organizations ("ORG"). Keeps unit tests free of the parser."""
+    from pipeline.parties import coref
+
+    table: dict[str, str] = {}
+
+    def fake(name: str) -> str:
+        return table.get(name.strip(), "ORG")
+
+    monkeypatch.setattr(coref, "entity_type", fake)
+
+    def set_labels(**labels: str) -> None:
+        table.update({k.replace("_", " "): v for k, v in labels.items()})
+
+    yield set_labels
