@@ -176,12 +176,10 @@ def build_mentions(gold: PartyGold, article: Callable[[str], Article | None]) ->
 
 
 def _production_matcher(texts: Mapping[str, str]) -> Matcher | None:
-    """The matcher `pipeline parties` resolves with, given the article texts it may read.
+    """The matcher `pipeline parties` resolves with (`resolve_corpus`), given the article texts."""
+    from pipeline.parties.match import default_matcher
 
-    Today `pipeline.parties` has no default matcher (names are linked by their key only); when it
-    gains one, return it here, e.g. `return default_matcher(texts=texts)`.
-    """
-    return None
+    return default_matcher(texts=texts)
 
 
 def run_resolver(mentions: Sequence[PartyMention], texts: Mapping[str, str],
