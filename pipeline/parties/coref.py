@@ -134,7 +134,7 @@ def definitions(text: str) -> list[tuple[str, str]]:
             cand = " ".join(run[i:])
             if run[i].casefold() in nm.FUNCTION_WORDS:
                 continue
-            if nm.is_acronym(short) and nm.acronym_of(short) in nm.initials(cand):
+            if nm.is_acronym(short) and nm.acronym_fits(short, cand):
                 out.append((cand, short))
                 break
             sw = [w.casefold() for w in nm.words(short)]
@@ -181,11 +181,85 @@ def _first(name: str, text: str) -> int:
     return m.start() if m else -1
 
 
-def _short_form(name: str, others: list[str], text: str) -> str | None:
+_CONJ = {"and", "&", "or", "nor", "with", "vs", "versus"}
+
+
+def _alone(word: str, name: str, text: str) -> list[int]:
+    """Where the text writes `word` other than inside `name` ("Azure" alone, beside "Microsoft
+    Azure")."""
+    out = []
+    for m in re.finditer(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", text):
+        around = text[max(0, m.start() - len(name) - 1):m.end() + len(name) + 1]
+        if name not in around:
+            out.append(m.start())
+    return out
+
+
+def _introduced(name: str, others: list[str], phrases: set[str], text: str) -> str | None:
+    """Usage: the article introduces a longer name and then shortens it ("Polaris Satcom" …
+    "Polaris"; "Steven F. Udvar-Hazy Center" … "Udvar-Hazy Center"). The longer name holds the
+    short one as whole words at its start or end, comes no later in the text than the short one
+    on its own, and the word it adds next to the short one is never written apart from it (so
+    "Microsoft" stays apart from "Microsoft Azure" where the text also writes "Azure"; "Japan" and
+    "Japan Airlines" are kept apart by the place test of `_short_form`)."""
+    short = name.strip()
+    ws = nm.words(short)
+    if not ws or len(ws) > 3 or _first(short, text) < 0:
+        return None
+    low = [w.casefold() for w in ws]
+    cands = set()
+    clean_phrases = {p.rstrip(".,;:") for p in phrases if not re.search(r"[.;:]\s", p)}  # one sentence
+    for o in {*others, *clean_phrases}:
+        ow = nm.words(o)
+        ol = [w.casefold() for w in ow]
+        if len(ow) <= len(ws) or len(ow) > len(ws) + 3:
+            continue
+        if ol[:len(ws)] == low:
+            if ol[len(ws)] in _CONJ:  # "Skyline Regional and Cascadia Air" is two parties
+                continue
+            extra = [w for w in ow[len(ws):] if w.casefold() not in nm.FUNCTION_WORDS]
+            adjacent = extra[:1]
+        elif ol[-len(ws):] == low and ol[-len(ws) - 1] not in _CONJ:
+            extra = [w for w in ow[:-len(ws)] if w.casefold() not in nm.FUNCTION_WORDS]
+            adjacent = extra[-1:]
+        else:
+            continue
+        if not extra or not all(nm.capitalized(w) or w[:1].isdigit() for w in extra):
+            continue
+        first, alone = _first(o, text), _alone(short, o, text)
+        if first < 0 or (alone and alone[0] < first):
+            continue
+        if _a_unit(short, o, text):
+            continue
+        if any(w.casefold() in nm.CORPORATE or w.casefold() in DESIGNATORS for w in extra) \
+                or not any(_alone(w, o, text) for w in adjacent if len(w) > 1):
+            cands.add(o)
+    return _unique(cands)
+
+
+def _a_unit(short: str, long: str, text: str) -> bool:
+    """The text treats the longer name as a party of its own beside the short one: it gives it an
+    acronym ("Amazon Web Services (AWS)"), calls it a unit ("its cloud unit, Google Cloud
+    Platform"), or gives the short one things of its own ("Amazon's retail business")."""
+    n, s = re.escape(long), re.escape(short)
+    if re.search(rf"{n}\s*\(\s*[A-Z]", text):
+        return True
+    if re.search(rf"\b(?:unit|division|subsidiary|arm|business|platform|service)s?,?\s+(?:the\s+)?{n}", text) \
+            or re.search(rf"{n},\s+(?:its|the|a)\s+(?:[\w-]+\s+){{0,3}}(?:unit|division|subsidiary|arm)\b", text):
+        return True
+    return re.search(rf"(?<![\w-]){s}['’]s\s", text) is not None
+
+
+def _short_form(name: str, others: list[str], text: str, phrases: set[str] | None = None) -> str | None:
     """The longer name `name` is short for (see rule 3 of the module docstring), else None."""
     ws = nm.words(name)
-    if not ws or nm.is_acronym(name) or not nm.capitalized(ws[0]):
+    if not ws or nm.is_acronym(name):
         return None
+    if not nm.capitalized(ws[0]):
+        if not (ws[0][:1].isdigit() and len(ws) > 1) or not text:  # "737 Max" after "Boeing 737 Max"
+            return None
+        lead = _introduced(name, others, phrases or set(), text)
+        return lead if lead is not None else None
     low = [w.casefold() for w in ws]
     longer = [o for o in others if [w.casefold() for w in nm.words(o)][:len(ws)] == low
               and len(nm.words(o)) > len(ws)]
@@ -203,7 +277,21 @@ def _short_form(name: str, others: list[str], text: str) -> str | None:
                  and 0 <= _first(o, text) <= _first(name.strip(), text)}
         cands = tails
     lead = _unique(cands)
+    if lead is None and text:
+        lead = _introduced(name, others, phrases or set(), text)
     return lead if lead is not None and not is_place(name, text) else None
+
+
+def _lowercase_head(name: str, named: list[str]) -> str | None:
+    """"the canal authority" → the one named party whose last words these are ("Panama Canal
+    Authority"): a lower-case name that repeats the end of a capitalized one."""
+    ws = [w for w in nm.words(name) if w.casefold() not in ("the", "a", "an")]
+    if not ws or any(nm.capitalized(w) for w in ws) or len(ws) < 2:
+        return None
+    low = [w.casefold() for w in ws]
+    return _unique({c for c in named if len(nm.words(c)) > len(ws)
+                    and [w.casefold() for w in nm.words(c)][-len(ws):] == low
+                    and all(nm.capitalized(w) for w in nm.words(c)[-len(ws):])})
 
 
 def _apposition(name: str, cands: list[str], text: str) -> str | None:
@@ -221,9 +309,8 @@ def _apposition(name: str, cands: list[str], text: str) -> str | None:
 def _acronym(name: str, others: list[str], phrases: set[str]) -> str | None:
     if not nm.is_acronym(name):
         return None
-    acr = nm.acronym_of(name)
-    lead = _unique({o for o in others if not nm.is_acronym(o) and acr in nm.initials(o)})
-    return lead or _unique({p for p in phrases if acr in nm.initials(p)})
+    lead = _unique({o for o in others if not nm.is_acronym(o) and nm.acronym_fits(name, o)})
+    return lead or _unique({p for p in phrases if nm.acronym_fits(name, p)})
 
 
 def _surname(name: str, others: list[str]) -> str | None:
@@ -234,7 +321,8 @@ def _surname(name: str, others: list[str]) -> str | None:
              if 2 <= len(nm.words(o)) <= 4 and nm.words(o)[-1] == ws[0]
              and all(nm.capitalized(w) or w.casefold() in nm.FUNCTION_WORDS for w in nm.words(o))}
     lead = _unique(cands)
-    return lead if lead is not None and entity_type(nm.strip_title(lead)) == "PERSON" else None
+    titled = lead is not None and nm.strip_title(lead) != lead  # "President Rodrigo Duterte"
+    return lead if lead is not None and (titled or entity_type(nm.strip_title(lead)) == "PERSON") else None
 
 
 def _apposed(name: str, head: str, text: str) -> bool:
@@ -291,8 +379,16 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
         elif (lead := _acronym(n, others, phrases)) is not None:
             co.lead[n] = (lead, "acronym")
             co.acronyms.setdefault(nm.name_key(lead), set()).add(nm.acronym_of(n))
-        elif (lead := _short_form(n, others, text)) is not None or (lead := _surname(n, others)) is not None:
+        elif (lead := _short_form(n, others, text, phrases)) is not None or (lead := _surname(n, others)) is not None:
             co.lead[n] = (lead, "coreference")
+    for n in uniq:  # "the canal authority" after "Panama Canal Authority"
+        if n not in co.lead and (lead := _lowercase_head(n, [o for o in named if o != n])) is not None:
+            co.lead[n] = (lead, "coreference")
+    for n in named:  # "Skyline's shares" goes where "Skyline" goes
+        if n not in co.lead:
+            twin = next((o for o in named if o != n and o in co.lead and nm.name_key(o) == nm.name_key(n)), None)
+            if twin is not None:
+                co.lead[n] = co.lead[twin]
     for n in uniq:
         desc = descriptor(n)
         if n in named or desc is None or n in co.lead:

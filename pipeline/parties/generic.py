@@ -6,9 +6,10 @@ Three cases, decided from the name (and the article text when there is one):
 * descriptor: a singular common noun that stands for a party the article names ("the airline",
   "the company", "Amazon's cloud unit") → linked to that party by `coref`, dropped when the
   article has no single such party;
-* group: a common-noun phrase, not a name ("Buyers", "Lease companies", "larger established
+* group: a common-noun phrase, not a name ("Lease companies", "larger established
   automakers", "FreshWay store workers") → a party of `kind="group"`, linked across articles only
-  by its exact key, hidden by `pipeline parties` unless asked for.
+  by its exact key, hidden by `pipeline parties` unless asked for. A one-word group ("Buyers",
+  "lenders") is too wide to be anyone and is dropped like a generic name (`resolve`).
 
 The group rule: strip "the"; the head (last word) is a common noun when it is lower-case, or, for
 a one-word name written with a capital ("Buyers"), when the article writes that word in lower case
@@ -38,6 +39,7 @@ GENERIC = {
     "readers", "analysts", "experts", "traders", "owners", "individuals", "humans", "humanity",
 }
 
+_PRONOUNS = {"us", "it", "we", "he", "she", "they", "them", "you", "its"}
 DESCRIPTORS = nm.DESCRIPTORS  # singular heads that stand for one party ("the carrier")
 _NOISE = nm.CORPORATE | {"stock", "stocks", "shares", "share", "business"}
 _DETERMINERS = {"the", "a", "an", "its", "their", "this", "that"}
@@ -46,6 +48,8 @@ _DETERMINERS = {"the", "a", "an", "its", "their", "this", "that"}
 def is_generic(name: str) -> bool:
     """True for a name no reader could link to one party."""
     key = party_key(name)
+    if nm.is_acronym(name.strip()) and key in _PRONOUNS:  # "US" is the United States, "us" a pronoun
+        return False
     return key in GENERIC or not any(ch.isalnum() for ch in key)
 
 

@@ -39,6 +39,16 @@ ROLE_NOUNS = {"partner", "partners", "rival", "rivals", "competitor", "competito
               "members", "fans", "team", "family", "wife", "husband", "son", "daughter", "program",
               "programme", "project", "user", "customer", "employee", "worker", "pilot", "passengers"}
 HOLDERS = {"shareholders", "stockholders", "investors", "bondholders"}  # not the company itself
+# "X's <aspect>" is X itself in news about who wins: its stock, its profits, its economy. Any other
+# head ("X's cybersecurity agency", "X's licensing partner") names another party.
+ASPECTS = {"stock", "stocks", "share", "shares", "price", "prices", "profit", "profits", "earnings",
+           "revenue", "revenues", "sales", "results", "business", "businesses", "value", "valuation",
+           "bonds", "debt", "brand", "reputation", "fortunes", "fortune", "outlook", "margins", "margin",
+           "growth", "position", "finances", "prospects", "future", "economy", "bid", "offer", "plan",
+           "plans", "appeal", "case", "lawsuit", "claim", "bottom line", "market share", "market value",
+           "share price", "stock price", "credit rating", "rating", "ratings", "income", "output",
+           "exports", "imports", "budget", "performance", "standing", "influence", "dominance", "lead",
+           "strategy", "deal", "chances", "hopes", "coffers", "balance sheet", "cash", "costs"}
 # singular common nouns that describe a party ("the airline", "Kaupthing bank", "Iranian airline X")
 DESCRIPTORS = {
     "company", "firm", "group", "business", "carrier", "airline", "automaker", "carmaker", "bank",
@@ -82,9 +92,12 @@ def possessive(name: str) -> tuple[str, str] | None:
     if not m:
         return None
     rest = m.group(2).strip()
-    head = rest.casefold().split()[-1] if rest.split() else ""
+    low = rest.casefold().split()
+    if not low:
+        return None
     named = any(capitalized(w) for w in rest.split())
-    return (m.group(1).strip(), rest) if head in ROLE_NOUNS or named else None
+    aspect = low[-1] in ASPECTS or " ".join(low[-2:]) in ASPECTS
+    return (m.group(1).strip(), rest) if named or low[-1] in ROLE_NOUNS or not aspect else None
 
 
 def _core_words(name: str) -> list[str]:
@@ -122,8 +135,11 @@ def _core_words(name: str) -> list[str]:
 
 
 def strip_title(key: str) -> str:
+    """"president rodrigo duterte" → "rodrigo duterte"; a display name keeps its case
+    ("President Rodrigo Duterte" → "Rodrigo Duterte")."""
+    low = key.casefold()
     for t in TITLES:
-        if key.startswith(t + " ") and len(key.split()) > len(t.split()) + 1:
+        if low.startswith(t + " ") and len(key.split()) > len(t.split()) + 1:
             return key[len(t) + 1:]
     return key
 
@@ -160,6 +176,19 @@ def is_acronym(name: str) -> bool:
 
 def acronym_of(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9&]", "", re.sub(r"'s$", "", clean(name))).upper()
+
+
+def acronym_fits(acronym: str, name: str) -> bool:
+    """The acronym as written is the long name's initials: "AWS", "PG&E" (the "&" is "and"),
+    "AfCFTA" (lower-case letters continue a word: *Af*rican *C*ontinental ...)."""
+    acr = acronym_of(acronym)
+    inits = initials(name)
+    if acr in inits or acr.replace("&", "") in inits or acr.replace("&", "A") in inits:
+        return True
+    segs = re.findall(r"[A-Z][a-z]*|\d+", re.sub(r"[^A-Za-z0-9]", "", re.sub(r"'s$", "", clean(acronym))))
+    ws = [w for w in words(name) if w.casefold() not in CORPORATE and w.casefold() not in FUNCTION_WORDS]
+    return len(segs) >= 3 and len(segs) == len(ws) and any(len(sg) > 1 for sg in segs) \
+        and all(w.casefold().startswith(sg.casefold()) for sg, w in zip(segs, ws))
 
 
 def initials(name: str) -> set[str]:

@@ -132,15 +132,26 @@ class _Linker:
             done = links.get((m.article_id, name))
             if done is not None:
                 pid = done.party_id
+            elif (known := self.keys.get(nm.name_key(m.name))) is not None and \
+                    nm.name_key(name) not in self.keys and not self.apart(name, known):
+                pid = known  # "Facebook" is known; this article's "Facebook Ireland Limited" joins it
+                self.add_alias(self.index.parties[pid], name, co.acronyms.get(nm.name_key(name), set()))
             else:  # a longer name only the text gives: its own party decision
                 pid = self.by_name(m.model_copy(update={"name": name}), "party", same_article).party_id
                 if pid:
                     self.add_alias(self.index.parties[pid], name, co.acronyms.get(nm.name_key(name), set()))
             if pid and not self.apart(m.name, pid) and not self.ov.ignored(name):
                 return Link(article_id=m.article_id, name=m.name, party_id=pid, rule=rule)
-        if is_generic(m.name):
+        group = is_group(m.name, text)
+        if is_generic(m.name) or (group and len(nm.words(m.name)) == 1):  # "Buyers", "lenders"
             return Link(article_id=m.article_id, name=m.name, party_id=None, rule="generic")
-        return self.by_name(m, "group" if is_group(m.name, text) else "party", same_article)
+        if not group and nm.name_key(m.name) not in self.keys:
+            # the long form of a short name already known ("Facebook Ireland Limited" … "Facebook")
+            for short in sorted({n.name for n in same_article if n.name != m.name}):
+                known = self.keys.get(nm.name_key(short))
+                if known is not None and (co.resolve(short) or ("", ""))[0] == m.name and not self.apart(m.name, known):
+                    return Link(article_id=m.article_id, name=m.name, party_id=known, rule="coreference")
+        return self.by_name(m, "group" if group else "party", same_article)
 
 
 def _copy(index: PartyIndex) -> PartyIndex:

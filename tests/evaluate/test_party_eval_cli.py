@@ -32,7 +32,7 @@ def test_json_report_and_a_passing_gate(party_set, monkeypatch):
     assert set(report) >= {"set", "overall", "splits", "by_kind", "false_merges", "missed_merges", "kept_generic",
                            "per_pair", "per_generic", "mentions", "parties", "seconds", "gate"}
     row = next(p for p in report["per_pair"] if p["id"] == "aws-variant")
-    assert row["predicted_same"] and row["a"]["party"] == row["b"]["party"] and row["b"]["rule"] == "similar"
+    assert row["predicted_same"] and row["a"]["party"] == row["b"]["party"] and row["b"]["rule"] == "acronym"
 
 
 def test_a_floor_missed_exits_1_and_the_files_name_the_false_merges(party_set, merge_all, tmp_path):

@@ -127,3 +127,56 @@ def test_real_parser_tells_a_country_from_a_company():
                  "Japan Airlines cut flights in Japan. Ford Motor Company said Ford would hire.")
     assert lead(co, "Japan") is None
     assert lead(co, "Ford") == "Ford Motor Company"
+
+
+def test_a_name_the_article_introduces_then_shortens(ner):
+    text = ("Polaris Satcom signed a deal with Northstar. Analysts said Polaris would gain. "
+            "The Steven F. Udvar-Hazy Center will host the shuttle; the Udvar-Hazy Center is in Virginia. "
+            "The Boeing 737 Max was grounded. The 737 Max returns next year.")
+    co = analyze(["Polaris Satcom", "Polaris", "Steven F. Udvar-Hazy Center", "Udvar-Hazy Center",
+                  "Boeing 737 Max", "737 Max"], text)
+    assert lead(co, "Polaris") == "Polaris Satcom"
+    assert lead(co, "Udvar-Hazy Center") == "Steven F. Udvar-Hazy Center"
+    assert lead(co, "737 Max") == "Boeing 737 Max"
+
+
+def test_a_longer_name_the_text_treats_as_its_own_party_is_not_shortened(ner):
+    # the added word is written on its own ("Azure"): the platform is not the company
+    co = analyze(["Microsoft", "Microsoft Azure"],
+                 "OpenAI ran on Microsoft Azure. Microsoft kept its license. Rivals pitched Azure less.")
+    assert lead(co, "Microsoft") is None
+    # an acronym of its own, or the short one owning things: a unit beside its parent
+    co = analyze(["Amazon", "Amazon Web Services"],
+                 "Amazon Web Services (AWS) cut prices. Amazon shares rose.")
+    assert lead(co, "Amazon") is None
+    co = analyze(["Google", "Google Cloud Platform"],
+                 "Its cloud unit, Google Cloud Platform, kept prices low. Google reported higher revenue.")
+    assert lead(co, "Google") is None
+    # the short name comes first on its own: the longer one is something else it has
+    co = analyze(["Netto", "Netto Poland"], "Netto grew in Denmark. Netto Poland was sold. Netto rose.")
+    assert lead(co, "Netto") is None
+    # two parties joined by "and" are not one long name
+    co = analyze(["Skyline Regional", "Cascadia Air"],
+                 "Skyline Regional and Cascadia Air will merge. Skyline Regional shares rose.")
+    assert lead(co, "Skyline Regional") is None
+
+
+def test_acronyms_written_with_ampersand_or_lower_case_letters(ner):
+    co = analyze(["PG&E", "Pacific Gas and Electric Company"],
+                 "Pacific Gas and Electric Company cut power. PG&E said the outages would end soon.")
+    assert lead(co, "PG&E") == "Pacific Gas and Electric Company"
+    co = analyze(["AfCFTA", "African Continental Free Trade Area"],
+                 "Benin joined the African Continental Free Trade Area. The AfCFTA starts in July.")
+    assert lead(co, "AfCFTA") == "African Continental Free Trade Area"
+
+
+def test_a_titled_person_and_a_lower_case_repeat(ner):
+    co = analyze(["President Rodrigo Duterte", "Duterte"],
+                 "President Rodrigo Duterte threatened the network. Duterte denied it.")
+    assert lead(co, "Duterte") == "President Rodrigo Duterte"
+    co = analyze(["Panama Canal Authority", "canal authority"],
+                 "The Panama Canal Authority raised draft limits; the canal authority said water rose.")
+    assert lead(co, "canal authority") == "Panama Canal Authority"
+    co = analyze(["Skyline", "Skyline Regional", "Skyline's shares"],
+                 "Skyline Regional agreed to merge. Skyline's shares rose after Skyline said so.")
+    assert lead(co, "Skyline's shares") == lead(co, "Skyline") == "Skyline Regional"

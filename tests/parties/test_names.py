@@ -46,6 +46,17 @@ def test_possessive_splits_off_a_role_but_not_an_aspect():
     assert possessive("Russia's economy") is None
 
 
+def test_a_possessive_is_the_owner_only_for_an_aspect_of_it():
+    assert possessive("European Union's cybersecurity agency") == ("European Union", "cybersecurity agency")
+    assert possessive("Ardent's licensing partner") == ("Ardent", "licensing partner")
+    assert possessive("Facebook's appeal") is None and possessive("Tesco's profits") is None
+    assert name_key("European Union's cybersecurity agency") != name_key("European Union")
+
+
+def test_us_in_capitals_is_a_country_not_a_pronoun():
+    assert not is_generic("US") and is_generic("us") and is_generic("it")
+
+
 def test_acronyms_and_initials():
     assert is_acronym("AWS") and is_acronym("IE6") and is_acronym("S&P")
     assert not is_acronym("Amazon") and not is_acronym("A")

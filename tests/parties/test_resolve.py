@@ -41,7 +41,8 @@ def test_rules_in_order(ner):
     ardent = party_of(res, "ev", "Ardent")
     assert ardent.name == "Ardent Motors" and party_of(res, "ev", "the company") is ardent
     assert party_of(res, "ev", "Ardent's licensing partner").id not in (ardent.id,)
-    assert party_of(res, "ev", "Buyers").kind == "group" and party_of(res, "ev", "Dealers").kind == "group"
+    links = res.index.link_map()  # a one-word class ("Buyers") is too wide to be a party at all
+    assert links[("ev", "Buyers")].party_id is None and links[("ev", "Dealers")].rule == "generic"
     assert ardent.kind == "party"
     links = res.index.link_map()
     assert links[("ev", "Companies")].party_id is None and links[("ev", "Companies")].rule == "generic"
