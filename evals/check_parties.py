@@ -29,6 +29,8 @@ article_text, ws = _gold.article_text, _gold.ws
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = REPO / "evals" / "parties"
 SPLITS = ("dev", "test")
+# A part labeled apart from dev/test and scored once (not hashed: the whole file is that part).
+EXTRA_SPLITS = ("holdout",)
 KINDS = ("variant", "cross", "hard", "easy")  # same-article same party, cross-article same party, negatives
 PAIR_KEYS = {"id", "kind", "same", "a", "b", "why"}
 MENTION_KEYS = {"article", "name", "verbatim", "note"}
@@ -55,7 +57,7 @@ def occurs(name: str, body: str) -> bool:
 @dataclass
 class Report:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ["pairs", "dev", "test", "same", "different", "variant", "cross", "hard", "easy", "generic",
+        ["pairs", "dev", "test", "holdout", "same", "different", "variant", "cross", "hard", "easy", "generic",
          "mentions", "articles"], 0))
     errors: list[str] = field(default_factory=list)
 
@@ -131,6 +133,7 @@ def check(targets: Iterable[Path]) -> Report:
     """Validate every party-gold file under `targets` (files or folders)."""
     report, texts, groups = Report(), _Texts(), _Groups()
     seen: dict[str, str] = {}
+    pair_at: dict[frozenset[Mention], str] = {}
     apart: list[tuple[str, Mention, Mention]] = []
     generic: list[tuple[str, Mention]] = []
     mentions: set[Mention] = set()
@@ -145,8 +148,10 @@ def check(targets: Iterable[Path]) -> Report:
         except (OSError, yaml.YAMLError) as exc:
             report.errors.append(f"{path}: cannot read: {exc}")
             continue
-        if not isinstance(data, dict) or data.get("split") not in SPLITS or not isinstance(data.get("pairs"), list):
-            report.errors.append(f"{path}: top level must be a mapping with 'split' (dev or test) and a 'pairs' list")
+        if (not isinstance(data, dict) or data.get("split") not in (*SPLITS, *EXTRA_SPLITS)
+                or not isinstance(data.get("pairs"), list)):
+            report.errors.append(f"{path}: top level must be a mapping with 'split' "
+                                 f"({', '.join((*SPLITS, *EXTRA_SPLITS))}) and a 'pairs' list")
             continue
         if unknown := set(data) - {"split", "pairs", "generic"}:
             report.errors.append(f"{path}: unknown top-level keys {sorted(unknown)}")
@@ -165,7 +170,7 @@ def check(targets: Iterable[Path]) -> Report:
                 if iid in seen:
                     report.errors.append(f"{where}: duplicate id (first in {seen[iid]})")
                 seen[iid] = str(path)
-                if split_of(iid) != data["split"]:
+                if data["split"] in SPLITS and split_of(iid) != data["split"]:
                     report.errors.append(f"{where}: belongs in the {split_of(iid)} part by the sha256 split rule")
             report.counts[data["split"]] += 1
             if section == "generic":
@@ -202,6 +207,10 @@ def check(targets: Iterable[Path]) -> Report:
                 report.errors.append(f"{where}: a variant pair is two names in one article (use cross)")
             if item.get("kind") == "cross" and a[0] == b[0]:
                 report.errors.append(f"{where}: a cross pair is two articles (use variant)")
+            key = frozenset((a, b))
+            if key in pair_at:
+                report.errors.append(f"{where}: the same two mentions are already paired (as {pair_at[key]})")
+            pair_at.setdefault(key, str(iid))
             mentions.update((a, b))
             report.counts["same" if same else "different"] += 1
             if same:
@@ -224,8 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     report = check([Path(a) for a in args] or [DEFAULT_DIR])
     c = report.counts
     print(f"{c['pairs']} pairs ({c['same']} same, {c['different']} different; variant {c['variant']}, cross "
-          f"{c['cross']}, hard {c['hard']}, easy {c['easy']}), {c['generic']} generic; dev {c['dev']}, test {c['test']} "
-          f"items; {c['mentions']} mentions in {c['articles']} articles")
+          f"{c['cross']}, hard {c['hard']}, easy {c['easy']}), {c['generic']} generic; dev {c['dev']}, test {c['test']}, holdout "
+          f"{c['holdout']} items; {c['mentions']} mentions in {c['articles']} articles")
     if not args:
         report.errors += [f"the set has {c[k]} {k}, fewer than the {n} issue #17 asks for"
                           for k, n in MINIMUMS.items() if c[k] < n]

@@ -152,3 +152,14 @@ def test_the_project_config_sets_the_party_floors():
     assert all((REPO / p).is_file() for p in conf["set"])
     assert {"min_merge_precision", "min_merge_recall"} <= set(conf)
     assert Path(conf["set"][0]).name == "dev.yaml"
+
+
+def test_a_third_split_name_is_kept_and_scored_apart(party_set):
+    text = party_set.read_text(encoding="utf-8")
+    assert "split: dev" in text
+    hold = party_set.with_name("holdout.yaml")
+    hold.write_text(text.replace("split: dev", "split: holdout"), encoding="utf-8")
+    gold = load_party_gold([hold])
+    assert gold.pairs and {p.split for p in gold.pairs} == {"holdout"} == {g.split for g in gold.generic}
+    r = evaluate_parties([hold], article_finder(), matcher=None, use_production=False)
+    assert set(r["splits"]) == {"holdout"} and r["splits"]["holdout"]["pairs"] == len(gold.pairs)

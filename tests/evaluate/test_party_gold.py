@@ -92,3 +92,28 @@ def test_a_descriptor_may_be_unwritten_only_with_a_note(tmp_path):
     assert any("needs a 'note'" in e for e in _checker().check([_write(tmp_path, [pair])]).errors)
     pair["b"]["note"] = "OpenAI, as a claim might describe it"
     assert _checker().check([_write(tmp_path, [pair])]).errors == []
+
+
+def test_a_holdout_part_is_not_hashed_but_must_not_repeat_or_contradict_dev(tmp_path):
+    dev = _write(tmp_path, [_pair(D1, "Microsoft Azure", "Azure", True, "variant")])
+    hold = tmp_path / "holdout.yaml"
+
+    def write_holdout(pairs: list[dict[str, Any]]) -> list[str]:
+        hold.write_text(yaml.safe_dump({"split": "holdout", "pairs": pairs}), encoding="utf-8")
+        return _checker().check([dev, hold]).errors
+
+    # ids of either hash part are fine in the holdout file, which counts apart from dev and test
+    assert write_holdout([_pair(T1, "Microsoft", "OpenAI", False, "easy"),
+                          _pair(D2, "Microsoft", "Azure", False, "hard", "parent vs platform")]) == []
+    assert _checker().check([dev, hold]).counts["holdout"] == 2
+    errors = write_holdout([_pair(D2, "Azure", "Microsoft Azure", True, "variant")])  # b, a of dev's pair
+    assert any("already paired (as " + D1 in e and str(hold) in e for e in errors), errors
+    errors = write_holdout([_pair(D2, "Azure", "Microsoft Azure", False, "hard", "x")])
+    assert any("labeled different, but other pairs make" in e for e in errors), errors
+
+
+def test_an_unknown_split_is_named(tmp_path):
+    f = tmp_path / "extra.yaml"
+    f.write_text(yaml.safe_dump({"split": "final", "pairs": []}), encoding="utf-8")
+    errors = _checker().check([f]).errors
+    assert any(str(f) in e and "dev, test, holdout" in e for e in errors), errors
