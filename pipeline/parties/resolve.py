@@ -116,9 +116,10 @@ def resolve(mentions: Sequence[PartyMention], index: PartyIndex | None = None,
             links[m.ref] = lk
             new += 1
             party = index.parties.get(lk.party_id) if lk.party_id else None
-            if party is not None and m.name not in party.aliases:
-                party.aliases.append(m.name)
-                keys.setdefault(party_key(m.name), party.id)
+            if party is not None:
+                if m.name not in party.aliases:
+                    party.aliases.append(m.name)
+                keys.setdefault(party_key(m.name), party.id)  # a new party's own name too
     index.links = sorted(links.values(), key=lambda lk: (lk.article_id, lk.name))
     for pid, p in index.parties.items():
         p.name = ov.display(p.name) or next((ov.display(a) for a in p.aliases if ov.display(a)), None) \
@@ -129,10 +130,13 @@ def resolve(mentions: Sequence[PartyMention], index: PartyIndex | None = None,
         if lk.party_id and lk.party_id in index.parties:
             res.mentions.append((m, index.parties[lk.party_id]))
     # unchanged statements: attached to the article's own parties that they name
+    own: dict[str, dict[str, CanonicalParty]] = {}
+    for mm, p in res.mentions:
+        own.setdefault(mm.article_id, {})[p.id] = p
     for m in mentions:
         if m.role != "unchanged":
             continue
-        for party in {p.id: p for mm, p in res.mentions if mm.article_id == m.article_id}.values():
+        for party in own.get(m.article_id, {}).values():
             hit = next((a for a in party.aliases if _whole_word(a, m.reason) or _whole_word(a, m.quote)), None)
             if hit:
                 res.mentions.append((m.model_copy(update={"name": hit}), party))
