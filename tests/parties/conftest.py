@@ -1,0 +1,72 @@
+"""Homes with hand-made extraction records and the articles' dates and sources in the manifest,
+for the parties queries and `pipeline parties` (tests/cli uses `write_home` too)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from pipeline.corpus.manifest import Manifest, Row
+from pipeline.records import append_record
+from pipeline.types import (Article, ArticleAnalysis, Evidence, ExtractionRecord, PartyClaim,
+                            UnchangedClaim)
+
+# article id: (published, source, winners, losers, unchanged statements)
+ARTICLES: dict[str, tuple[str | None, str, list[str], list[str], list[str]]] = {
+    "a1": ("2026-01-05", "Harbor Ledger", ["Amazon Web Services", "Acme Corp."], ["Globex"], []),
+    "a2": ("2026-02-10", "Metro Money", ["AWS"], ["Acme"], ["AWS prices stay the same."]),
+    "a3": ("2026-03-15", "Harbor Ledger", ["Globex's shares", "customers"], ["Amazon Web Services"], []),
+    "a4": ("2026-04-20", "Metro Money", ["Acme's stock"], ["Companies", "Initech"], ["Globex keeps its plant."]),
+    "a5": (None, "Harbor Ledger", ["Initech"], [], []),
+}
+
+
+def make_article(aid: str, published: str | None, source: str, text: str) -> Article:
+    return Article(id=aid, title=f"Story {aid}", text=text, path=f"corpus/{aid}.md",
+                   content_hash=hashlib.sha256(text.encode()).hexdigest(), format="md", source=source,
+                   published_at=published)
+
+
+def make_record(aid: str, winners: list[str], losers: list[str], unchanged: list[str] = (),  # type: ignore[assignment]
+                model: str = "m", created_at: str | None = None) -> ExtractionRecord:
+    def claim(name: str, verb: str) -> PartyClaim:
+        return PartyClaim(party=name, reason=verb, evidence=Evidence(quote=f"{name} {verb} in {aid}.", status="exact"))
+
+    extra = {"created_at": created_at} if created_at else {}
+    return ExtractionRecord(article_id=aid, model=model, prompt_hash="p", **extra, analysis=ArticleAnalysis(
+        winners=[claim(n, "wins") for n in winners], losers=[claim(n, "loses") for n in losers],
+        unchanged=[UnchangedClaim(statement=s, evidence=Evidence(quote=s, status="exact")) for s in unchanged]))
+
+
+def store_articles(home: Path, articles: list[Article]) -> None:
+    """The articles in the manifest, as an ingest leaves them (no chunks: nothing here searches)."""
+    manifest = Manifest(home / "manifest.sqlite")
+    try:
+        for a in articles:
+            manifest.put_pending(Row(article=a, source_key=f"/t/{a.id}", fingerprint=a.content_hash, minhash=None,
+                                     chunk_ids=[], status="pending", replaces=None))
+            manifest.complete_article(a.id, [])
+    finally:
+        manifest.close()
+
+
+def write_home(home: Path, articles: dict = ARTICLES) -> Path:
+    home.mkdir(parents=True, exist_ok=True)
+    arts = []
+    for aid, (published, source, winners, losers, unchanged) in articles.items():
+        arts.append(make_article(aid, published, source, " ".join(winners + losers + unchanged)))
+        append_record(make_record(aid, winners, losers, unchanged), home / "extractions.jsonl")
+    store_articles(home, arts)
+    return home
+
+
+@pytest.fixture
+def parties_home(home) -> Path:
+    """$PIPELINE_HOME with five articles' records (ARTICLES), dated and sourced in the manifest,
+    and parties.yaml merging "AWS" into "Amazon Web Services"."""
+    write_home(home)
+    (home / "parties.yaml").write_text("merge:\n  - [Amazon Web Services, AWS]\nsplit:\n  - [Globex, Initech]\n",
+                                       encoding="utf-8")
+    return home
