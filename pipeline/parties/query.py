@@ -114,8 +114,9 @@ def party_rows(res: Resolution, window: Window | None = None, top: int | None = 
     days: dict[str, tuple[str, str]] = {}
     parties: dict[str, CanonicalParty] = {}
     w = window or Window()
+    admits = None if w.since is None and w.until is None and not w.source else w.admits
     for m, p in res.mentions:
-        if not w.admits(m):
+        if admits is not None and not admits(m):
             continue
         pid = p.id
         roles = seen.get(pid)

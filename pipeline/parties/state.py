@@ -145,7 +145,9 @@ def _mentions(rows: Mapping[str, list[list[Any]]], parties: Mapping[str, Canonic
         for row in rows[aid]:
             party = parties.get(row[-1])
             if party is not None:
-                out.append((_construct({**base, **dict(zip(_FIELDS, row))}), party))
+                values = base.copy()
+                values.update(zip(_FIELDS, row))
+                out.append((_construct(values), party))
     return out
 
 
@@ -167,14 +169,14 @@ def _write_sidecar(path: Path, data: dict[str, Any]) -> None:
 def link_new(index: PartyIndex, records: list[ExtractionRecord], meta: Mapping[str, Meta],
              overrides: Any, matcher: Matcher | None) -> tuple[PartyIndex, Resolution]:
     """Link the mentions of these records' articles against the index's parties (not its links
-    to other articles: a new article's names are decided by the parties and its own text)."""
+    to other articles: a new article's names are decided by the parties and its own text). The
+    links keep the index's order with the new ones last (`resolve` sorts them on a full pass)."""
     ids = {r.article_id for r in records}
     sub = PartyIndex(version=index.version, parties=index.parties, overrides_hash=index.overrides_hash,
                      links=[lk for lk in index.links if lk.article_id in ids])
     res = resolve(mentions_of(records, _articles({i: meta[i] for i in ids if i in meta})), sub, overrides, matcher)
     merged = PartyIndex(version=index.version, parties=res.index.parties, overrides_hash=res.index.overrides_hash,
-                        links=sorted([lk for lk in index.links if lk.article_id not in ids] + res.index.links,
-                                     key=lambda lk: (lk.article_id, lk.name)))
+                        links=[lk for lk in index.links if lk.article_id not in ids] + res.index.links)
     return merged, res
 
 
