@@ -91,7 +91,7 @@ def _timeline_table(party: Any, entries: list[Any]) -> Table:
 @app.command()
 @cli_errors({ValueError: 2})
 def parties(
-    names: Optional[list[str]] = typer.Argument(None, metavar="[NAME]...",
+    names: Optional[list[str]] = typer.Argument(None, metavar="NAME",
                                                 help="Names for --merge, --split or --ignore."),
     party: Optional[str] = typer.Option(None, "--party", "-p", help="One party's timeline, by publication date, "
                                         "with each quote (a name, an alias or an id)."),

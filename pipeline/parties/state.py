@@ -231,7 +231,7 @@ def resolve_home(home: Path, model: str | None = None, store: ArticleStore | Non
             out.relinked = sorted(changed)
     out.new_parties = len(index.parties) - before
     out.articles = len(latest)
-    if save and (out.relinked or not ok):
+    if save and (out.relinked or not ok) and rpath.exists():  # no records: nothing to keep, no folder made
         if new_links or index.overrides_hash != saved_hash or not ipath.exists():
             save_index(index, ipath)
         _write_sidecar(cpath, {"version": VERSION, "model": model, "overrides": overrides.digest,

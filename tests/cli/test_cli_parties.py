@@ -121,3 +121,4 @@ def test_an_empty_home_says_what_to_run(home):
     res = run()
     assert res.exit_code == 0 and "pipeline extract --new" in res.stderr
     assert as_json()["parties"] == []
+    assert not home.exists()  # a read with nothing to read leaves no trace
