@@ -184,8 +184,8 @@ def _parties(home: Path, store: Store, res: StageResult, result: RunResult) -> l
     result.parties = len({p.id for _, p in hr.resolution.mentions})
     res.data = {"parties": result.parties, "linked_articles": len(hr.relinked), "new_links": hr.resolution.new_links,
                 "new_parties": hr.new_parties, "full": hr.full}
-    res.detail = (f"{result.parties} parties, {len(hr.relinked)} article(s) linked" if hr.relinked
-                  else f"{result.parties} parties, nothing new")
+    new = hr.resolution.new_links
+    res.detail = f"{result.parties} parties, " + (f"{new} new name(s) linked" if new else "nothing new")
     return []
 
 
