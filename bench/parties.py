@@ -66,17 +66,12 @@ def _best(fn: Callable[[], Any], repeats: int, label: str = "") -> tuple[float, 
 
 
 def _query(home: Path, party: str | None = None) -> Any:
-    """What `pipeline parties [--party NAME]` does: open the store (manifest), resolve with
-    nothing new, then count (top 20) or build the timeline."""
-    from pipeline.corpus.store import Store
+    """What `pipeline parties [--party NAME]` does: read the articles' facts from the manifest,
+    resolve with nothing new, then count (top 20) or build the timeline."""
     from pipeline.parties.query import party_rows, require_party, timeline
-    from pipeline.parties.state import resolve_home
+    from pipeline.parties.state import manifest_meta, resolve_home
 
-    store = Store(home)
-    try:
-        res = resolve_home(home, store=store).resolution
-    finally:
-        store.close()
+    res = resolve_home(home, meta=manifest_meta(home)).resolution
     return timeline(res, require_party(res, party)) if party else party_rows(res, top=20)
 
 

@@ -109,23 +109,14 @@ def parties(
     """Canonical parties and how often articles call each a winner, a loser or unchanged."""
     from pipeline import config
     from pipeline.parties.query import Window, count_parties, party_rows, require_party, timeline
-    from pipeline.parties.state import resolve_home
+    from pipeline.parties.state import manifest_meta, resolve_home
 
     window = Window(since=since, until=until, source=source)  # a bad date fails before any work
     home = config.home()
     edited = _edit(home, merge, split, ignore, list(names or []))
     if party and edited:
         raise PartiesUsage("--party shows one party; run the edit and the timeline as two calls")
-    store = None
-    if (home / "manifest.sqlite").exists():
-        from pipeline.corpus.store import Store
-
-        store = Store(home)
-    try:
-        hr = resolve_home(home, model=model, store=store)
-    finally:
-        if store is not None:
-            store.close()
+    hr = resolve_home(home, model=model, meta=manifest_meta(home))
     res = hr.resolution
     resolution = {"articles": hr.articles, "parties": len(res.index.parties), "relinked_articles": len(hr.relinked),
                   "new_links": res.new_links, "full": hr.full}

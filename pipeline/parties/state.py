@@ -109,6 +109,21 @@ def article_meta(store: ArticleStore | None) -> dict[str, Meta]:
     return {a.id: Meta(a.title, a.source, a.published_at) for a in store.list_articles()}
 
 
+def manifest_meta(home: Path) -> dict[str, Meta]:
+    """Article facts straight from the manifest (what `Store.list_articles` reads, without
+    opening the store: a counting command needs neither Chroma nor numpy)."""
+    path = Path(home) / "manifest.sqlite"
+    if not path.exists():
+        return {}
+    from pipeline.corpus.manifest import Manifest
+
+    manifest = Manifest(path)
+    try:
+        return {aid: Meta(title, source, published) for aid, title, source, published in manifest.article_facts()}
+    finally:
+        manifest.close()
+
+
 def _articles(meta: Mapping[str, Meta]) -> dict[str, Article]:
     """Stand-in Articles for `mentions_of` (it reads the title, source and date only)."""
     return {aid: Article.model_construct(id=aid, title=m.title, source=m.source, published_at=m.published_at)
