@@ -150,8 +150,8 @@ def _construct(values: dict[str, Any]) -> PartyMention:
 
 def _mentions(rows: Mapping[str, list[list[Any]]], parties: Mapping[str, CanonicalParty],
               meta: Mapping[str, Meta]) -> list[tuple[PartyMention, CanonicalParty]]:
-    defaults = {k: f.get_default(call_default_factory=True)
-                for k, f in PartyMention.model_fields.items() if not f.is_required()}
+    defaults = {k: None if f.is_required() else f.get_default(call_default_factory=True)  # every field,
+                for k, f in PartyMention.model_fields.items()}  # in order: a dump reads as a validated one
     out = []
     blank = Meta()
     for aid in sorted(rows):
