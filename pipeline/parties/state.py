@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 VERSION = 1
 TAIL = 4096  # bytes hashed at the end of the records file to tell an append from a rewrite
-_FIELDS = ("article_id", "name", "role", "quote", "start", "end", "status", "reason", "model")
+_META = ("published_at", "source", "article_title")  # from the store on every call, never kept
+_FIELDS = tuple(k for k in PartyMention.model_fields if k not in _META)  # a new field makes a new sidecar
 
 
 @dataclass
@@ -133,7 +134,8 @@ def _articles(meta: Mapping[str, Meta]) -> dict[str, Article]:
 def _rows(res: Resolution) -> dict[str, list[list[Any]]]:
     out: dict[str, list[list[Any]]] = {}
     for m, p in res.mentions:
-        out.setdefault(m.article_id, []).append([getattr(m, f) for f in _FIELDS] + [p.id])
+        d = m.model_dump(mode="json", include=set(_FIELDS))
+        out.setdefault(m.article_id, []).append([d[f] for f in _FIELDS] + [p.id])
     return out
 
 
@@ -210,7 +212,8 @@ def resolve_home(home: Path, model: str | None = None, store: ArticleStore | Non
     index = load_index(ipath)
     rstat = _stat(rpath)
     side = _read_sidecar(cpath)
-    ok = (side is not None and side.get("model") == model and side.get("overrides") == overrides.digest
+    ok = (side is not None and side.get("fields") == list(_FIELDS) and side.get("model") == model
+          and side.get("overrides") == overrides.digest
           and side.get("index") == _stat(ipath) and index.overrides_hash == overrides.digest)
     fresh: list[ExtractionRecord] | None = None
     if ok and side is not None:
@@ -246,10 +249,11 @@ def resolve_home(home: Path, model: str | None = None, store: ArticleStore | Non
             out.relinked = sorted(changed)
     out.new_parties = len(index.parties) - before
     out.articles = len(latest)
-    if save and (out.relinked or not ok) and rpath.exists():  # no records: nothing to keep, no folder made
+    if save and (out.relinked or not ok or fresh) and rpath.exists():  # no records: nothing kept, no folder made
         if new_links or index.overrides_hash != saved_hash or not ipath.exists():
             save_index(index, ipath)
-        _write_sidecar(cpath, {"version": VERSION, "model": model, "overrides": overrides.digest,
+        _write_sidecar(cpath, {"version": VERSION, "fields": list(_FIELDS), "model": model,
+                               "overrides": overrides.digest,
                                "index": _stat(ipath), "records": {**rstat, "tail": _tail_hash(rpath, rstat["size"])},
                                "latest": latest, "articles": rows})
     out.resolution = Resolution(index=index, mentions=_mentions(rows, index.parties, meta),

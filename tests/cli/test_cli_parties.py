@@ -70,11 +70,13 @@ def test_since_until_and_source_filter_the_counts(records_home):
 
 def test_a_party_timeline_is_in_published_order_with_quotes_and_aliases(records_home):
     data = as_json("--party", "acme's stock")
-    assert data["party"]["name"] == "Acme Corp." and {"Acme Corp.", "Acme", "Acme's stock"} <= set(data["party"]["aliases"])
+    assert data["party"]["name"] == "Acme Corp."
+    assert {"Acme Corp.", "Acme", "Acme's stock"} <= set(data["party"]["aliases"])
     assert [(e["published_at"], e["role"], e["name"]) for e in data["timeline"]] == [
-        ("2026-01-05", "winner", "Acme Corp."), ("2026-02-10", "loser", "Acme"), ("2026-04-20", "winner", "Acme's stock")]
-    assert data["timeline"][1]["quote"] == "Acme loses in a2." and data["counts"] == {"winner": 2, "loser": 1,
-                                                                                    "unchanged": 0}
+        ("2026-01-05", "winner", "Acme Corp."), ("2026-02-10", "loser", "Acme"),
+        ("2026-04-20", "winner", "Acme's stock")]
+    assert data["timeline"][1]["quote"] == "Acme loses in a2."
+    assert data["counts"] == {"winner": 2, "loser": 1, "unchanged": 0}
     res = run("--party", "Acme", "--since", "2026-02-01")
     assert res.exit_code == 0 and "2026-02-10" in res.stdout and "2026-01-05" not in res.stdout
     assert "Acme loses in a2." in res.stdout

@@ -92,6 +92,18 @@ def test_a_rewritten_file_a_new_parties_yaml_or_a_lost_sidecar_resolve_everythin
     store.close()
 
 
+def test_appended_records_of_another_model_are_read_once(parties_home, monkeypatch):
+    resolve_home(parties_home, model="m", meta={})
+    append_record(make_record("a1", ["Umbrella"], [], model="other:model", created_at="2999-01-01T00:00:00+00:00"),
+                  parties_home / "extractions.jsonl")
+    first = resolve_home(parties_home, model="m", meta={})
+    assert first.relinked == [] and not first.full
+    calls = []
+    monkeypatch.setattr(state, "_appended", lambda *a: calls.append(a) or [])
+    again = resolve_home(parties_home, model="m", meta={})
+    assert calls == [] and again.relinked == []  # the sidecar moved past those lines
+
+
 def test_a_model_filter_keeps_its_own_sidecar(parties_home):
     append_record(make_record("a1", ["Umbrella"], [], model="other:model", created_at="2999-01-01T00:00:00+00:00"),
                   parties_home / "extractions.jsonl")
