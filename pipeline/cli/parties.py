@@ -101,6 +101,8 @@ def parties(
     source: Optional[str] = typer.Option(None, "--source", help="Only articles from this publication."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="Only records from this model."),
     top: int = typer.Option(20, "--top", min=0, help="Show the N most-named parties (0: all)."),
+    groups: bool = typer.Option(False, "--groups", help="Also list classes of parties (\"Buyers\", "
+                                "\"regional carriers\"), hidden by default."),
     merge: bool = typer.Option(False, "--merge", help="NAME... are one party: add a merge group to parties.yaml."),
     split: bool = typer.Option(False, "--split", help="NAME... are different parties: add a split to parties.yaml."),
     ignore: bool = typer.Option(False, "--ignore", help="NAME... are never a party: add them to parties.yaml."),
@@ -120,7 +122,8 @@ def parties(
     res = hr.resolution
     resolution = {"articles": hr.articles, "parties": len(res.index.parties), "relinked_articles": len(hr.relinked),
                   "new_links": res.new_links, "full": hr.full}
-    base = {"window": _window_json(since, until, source), "model": model, "resolution": resolution}
+    base = {"window": _window_json(since, until, source), "model": model, "groups": groups,
+            "resolution": resolution}
     if party:
         p = require_party(res, party)
         entries = timeline(res, p, window)
@@ -140,7 +143,7 @@ def parties(
         from pipeline.text.parties import party_key
 
         ids = {q.id for q in parties_named(res, edited["names"])}
-        rows = [r for r in party_rows(res, window) if r.id in ids]
+        rows = [r for r in party_rows(res, window) if r.id in ids]  # groups too: the user named them
         edited["parties"] = sorted(ids)
         named = {party_key(m.name) for m, _ in res.mentions}
         missing = [n for n in edited["names"] if party_key(n) not in named]
@@ -150,8 +153,8 @@ def parties(
                              if missing and edited["section"] != "ignore" else ""),
                           highlight=False, soft_wrap=True)
     else:
-        rows = party_rows(res, window, top or None)
-    total = count_parties(res, window)
+        rows = party_rows(res, window, groups=groups, top=top or None)
+    total = count_parties(res, window, groups=groups)
     if json_out:
         emit_json({"parties": [r.model_dump(mode="json") for r in rows], "total": total, **base,
                    **({"edited": edited} if edited else {})})

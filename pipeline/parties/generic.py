@@ -1,8 +1,27 @@
-"""Names that are never a canonical party: generic nouns ("Companies", "Community"), bare
-pronouns and possessives ("it", "Ardent's" alone is kept as Ardent; "its" is dropped)."""
+"""Names that are not one named party.
+
+Three cases, decided from the name (and the article text when there is one):
+
+* generic: no reader could link it to anyone ("Companies", "it", "the market") → never a party;
+* descriptor: a singular common noun that stands for a party the article names ("the airline",
+  "the company", "Amazon's cloud unit") → linked to that party by `coref`, dropped when the
+  article has no single such party;
+* group: a common-noun phrase, not a name ("Buyers", "Lease companies", "larger established
+  automakers", "FreshWay store workers") → a party of `kind="group"`, linked across articles only
+  by its exact key, hidden by `pipeline parties` unless asked for.
+
+The group rule: strip "the"; the head (last word) is a common noun when it is lower-case, or, for
+a one-word name written with a capital ("Buyers"), when the article writes that word in lower case
+and never capitalized mid-sentence (without the text: when it looks plural). An acronym ("AWS")
+or a capitalized head later in the name ("Lehman Brothers", "Port of New York") is a name.
+"Ardent's" alone is Ardent (the possessive is dropped by the key).
+"""
 
 from __future__ import annotations
 
+import re
+
+from pipeline.parties import names as nm
 from pipeline.text.parties import party_key
 
 GENERIC = {
@@ -11,11 +30,91 @@ GENERIC = {
     "industry", "the industry", "market", "markets", "the market", "government", "officials", "others",
     "some", "many", "everyone", "it", "its", "they", "them", "he", "she", "we", "you", "this", "that",
     "these", "those", "who", "which", "rivals", "competitors", "the public", "public", "economy",
-    "the company", "the firm", "the group", "sector", "the sector", "stocks", "shares",
+    "the company", "the firm", "the group", "sector", "the sector", "stocks", "shares", "overall",
+    "matters", "both", "all", "none", "nobody", "anyone", "somebody", "everybody", "other", "us",
+    # bare classes too wide to count as one party: every article has some
+    "passengers", "travelers", "travellers", "banks", "residents", "citizens", "voters", "students",
+    "families", "households", "taxpayers", "homeowners", "borrowers", "savers", "shoppers", "viewers",
+    "readers", "analysts", "experts", "traders", "owners", "individuals", "humans", "humanity",
 }
+
+DESCRIPTORS = nm.DESCRIPTORS  # singular heads that stand for one party ("the carrier")
+_NOISE = nm.CORPORATE | {"stock", "stocks", "shares", "share", "business"}
+_DETERMINERS = {"the", "a", "an", "its", "their", "this", "that"}
 
 
 def is_generic(name: str) -> bool:
     """True for a name no reader could link to one party."""
     key = party_key(name)
     return key in GENERIC or not any(ch.isalnum() for ch in key)
+
+
+def _core(name: str) -> list[str]:
+    ws = nm.words(name)
+    while ws and ws[0].casefold() in _DETERMINERS:
+        ws = ws[1:]
+    return ws
+
+
+def descriptor(name: str) -> tuple[str | None, str] | None:
+    """(owner, head) for a descriptor: (None, "airline") for "the airline", ("Amazon", "unit") for
+    "Amazon's cloud unit"; None for a name or a group."""
+    pos = nm.possessive(name)
+    if pos is not None:
+        ws = _core(pos[1])
+        if ws and ws[-1].casefold() in DESCRIPTORS and not any(nm.capitalized(w) for w in ws[1:]):
+            return (pos[0], ws[-1].casefold())
+        return None
+    ws = _core(name)
+    if not ws or len(ws) > 4 or ws[-1].casefold() not in DESCRIPTORS:
+        return None
+    if any(nm.capitalized(w) for w in ws[1:]) or (nm.capitalized(ws[0]) and len(ws) > 1):
+        return None  # "Kaupthing bank", "AI vendor": a name comes first
+    return (None, ws[-1].casefold())
+
+
+def _lower_in(word: str, text: str) -> bool:
+    return re.search(r"(?<![\w-])" + re.escape(word.casefold()) + r"(?![\w-])", text) is not None
+
+
+def _capital_mid_sentence(word: str, text: str) -> bool:
+    """Written with a capital after a word that ends no sentence ("... shares of Target rose")."""
+    pat = r"(?<=[a-z,;:] )" + re.escape(word[:1].upper() + word[1:]) + r"(?![\w-])"
+    return re.search(pat, text) is not None
+
+
+def is_group(name: str, text: str | None = None) -> bool:
+    """A common-noun phrase (a class of parties, or an unnamed one), not a name. See the module
+    docstring for the rule."""
+    pos = nm.possessive(name)
+    if pos is not None:  # "Ardent's licensing partner" is one party, "Ardent's suppliers" a group
+        ws = _core(pos[1])
+        return bool(ws) and nm.plural(ws[-1])
+    if "'s " in nm.clean(name):  # "Russia's economy" is Russia: the owner decides
+        return is_group(nm.clean(name).split("'s ", 1)[0], text)
+    ws = _core(name)
+    while len(ws) > 1 and ws[-1].casefold() in _NOISE:  # "Procter & Gamble company"
+        ws = ws[:-1]
+    if not ws or nm.is_acronym(name.strip()):
+        return False
+    head = ws[-1]
+    if len(ws) > 1:
+        if nm.capitalized(head) or nm.is_acronym(head):
+            return False
+        if len(ws) > 2 and nm.capitalized(ws[-2]):
+            return False  # "Amazon Web services": a name, whatever the case of its last word
+        if nm.plural(head):
+            return True  # "Lease companies", "FreshWay store workers"
+        # singular: "Reuters news agency" names one party, "canal authority" does not
+        first_named = nm.capitalized(ws[0]) and (not text or _capital_mid_sentence(ws[0], text))
+        return not (first_named or any(nm.capitalized(w) or nm.is_acronym(w) for w in ws[1:]))
+    if not nm.capitalized(head):
+        return True
+    if nm.is_acronym(head):
+        return False
+    if text:
+        if _capital_mid_sentence(head, text):
+            return False
+        if _lower_in(head, text):
+            return True
+    return nm.plural(head)

@@ -17,6 +17,7 @@ from pipeline.types import EvidenceStatus
 
 Role = Literal["winner", "loser", "unchanged"]
 ROLES: tuple[Role, ...] = ("winner", "loser", "unchanged")
+PartyKind = Literal["party", "group"]
 
 
 class PartyMention(BaseModel):
@@ -49,6 +50,7 @@ class CanonicalParty(BaseModel):
     aliases: list[str] = Field(default_factory=list)  # every spelling linked to it, first seen first
     acronyms: list[str] = Field(default_factory=list)  # "AWS" from "Amazon Web Services (AWS)"
     created_at: str = ""  # when the id was first given
+    kind: PartyKind = "party"  # "group": a common-noun class ("Buyers"), hidden by default
 
 
 class Link(BaseModel):
@@ -57,7 +59,7 @@ class Link(BaseModel):
     article_id: str
     name: str
     party_id: str | None  # None: ignored (a generic non-party, or `ignore` in parties.yaml)
-    rule: str  # "override", "key", "acronym", "coreference", "similar", "embedding", "llm", "new", "generic", "ignored"
+    rule: str  # "override", "key", "acronym", "coreference", "similar", "index", "embedding", "llm", "new", "generic", "ignored"
     score: float | None = None
 
 

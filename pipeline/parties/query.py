@@ -88,6 +88,7 @@ class PartyRow(BaseModel):
     id: str
     name: str
     aliases: list[str]
+    kind: str = "party"  # "group": a common-noun class ("Buyers"), which a listing may hide
     winner: int = 0  # articles naming it a winner
     loser: int = 0
     unchanged: int = 0
@@ -106,9 +107,11 @@ def selected(res: Resolution, window: Window | None = None) -> list[tuple[PartyM
     return [(m, p) for m, p in res.mentions if w.admits(m)]
 
 
-def party_rows(res: Resolution, window: Window | None = None, top: int | None = None) -> list[PartyRow]:
-    """Every party with a mention in the window, most-mentioned first (the first `top` only,
-    when given: rows are built for those alone, so a top-20 over 10,000 claims stays cheap)."""
+def party_rows(res: Resolution, window: Window | None = None, groups: bool = True,
+               top: int | None = None) -> list[PartyRow]:
+    """Every party with a mention in the window, most-mentioned first (`groups=False`: named
+    parties only, no `kind="group"` classes; `top`: the first N only, and rows are built for
+    those alone, so a top 20 over 10,000 claims stays cheap)."""
     seen: dict[str, dict[Role, set[str]]] = {}
     by_source: dict[str, dict[str, dict[Role, set[str]]]] = {}
     days: dict[str, tuple[str, str]] = {}
@@ -117,6 +120,8 @@ def party_rows(res: Resolution, window: Window | None = None, top: int | None = 
     admits = None if w.since is None and w.until is None and not w.source else w.admits
     for m, p in res.mentions:
         if admits is not None and not admits(m):
+            continue
+        if not groups and p.kind == "group":
             continue
         pid = p.id
         roles = seen.get(pid)
@@ -139,17 +144,17 @@ def party_rows(res: Resolution, window: Window | None = None, top: int | None = 
         p, roles = parties[pid], seen[pid]
         first, last = days.get(pid, (None, None))
         rows.append(PartyRow(
-            id=pid, name=p.name, aliases=list(p.aliases),
+            id=pid, name=p.name, aliases=list(p.aliases), kind=p.kind,
             winner=len(roles["winner"]), loser=len(roles["loser"]), unchanged=len(roles["unchanged"]),
             articles=len(set().union(*roles.values())), first_seen=first, last_seen=last,
             sources={s: RoleCounts(**{r: len(a) for r, a in rs.items()}) for s, rs in sorted(by_source[pid].items())}))
     return rows
 
 
-def count_parties(res: Resolution, window: Window | None = None) -> int:
-    """How many parties have a mention in the window."""
+def count_parties(res: Resolution, window: Window | None = None, groups: bool = True) -> int:
+    """How many parties have a mention in the window (`groups=False`: named parties only)."""
     w = window or Window()
-    return len({p.id for m, p in res.mentions if w.admits(m)})
+    return len({p.id for m, p in res.mentions if w.admits(m) and (groups or p.kind != "group")})
 
 
 def find_party(res: Resolution, name: str) -> CanonicalParty | None:

@@ -1,20 +1,29 @@
 """Linking mentions to canonical parties, incrementally.
 
 A mention already linked keeps its party (so ids never move on a re-run); a new one goes through,
-in order: parties.yaml (`merge`/`ignore` always win), the generic-name filter, the name key
-(`party_key`), then the `Matcher` (acronyms, same-article coreference, string and embedding
-similarity, optional LLM confirmation), and otherwise becomes a new party whose id is the slug
-of its key. Unchanged statements are attached to the parties their article names in them.
+in order (docs/parties.md):
+
+1. parties.yaml: `ignore` and `merge` always win (a `split` vetoes any later rule);
+2. same-article coreference (`coref`): a dropped descriptor ("the airline" with two airlines) is
+   generic; an alias ("AWS", "Skyline", "the carrier") takes its lead's party;
+3. the generic filter ("Companies", "it");
+4. the key (`names.name_key`) or an acronym the corpus defined;
+5. the `Matcher` (`match.NameMatcher`: spelling, acronyms, MiniLM, optional LLM) for named parties;
+6. otherwise a new party, id = slug of its key, `kind="group"` for a common-noun phrase.
+
+Unchanged statements are attached to the parties their article names in them.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Mapping, Protocol, Sequence
 
-from pipeline.parties.generic import is_generic
-from pipeline.parties.model import CanonicalParty, Link, PartyIndex, PartyMention
+from pipeline.parties import coref
+from pipeline.parties import names as nm
+from pipeline.parties.generic import is_generic, is_group
+from pipeline.parties.model import CanonicalParty, Link, PartyIndex, PartyKind, PartyMention
 from pipeline.parties.overrides import Overrides
 from pipeline.text.parties import party_key
 from pipeline.types import utcnow_iso
@@ -44,84 +53,150 @@ class Resolution:
         return [m for m, p in self.mentions if p.id == party_id]
 
 
-def _new_party(index: PartyIndex, key: str, name: str) -> CanonicalParty:
-    base = slug(key)
-    pid, n = base, 2
-    while pid in index.parties:
-        pid, n = f"{base}-{n}", n + 1
-    party = CanonicalParty(id=pid, name=name, aliases=[name], created_at=utcnow_iso())
-    index.parties[pid] = party
-    return party
+class _Linker:
+    """One resolve pass: the index being extended and the lookups that follow it."""
 
+    def __init__(self, index: PartyIndex, ov: Overrides, matcher: Matcher | None) -> None:
+        self.index, self.ov, self.matcher = index, ov, matcher
+        self.keys: dict[str, str] = {}  # name_key of every alias → party id (first party wins)
+        self.acronyms: dict[str, str] = {}  # "AWS" → party id
+        for pid, p in index.parties.items():
+            for a in [p.name, *p.aliases]:
+                self.keys.setdefault(nm.name_key(a), pid)
+            for a in p.acronyms:
+                self.acronyms.setdefault(a, pid)
 
-def _by_key(index: PartyIndex) -> dict[str, str]:
-    """party_key of every alias → party id (first party wins)."""
-    out: dict[str, str] = {}
-    for pid, p in index.parties.items():
-        for a in [p.name, *p.aliases]:
-            out.setdefault(party_key(a), pid)
-    return out
+    def new_party(self, key: str, name: str, kind: PartyKind) -> CanonicalParty:
+        base = slug(key)
+        pid, n = base, 2
+        while pid in self.index.parties:
+            pid, n = f"{base}-{n}", n + 1
+        party = CanonicalParty(id=pid, name=name, aliases=[], created_at=utcnow_iso(), kind=kind)
+        self.index.parties[pid] = party
+        self.add_alias(party, name)
+        return party
 
+    def add_alias(self, party: CanonicalParty, name: str, acronyms: set[str] = set()) -> None:
+        if name not in party.aliases:
+            party.aliases.append(name)
+        self.keys.setdefault(nm.name_key(name), party.id)
+        for a in sorted(acronyms):
+            if a not in party.acronyms:
+                party.acronyms.append(a)
+            self.acronyms.setdefault(a, party.id)
 
-def _decide(m: PartyMention, index: PartyIndex, keys: dict[str, str], ov: Overrides,
-            matcher: Matcher | None, same_article: Sequence[PartyMention]) -> Link:
-    key = party_key(m.name)
-    if ov.ignored(m.name):
-        return Link(article_id=m.article_id, name=m.name, party_id=None, rule="ignored")
-    merged = ov.merged_key(m.name)
-    if merged is not None:
-        pid = keys.get(merged)
+    def apart(self, name: str, pid: str) -> bool:
+        p = self.index.parties[pid]
+        return any(self.ov.apart(name, a) for a in dict.fromkeys([p.name, *p.aliases]))
+
+    def overridden(self, m: PartyMention) -> Link | None:
+        if self.ov.ignored(m.name):
+            return Link(article_id=m.article_id, name=m.name, party_id=None, rule="ignored")
+        key = party_key(m.name)
+        group = next((g for g in self.ov.merge if key in {party_key(n) for n in g}), None)
+        if group is None:
+            return None
+        pid = next((self.keys[nm.name_key(n)] for n in group if nm.name_key(n) in self.keys), None)
         if pid is None:
-            pid = _new_party(index, merged, ov.merge_display(m.name) or m.name).id
-            keys[merged] = pid
+            pid = self.new_party(nm.name_key(group[0]), group[0], "party").id
         return Link(article_id=m.article_id, name=m.name, party_id=pid, rule="override")
-    if is_generic(m.name):
-        return Link(article_id=m.article_id, name=m.name, party_id=None, rule="generic")
-    if key in keys and not ov.apart(m.name, index.parties[keys[key]].name):
-        return Link(article_id=m.article_id, name=m.name, party_id=keys[key], rule="key")
-    if matcher is not None:
-        link = matcher.match(m, index, same_article)
-        if link is not None and link.party_id and not ov.apart(m.name, index.parties[link.party_id].name):
+
+    def by_name(self, m: PartyMention, kind: PartyKind, same_article: Sequence[PartyMention]) -> Link:
+        """Key, then a defined acronym, then the matcher, else a new party."""
+        key = nm.name_key(m.name)
+        pid = self.keys.get(key)
+        if pid is not None and not self.apart(m.name, pid):
+            return Link(article_id=m.article_id, name=m.name, party_id=pid, rule="key")
+        if kind == "party":
+            acr = nm.acronym_of(m.name) if nm.is_acronym(m.name) else None
+            pid = self.acronyms.get(acr) if acr else None
+            if pid is not None and not self.apart(m.name, pid):
+                return Link(article_id=m.article_id, name=m.name, party_id=pid, rule="acronym")
+            if self.matcher is not None:
+                link = self.matcher.match(m, self.index, same_article)
+                if link is not None and link.party_id and not self.apart(m.name, link.party_id):
+                    return link
+        party = self.new_party(key, m.name, kind)
+        return Link(article_id=m.article_id, name=m.name, party_id=party.id, rule="new")
+
+    def decide(self, m: PartyMention, co: coref.ArticleCoref, text: str,
+               links: dict[tuple[str, str], Link], same_article: Sequence[PartyMention]) -> Link:
+        link = self.overridden(m)
+        if link is not None:
             return link
-    party = _new_party(index, key, m.name)
-    return Link(article_id=m.article_id, name=m.name, party_id=party.id, rule="new")
+        if m.name in co.dropped:
+            return Link(article_id=m.article_id, name=m.name, party_id=None, rule="generic")
+        lead = co.resolve(m.name)
+        if lead is not None:
+            name, rule = lead
+            done = links.get((m.article_id, name))
+            if done is not None:
+                pid = done.party_id
+            else:  # a longer name only the text gives: its own party decision
+                pid = self.by_name(m.model_copy(update={"name": name}), "party", same_article).party_id
+                if pid:
+                    self.add_alias(self.index.parties[pid], name, co.acronyms.get(nm.name_key(name), set()))
+            if pid and not self.apart(m.name, pid) and not self.ov.ignored(name):
+                return Link(article_id=m.article_id, name=m.name, party_id=pid, rule=rule)
+        if is_generic(m.name):
+            return Link(article_id=m.article_id, name=m.name, party_id=None, rule="generic")
+        return self.by_name(m, "group" if is_group(m.name, text) else "party", same_article)
 
 
-def _whole_word(alias: str, text: str) -> bool:
-    return bool(alias) and re.search(r"(?<!\w)" + re.escape(alias) + r"(?!\w)", text, re.I) is not None
+def _copy(index: PartyIndex) -> PartyIndex:
+    """The index to extend, the caller's left as it was (links are never changed in place)."""
+    parties = {pid: p.model_copy(update={"aliases": list(p.aliases), "acronyms": list(p.acronyms)})
+               for pid, p in index.parties.items()}
+    return index.model_copy(update={"parties": parties, "links": list(index.links)})
+
+
+def _affected(ov: Overrides) -> set[str]:
+    """Keys of every name parties.yaml speaks of."""
+    return {party_key(n) for g in [*ov.merge, *ov.split, ov.ignore] for n in g}
 
 
 def resolve(mentions: Sequence[PartyMention], index: PartyIndex | None = None,
-            overrides: Overrides | None = None, matcher: Matcher | None = None) -> Resolution:
-    """Link every named mention (new ones only, unless parties.yaml changed) and return them."""
-    index = index.model_copy(deep=True) if index is not None else PartyIndex()
+            overrides: Overrides | None = None, matcher: Matcher | None = None,
+            texts: Mapping[str, str] | None = None) -> Resolution:
+    """Link every named mention (new ones only, and those parties.yaml now speaks of) and return
+    them. `texts` (article id → text; default: the matcher's) feed same-article coreference."""
+    index = _copy(index) if index is not None else PartyIndex()
     ov = overrides or Overrides()
-    if index.overrides_hash != ov.digest:  # the user's word changed: decide every link again
-        index.links = [lk for lk in index.links if lk.rule not in ("override", "ignored")]
-        index.overrides_hash = ov.digest
-        relink = True
-    else:
-        relink = False
+    texts = texts if texts is not None else getattr(matcher, "texts", None) or {}
     links = index.link_map()
-    keys = _by_key(index)
+    if index.overrides_hash != ov.digest:  # the user's word changed: decide what it touches again
+        touched = _affected(ov)
+        for ref, lk in list(links.items()):
+            if lk.rule in ("override", "ignored") or party_key(lk.name) in touched:
+                del links[ref]
+                old = index.parties.get(lk.party_id or "")
+                if old is not None and lk.name in old.aliases and not any(
+                        o.name == lk.name and o.party_id == old.id for o in links.values()):
+                    old.aliases.remove(lk.name)
+        index.overrides_hash = ov.digest
+    linker = _Linker(index, ov, matcher)
     named = [m for m in mentions if m.role != "unchanged" and m.name]
     by_article: dict[str, list[PartyMention]] = {}
     for m in named:
         by_article.setdefault(m.article_id, []).append(m)
     new = 0
-    for m in named:
-        lk = links.get(m.ref)
-        if lk is None or (relink and (ov.ignored(m.name) or ov.merged_key(m.name) is not None)):
-            lk = _decide(m, index, keys, ov, matcher, by_article[m.article_id])
+    for aid, ms in by_article.items():
+        pending = list({m.ref: m for m in ms if m.ref not in links}.values())
+        if not pending:
+            continue
+        text = texts.get(aid, "")
+        co = coref.analyze([m.name for m in ms], text)
+        pending.sort(key=lambda m: (m.name in co.lead or m.name in co.dropped))  # leads first
+        for m in pending:
+            lk = linker.decide(m, co, text, links, ms)
             links[m.ref] = lk
             new += 1
-            party = index.parties.get(lk.party_id) if lk.party_id else None
-            if party is not None:
-                if m.name not in party.aliases:
-                    party.aliases.append(m.name)
-                keys.setdefault(party_key(m.name), party.id)  # a new party's own name too
+            if lk.party_id:
+                party = index.parties[lk.party_id]
+                acr = {nm.acronym_of(m.name)} if lk.rule == "acronym" and nm.is_acronym(m.name) else set()
+                linker.add_alias(party, m.name, acr | co.acronyms.get(nm.name_key(m.name), set()))
     index.links = sorted(links.values(), key=lambda lk: (lk.article_id, lk.name))
-    for pid, p in index.parties.items():
+    for p in index.parties.values():
         p.name = ov.display(p.name) or next((ov.display(a) for a in p.aliases if ov.display(a)), None) \
             or ov.merge_display(p.name) or p.name
     res = Resolution(index=index, new_links=new)
@@ -129,15 +204,25 @@ def resolve(mentions: Sequence[PartyMention], index: PartyIndex | None = None,
         lk = links[m.ref]
         if lk.party_id and lk.party_id in index.parties:
             res.mentions.append((m, index.parties[lk.party_id]))
-    # unchanged statements: attached to the article's own parties that they name
+    _attach_unchanged(res, mentions)
+    return res
+
+
+def _whole_word(alias: str, text: str) -> bool:
+    return bool(alias) and re.search(r"(?<!\w)" + re.escape(alias) + r"(?!\w)", text, re.I) is not None
+
+
+def _attach_unchanged(res: Resolution, mentions: Sequence[PartyMention]) -> None:
+    """Unchanged statements: attached to the article's own parties that they name."""
     own: dict[str, dict[str, CanonicalParty]] = {}
     for mm, p in res.mentions:
         own.setdefault(mm.article_id, {})[p.id] = p
     for m in mentions:
         if m.role != "unchanged":
             continue
+        said = f"{m.reason}\n{m.quote}"
+        folded = said.casefold()
         for party in own.get(m.article_id, {}).values():
-            hit = next((a for a in party.aliases if _whole_word(a, m.reason) or _whole_word(a, m.quote)), None)
+            hit = next((a for a in party.aliases if a.casefold() in folded and _whole_word(a, said)), None)
             if hit:
                 res.mentions.append((m.model_copy(update={"name": hit}), party))
-    return res

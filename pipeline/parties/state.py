@@ -183,15 +183,52 @@ def _write_sidecar(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def article_texts(home: Path, store: ArticleStore | None, ids: set[str] | None = None) -> dict[str, str]:
+    """The texts same-article coreference reads ("Amazon Web Services (AWS)"): of `ids`, or all."""
+    if store is not None:
+        if ids is None:
+            return {a.id: a.text for a in store.list_articles()}
+        out = {}
+        for aid in ids:
+            art = store.find_article(aid)
+            if art is not None:
+                out[aid] = art.text
+        return out
+    path = Path(home) / "manifest.sqlite"
+    if not path.exists():
+        return {}
+    from pipeline.corpus.manifest import Manifest
+
+    manifest = Manifest(path)
+    try:
+        rows = manifest.complete() if ids is None else [r for i in sorted(ids) if (r := manifest.get(i))]
+        return {r.article.id: r.article.text for r in rows}
+    finally:
+        manifest.close()
+
+
+def _matcher(matcher: Matcher | None, texts: Mapping[str, str], home: Path, settings: Any) -> Matcher:
+    """The caller's matcher, or the one `resolve_corpus` uses (`[parties]` settings)."""
+    if matcher is not None:
+        return matcher
+    from pipeline import config
+    from pipeline.parties.match import default_matcher
+
+    return default_matcher(texts=texts, settings=settings if settings is not None else config.load_settings(),
+                           home=home)
+
+
 def link_new(index: PartyIndex, records: list[ExtractionRecord], meta: Mapping[str, Meta],
-             overrides: Any, matcher: Matcher | None) -> tuple[PartyIndex, Resolution]:
+             overrides: Any, matcher: Matcher | None,
+             texts: Mapping[str, str] | None = None) -> tuple[PartyIndex, Resolution]:
     """Link the mentions of these records' articles against the index's parties (not its links
     to other articles: a new article's names are decided by the parties and its own text). The
     links keep the index's order with the new ones last (`resolve` sorts them on a full pass)."""
     ids = {r.article_id for r in records}
     sub = PartyIndex(version=index.version, parties=index.parties, overrides_hash=index.overrides_hash,
                      links=[lk for lk in index.links if lk.article_id in ids])
-    res = resolve(mentions_of(records, _articles({i: meta[i] for i in ids if i in meta})), sub, overrides, matcher)
+    res = resolve(mentions_of(records, _articles({i: meta[i] for i in ids if i in meta})), sub, overrides, matcher,
+                  texts=texts)
     merged = PartyIndex(version=index.version, parties=res.index.parties, overrides_hash=res.index.overrides_hash,
                         links=[lk for lk in index.links if lk.article_id not in ids] + res.index.links)
     return merged, res
@@ -199,9 +236,11 @@ def link_new(index: PartyIndex, records: list[ExtractionRecord], meta: Mapping[s
 
 def resolve_home(home: Path, model: str | None = None, store: ArticleStore | None = None,
                  matcher: Matcher | None = None, save: bool = True,
-                 meta: Mapping[str, Meta] | None = None) -> HomeResolution:
+                 meta: Mapping[str, Meta] | None = None, settings: Any = None) -> HomeResolution:
     """The resolution of the newest record of every article (of `model`, when given), linking
-    only what is new since the last call; saves the index and the sidecar unless `save` is False."""
+    only what is new since the last call; saves the index and the sidecar unless `save` is False.
+    Without a `matcher`, `default_matcher` as `resolve_corpus` builds it, over the texts of the
+    articles being linked (from `store`, else the manifest); nothing new: no matcher at all."""
     from pipeline.records import records_path
 
     home = Path(home)
@@ -224,9 +263,12 @@ def resolve_home(home: Path, model: str | None = None, store: ArticleStore | Non
             fresh = _appended(rpath, old["size"])
     out = HomeResolution(resolution=Resolution(index=index))
     before, saved_hash, new_links = len(index.parties), index.overrides_hash, 0
+    used: Any = None
     if fresh is None or side is None:  # resolve everything again
         recs = latest_records(model, rpath)
-        res = resolve(mentions_of(recs, _articles(meta)), index, overrides, matcher)
+        texts = article_texts(home, store) if recs else {}
+        used = _matcher(matcher, texts, home, settings) if recs else matcher
+        res = resolve(mentions_of(recs, _articles(meta)), index, overrides, used, texts=texts)
         index, new_links = res.index, res.new_links
         rows = _rows(res)
         latest = {r.article_id: [r.created_at, r.model] for r in recs}
@@ -242,7 +284,9 @@ def resolve_home(home: Path, model: str | None = None, store: ArticleStore | Non
             if (cur is None or rec.created_at >= cur.created_at) and (prev is None or rec.created_at >= prev[0]):
                 changed[rec.article_id] = rec
         if changed:
-            index, res = link_new(index, list(changed.values()), meta, overrides, matcher)
+            texts = article_texts(home, store, set(changed))
+            used = _matcher(matcher, texts, home, settings)
+            index, res = link_new(index, list(changed.values()), meta, overrides, used, texts)
             new_links = res.new_links
             rows = {k: v for k, v in rows.items() if k not in changed} | _rows(res)
             latest = latest | {aid: [r.created_at, r.model] for aid, r in changed.items()}
@@ -256,6 +300,8 @@ def resolve_home(home: Path, model: str | None = None, store: ArticleStore | Non
                                "overrides": overrides.digest,
                                "index": _stat(ipath), "records": {**rstat, "tail": _tail_hash(rpath, rstat["size"])},
                                "latest": latest, "articles": rows})
+        if used is not None and hasattr(used, "save"):  # the matcher's name vectors, when it embedded any
+            used.save()
     out.resolution = Resolution(index=index, mentions=_mentions(rows, index.parties, meta),
                                 new_links=new_links)
     return out

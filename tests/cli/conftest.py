@@ -14,5 +14,5 @@ def records_home(home) -> Path:
     """$PIPELINE_HOME with hand-made extraction records of five dated, sourced articles
     (tests/parties/conftest.py ARTICLES) and a parties.yaml holding one unrelated entry."""
     write_home(home)
-    (home / "parties.yaml").write_text("rename:\n  Initech: Initech Ltd\n", encoding="utf-8")
+    (home / "parties.yaml").write_text("ignore: [Hooli]\n", encoding="utf-8")
     return home

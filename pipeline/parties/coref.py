@@ -1,0 +1,306 @@
+"""Same-article coreference: which of an article's party names are one party, by what its text says.
+
+Rules, in order, each linking a name to a "lead" (a longer name of the same party, from the
+claims or from the text):
+
+1. definition: the text defines it, "Amazon Web Services (AWS)", "Ardent Motors Corp. (“Ardent”)";
+2. acronym: an all-capitals name whose letters are the initials of exactly one other name of the
+   article or capitalized phrase of its text ("AWS" ↔ "Amazon Web Services");
+3. short form: the name plus company-type words only ("Skyline" ↔ "Skyline Regional",
+   "Ardent" ↔ "Ardent Motors", from the claims or where the text first writes the name), or the
+   start of one compound word ("Daimler" ↔ "DaimlerChrysler
+   AG"), when exactly one such longer name is in the article and the short one is no place
+   ("Japan" is never "Japan Airlines"); a longer name that adds any other word ("Google Cloud",
+   "Amazon Web Services", "Tesco Polska") is another party;
+4. surname: "Hurley" ↔ "Doug Hurley" when the longer one is a person's name;
+5. descriptor: "the airline" → the one party of that kind the article names (its name or the
+   text says so: "Juniper Airways, the low-cost carrier"); "the company" → its one organization;
+   "Amazon's cloud unit" → the one name that starts with "Amazon" and adds words. None or several
+   → the descriptor is dropped as generic.
+
+Pure text work (regular expressions); spaCy is asked about a single short name only to tell a
+place or a person from an organization, and only when a rule needs it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pipeline.parties import names as nm
+from pipeline.parties.generic import descriptor, is_generic, is_group
+
+# words that only say what kind of company a name is: dropping them leaves the same party
+DESIGNATORS = {
+    "motors", "motor", "regional", "air", "airways", "airlines", "aviation", "labs", "lab", "systems",
+    "energy", "technologies", "technology", "tech", "pharma", "pharmaceuticals", "financial",
+    "foundry", "semiconductor", "semiconductors", "equipment", "lithography", "industries",
+    "international", "global", "holdings", "group", "corp", "corporation", "inc", "co", "company",
+    "ltd", "plc", "ag", "sa", "gmbh", "llc", "enterprises", "networks", "communications", "telecom",
+    "software", "therapeutics", "biosciences", "entertainment", "brands", "foods", "stores",
+    "automotive", "auto", "petroleum", "oil", "mining", "steel", "chemicals", "logistics", "robotics",
+    "capital markets", "bancorp", "insurance", "partners", "ventures", "orbit", "aerospace",
+    "motor company", "worldwide", "health", "healthcare", "electric", "ai", "grocers", "wireless",
+    "therapeutics", "bank", "compute", "airport", "grocers", "lines",
+}
+# what a descriptor's head says about the party, and the name words that show it
+KIND_WORDS = {
+    "airline": {"air", "airways", "airlines", "aviation", "airline"},
+    "carrier": {"air", "airways", "airlines", "aviation", "airline", "wireless", "mobile", "telecom"},
+    "automaker": {"motors", "motor", "auto", "automotive", "cars"},
+    "carmaker": {"motors", "motor", "auto", "automotive", "cars"},
+    "bank": {"bank", "bancorp", "banking"}, "lender": {"bank", "bancorp", "financial", "lending", "credit"},
+    "insurer": {"insurance", "assurance", "life"}, "chipmaker": {"semiconductor", "semiconductors", "chips"},
+    "utility": {"power", "energy", "electric", "utilities", "light"}, "railroad": {"railroad", "railway", "rail"},
+    "pharmacy": {"pharmacy", "rx", "drug"}, "foundry": {"foundry"}, "lab": {"labs", "lab"},
+    "airport": {"airport"}, "exchange": {"exchange"}, "fund": {"fund", "capital"},
+}
+ORG_HEADS = {"company", "firm", "group", "business", "giant", "conglomerate", "maker", "manufacturer",
+             "provider", "operator", "developer", "startup", "start-up", "brand", "supplier", "vendor",
+             "producer", "platform", "network", "retailer", "chain", "grocer", "publisher", "studio",
+             "distributor", "broker", "refiner", "miner", "partner"}
+UNIT_HEADS = {"unit", "division", "subsidiary", "arm"}
+_CAP = r"[A-Z][\w&'’.-]*"
+_PHRASE = re.compile(_CAP + r"(?:\s+(?:(?:of|and|&|for|de|the)\s+)?" + _CAP + r")*")
+
+
+@dataclass
+class ArticleCoref:
+    """One article's names: the lead each alias resolves to, and the acronyms its text defines."""
+
+    lead: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (lead name, rule)
+    acronyms: dict[str, set[str]] = field(default_factory=dict)  # name_key(long form) -> {"AWS"}
+    dropped: set[str] = field(default_factory=set)  # descriptors with no single referent
+
+    def resolve(self, name: str) -> tuple[str, str] | None:
+        """The final lead of `name` (following chains), with the rule of its first step."""
+        first = self.lead.get(name)
+        if first is None:
+            return None
+        cur, seen = first[0], {name}
+        while cur in self.lead and cur not in seen:
+            seen.add(cur)
+            cur = self.lead[cur][0]
+        return (cur, first[1]) if cur != name else None
+
+
+@lru_cache(maxsize=4096)
+def entity_type(name: str) -> str:
+    """spaCy's entity label for a short name on its own ("GPE", "PERSON", "ORG"; "" when unsure or
+    when spaCy is missing)."""
+    try:
+        from pipeline.text.nlp import parse_many
+        doc = parse_many([name])[0]  # under the parser's lock
+    except Exception:  # no parser: the rules that need it decline
+        return "?"
+    ents = [e for e in doc.ents if e.text.strip() == name.strip()]
+    return ents[0].label_ if ents else ""
+
+
+def is_place(name: str, text: str = "") -> bool:
+    """spaCy calls the name a place and, given the text, the text uses it as one ("in Japan",
+    "Japan's government"): spaCy alone calls "Mahan" or "Halden" places."""
+    if entity_type(name) not in ("GPE", "LOC", "NORP", "FAC", "?"):
+        return False
+    if not text:
+        return True
+    n = re.escape(name.strip())
+    return re.search(rf"\b(?:in|to|from|across|inside|outside|throughout|near|into|of|around)\s+{n}"
+                     rf"(?![\w-])(?!\s+[A-Z])|(?<![\w-]){n}'s\s+(?:economy|government|capital|people|"
+                     rf"president|prime minister|population|border|coast)", text) is not None
+
+
+def definitions(text: str) -> list[tuple[str, str]]:
+    """(long form, short form) for every "Long Form (LF)" / "Long Form ("Short")" in the text."""
+    out: list[tuple[str, str]] = []
+    for m in re.finditer(r"\(\s*(?:the\s+)?[\"“']?([A-Z][\w&.-]*(?:\s+[A-Z][\w&.-]*){0,3})[\"”']?\s*[,;)]", text):
+        short = m.group(1)
+        before = text[max(0, m.start() - 120):m.start()].rstrip()
+        before = re.sub(r",?\s*(?:Inc|Corp|Co|Ltd|LLC|plc|AG|SA)\.?$", "", before)
+        toks = before.split()
+        run: list[str] = []
+        for t in reversed(toks):
+            bare = t.strip(",;:“”\"'")
+            if bare != t and run:
+                break
+            if bare[:1].isupper() or (run and bare.casefold() in nm.FUNCTION_WORDS):
+                run.insert(0, bare)
+            else:
+                break
+        while run and run[0].casefold() in nm.FUNCTION_WORDS:
+            run = run[1:]
+        for i in range(len(run)):  # the longest run whose initials fit
+            cand = " ".join(run[i:])
+            if run[i].casefold() in nm.FUNCTION_WORDS:
+                continue
+            if nm.is_acronym(short) and nm.acronym_of(short) in nm.initials(cand):
+                out.append((cand, short))
+                break
+            sw = [w.casefold() for w in nm.words(short)]
+            cw = [w.casefold() for w in nm.words(cand)]
+            if not nm.is_acronym(short) and sw and cw and (
+                    (len(cw) > len(sw) and cw[:len(sw)] == sw)
+                    or (len(sw) == 1 and len(cw[0]) > len(sw[0]) >= 4 and cw[0].startswith(sw[0]))
+                    or (i == 0 and len(sw) >= 2 and len(cw) >= 2)):  # "Supreme Court (Oberster Gerichtshof)"
+                out.append((cand, short))
+                break
+    return out
+
+
+def _designated(short: list[str], long: list[str]) -> bool:
+    """`long` is `short` plus company-type words only."""
+    if len(long) <= len(short) or [w.casefold() for w in long[:len(short)]] != [w.casefold() for w in short]:
+        return False
+    extra = [w.casefold() for w in long[len(short):]]
+    return all(w in DESIGNATORS or w in nm.CORPORATE for w in extra) or " ".join(extra) in DESIGNATORS
+
+
+def _continuation(short: str, text: str) -> str | None:
+    """What the text writes at the first use of `short`: "Ardent Motors" where it opens with
+    "Ardent Motors cut ...", None where it first writes "Ardent" alone."""
+    m = re.search(r"(?<![\w-])" + re.escape(short) + r"(?![\w-])((?:\s" + _CAP + r")*)", text)
+    if m is None:
+        return None
+    ext = []
+    for w in m.group(1).split():
+        w = w.rstrip(".,;:")
+        if w.casefold() in nm.FUNCTION_WORDS or not w:
+            break
+        ext.append(w)
+    return short + " " + " ".join(ext) if ext else None
+
+
+def _unique(cands: set[str]) -> str | None:
+    by_key = {nm.name_key(c): c for c in cands}
+    return next(iter(by_key.values())) if len(by_key) == 1 else None
+
+
+def _first(name: str, text: str) -> int:
+    m = re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text)
+    return m.start() if m else -1
+
+
+def _short_form(name: str, others: list[str], text: str) -> str | None:
+    """The longer name `name` is short for (see rule 3 of the module docstring), else None."""
+    ws = nm.words(name)
+    if not ws or nm.is_acronym(name) or not nm.capitalized(ws[0]):
+        return None
+    low = [w.casefold() for w in ws]
+    longer = [o for o in others if [w.casefold() for w in nm.words(o)][:len(ws)] == low
+              and len(nm.words(o)) > len(ws)]
+    cands = {o for o in longer if _designated(ws, nm.words(o))}
+    if text and (cont := _continuation(name.strip(), text)) is not None and _designated(ws, cont.split()):
+        cands.add(cont)  # the article opens with "Ardent Motors", then writes "Ardent"
+    if len(ws) == 1 and len(ws[0]) >= 4:  # "Daimler" in "DaimlerChrysler AG"
+        for o in others:
+            first = nm.words(o)[0] if nm.words(o) else ""
+            if len(first) > len(ws[0]) and first.startswith(ws[0]) and first[len(ws[0])].isupper():
+                cands.add(o)
+    if not cands and text:  # "Chrome" after "Google Chrome"
+        tails = {o for o in others if len(nm.words(o)) == len(ws) + 1
+                 and [w.casefold() for w in nm.words(o)][1:] == low and nm.capitalized(nm.words(o)[0])
+                 and 0 <= _first(o, text) <= _first(name.strip(), text)}
+        cands = tails
+    lead = _unique(cands)
+    return lead if lead is not None and not is_place(name, text) else None
+
+
+def _apposition(name: str, cands: list[str], text: str) -> str | None:
+    """"UOKiK, the Polish anti-monopoly agency": the one name the text sets `name` beside."""
+    core = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I)
+    if not text or len(core) < 3:
+        return None
+    hits = set()
+    for m in re.finditer(r",\s+(?:the|an?)\s+" + re.escape(core) + r"(?![\w-])", text, re.I):
+        before = text[max(0, m.start() - 100):m.start()]
+        hits |= {c for c in cands if re.search(r"(?<![\w-])" + re.escape(c) + r"$", before)}
+    return _unique(hits)
+
+
+def _acronym(name: str, others: list[str], phrases: set[str]) -> str | None:
+    if not nm.is_acronym(name):
+        return None
+    acr = nm.acronym_of(name)
+    lead = _unique({o for o in others if not nm.is_acronym(o) and acr in nm.initials(o)})
+    return lead or _unique({p for p in phrases if acr in nm.initials(p)})
+
+
+def _surname(name: str, others: list[str]) -> str | None:
+    ws = nm.words(name)
+    if len(ws) != 1 or not nm.capitalized(ws[0]) or nm.is_acronym(name):
+        return None
+    cands = {o for o in others
+             if 2 <= len(nm.words(o)) <= 4 and nm.words(o)[-1] == ws[0]
+             and all(nm.capitalized(w) or w.casefold() in nm.FUNCTION_WORDS for w in nm.words(o))}
+    lead = _unique(cands)
+    return lead if lead is not None and entity_type(nm.strip_title(lead)) == "PERSON" else None
+
+
+def _apposed(name: str, head: str, text: str) -> bool:
+    """The text calls `name` a `head`: "Juniper Airways, the low-cost carrier", "carrier Juniper"."""
+    n, h = re.escape(name), re.escape(head)
+    return re.search(rf"{n},?\s+(?:is\s+)?(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}{h}\b|\b{h}\s+{n}\b", text) is not None
+
+
+def _descriptor(name: str, named: list[str], text: str) -> str | None:
+    desc = descriptor(name)
+    if desc is None:
+        return None
+    owner, head = desc
+    if owner is not None:
+        if head not in UNIT_HEADS:
+            return None
+        ow = [w.casefold() for w in nm.words(owner)]
+        return _unique({c for c in named if [w.casefold() for w in nm.words(c)][:len(ow)] == ow
+                        and len(nm.words(c)) > len(ow)})
+    kinds = KIND_WORDS.get(head, set())
+    fits = {c for c in named if kinds & {w.casefold() for w in nm.words(c)} or _apposed(c, head, text)}
+    if not fits and head in ORG_HEADS:
+        fits = {c for c in named if not is_place(c) and entity_type(nm.strip_title(c)) != "PERSON"}
+    return _unique(fits)
+
+
+def analyze(names: list[str], text: str = "") -> ArticleCoref:
+    """Coreference among one article's party names (claims as written) using its text."""
+    co = ArticleCoref()
+    uniq = list(dict.fromkeys(n for n in names if n.strip()))
+    defs = definitions(text) if text else []
+    for long, short in defs:
+        if nm.is_acronym(short):
+            co.acronyms.setdefault(nm.name_key(long), set()).add(nm.acronym_of(short))
+    def_of = {nm.name_key(s): lg for lg, s in defs}
+    named = [n for n in uniq if not is_generic(n) and descriptor(n) is None and not is_group(n, text)]
+    phrases = {p for p in _PHRASE.findall(text)} if text else set()
+    groups = [n for n in uniq if n not in named and descriptor(n) is None and not is_generic(n)]
+    for n in uniq:  # "UOKiK, the Polish anti-monopoly agency"; "Juniper Airways, the low-cost carrier"
+        if not nm.is_acronym(n) and (lead := _apposition(n, [o for o in named if o != n], text)) is not None:
+            co.lead[n] = (lead, "coreference")
+    for g in groups:  # "American hyperscalers" are the article's "hyperscalers"
+        gw = [w.casefold() for w in nm.words(g)]
+        bare = {h for h in groups if len(nm.words(h)) == 1 and len(gw) > 1 and gw[-1] == nm.words(h)[0].casefold()}
+        if g not in co.lead and (lead := _unique(bare)) is not None:
+            co.lead[g] = (lead, "coreference")
+    for n in named:
+        others = [o for o in named if nm.name_key(o) != nm.name_key(n)]
+        key = nm.name_key(n)
+        if n in co.lead:
+            continue
+        if key in def_of and nm.name_key(def_of[key]) != key:
+            co.lead[n] = (def_of[key], "acronym" if nm.is_acronym(n) else "coreference")
+        elif (lead := _acronym(n, others, phrases)) is not None:
+            co.lead[n] = (lead, "acronym")
+            co.acronyms.setdefault(nm.name_key(lead), set()).add(nm.acronym_of(n))
+        elif (lead := _short_form(n, others, text)) is not None or (lead := _surname(n, others)) is not None:
+            co.lead[n] = (lead, "coreference")
+    for n in uniq:
+        desc = descriptor(n)
+        if n in named or desc is None or n in co.lead:
+            continue
+        leads = [r[0] if (r := co.resolve(c)) else c for c in named]
+        lead = _descriptor(n, list(dict.fromkeys(leads)), text)
+        if lead is not None:
+            co.lead[n] = (lead, "coreference")
+        elif desc[0] is None:  # "the airline" with no single airline; "X's partner" stays a party
+            co.dropped.add(n)
+    return co

@@ -1,0 +1,181 @@
+"""The resolver: rules in order, parties.yaml always wins, ids that never move, cheap increments."""
+
+from __future__ import annotations
+
+import time
+
+from pipeline.parties import default_matcher, resolve, resolve_corpus
+from pipeline.parties.index import load_index
+from pipeline.parties.overrides import load_overrides
+from pipeline.types import Article, ArticleAnalysis, Evidence, ExtractionRecord, PartyClaim
+from tests.parties.conftest import mention, mentions
+
+TEXTS = {
+    "cloud": "Amazon Web Services (AWS) cut prices. Google Cloud and Oracle win; Amazon shares rose.",
+    "ev": ("Ardent Motors cut prices. Ardent's licensing partner gains. Buyers win and dealers lose. "
+           "The company said demand was strong."),
+    "eu": "AWS and Google both certified their services in Europe.",
+    "jp": "Japan Airlines cut routes in Japan as the recession deepened.",
+}
+
+
+def party_of(res, article_id, name):
+    return res.index.party_of(article_id, name)
+
+
+def corpus():
+    return [*mentions("cloud", "Amazon Web Services", "Google Cloud", "Oracle", "Amazon"),
+            *mentions("ev", "Ardent", "Ardent's licensing partner", "Buyers", "Dealers", "the company", "Companies"),
+            *mentions("eu", "AWS", "Google"),
+            *mentions("jp", "Japan Airlines", "Japan")]
+
+
+def test_rules_in_order(ner):
+    ner(Japan="GPE")
+    res = resolve(corpus(), matcher=default_matcher(texts=TEXTS))
+    aws = party_of(res, "cloud", "Amazon Web Services")
+    assert party_of(res, "eu", "AWS") is aws and aws.acronyms == ["AWS"]  # defined in one article, used in another
+    assert party_of(res, "cloud", "Amazon").id != aws.id  # a parent is not its unit
+    assert party_of(res, "eu", "Google").id != party_of(res, "cloud", "Google Cloud").id
+    assert party_of(res, "jp", "Japan").id != party_of(res, "jp", "Japan Airlines").id
+    ardent = party_of(res, "ev", "Ardent")
+    assert ardent.name == "Ardent Motors" and party_of(res, "ev", "the company") is ardent
+    assert party_of(res, "ev", "Ardent's licensing partner").id not in (ardent.id,)
+    assert party_of(res, "ev", "Buyers").kind == "group" and party_of(res, "ev", "Dealers").kind == "group"
+    assert ardent.kind == "party"
+    links = res.index.link_map()
+    assert links[("ev", "Companies")].party_id is None and links[("ev", "Companies")].rule == "generic"
+    assert links[("eu", "AWS")].rule == "acronym" and links[("ev", "the company")].rule == "coreference"
+
+
+def test_texts_come_from_the_argument_or_the_matcher(ner):
+    with_texts = resolve(mentions("cloud", "AWS"), texts=TEXTS)
+    assert party_of(with_texts, "cloud", "AWS").name == "Amazon Web Services"
+    without = resolve(mentions("cloud", "AWS"))
+    assert party_of(without, "cloud", "AWS").name == "AWS"
+
+
+def test_a_rerun_changes_nothing_and_a_new_article_moves_no_id(ner):
+    first = resolve(corpus(), matcher=default_matcher(texts=TEXTS))
+    again = resolve(corpus(), first.index, matcher=default_matcher(texts=TEXTS))
+    assert again.new_links == 0 and again.index.model_dump() == first.index.model_dump()
+    texts = {**TEXTS, "new": "Amazon Web Services and Ardent Motors both gain. Walmart loses."}
+    grown = resolve([*corpus(), *mentions("new", "Amazon Web Services", "Ardent Motors", "Walmart")],
+                    first.index, matcher=default_matcher(texts=texts))
+    assert grown.new_links == 3
+    assert set(first.index.parties) < set(grown.index.parties)
+    old = {(lk.article_id, lk.name): lk.party_id for lk in first.index.links}
+    assert all(grown.index.link_map()[ref].party_id == pid for ref, pid in old.items())
+    assert party_of(grown, "new", "Ardent Motors").id == party_of(first, "ev", "Ardent").id
+    assert party_of(grown, "new", "Amazon Web Services").id == party_of(first, "eu", "AWS").id
+
+
+def test_order_does_not_reuse_an_id():
+    a = resolve(mentions("x", "Bank of America Corporation"))
+    b = resolve(mentions("y", "Bank of America", "Banco Bilbao"), a.index)
+    assert party_of(b, "y", "Bank of America").id == "bank-of-america"
+    assert len(b.index.parties) == 2
+
+
+def test_linking_one_new_article_is_cheap():
+    """Loose bound (the measured figure is in docs/parties.md): 300 parties, one new article."""
+    big = [mention(f"a{i}", f"Company{i} Holdings") for i in range(300)]
+    texts = {f"a{i}": f"Company{i} Holdings reported results." for i in range(300)}
+    base = resolve(big, matcher=default_matcher(texts=texts))
+    texts["new"] = "Company7 Holdings (C7H) and Zenith Labs gained; Zenith said Company7 lost share."
+    new = mentions("new", "Company7 Holdings", "Zenith Labs", "Zenith", "C7H", "analysts")
+    matcher = default_matcher(texts=texts)
+    resolve([*big, *new], base.index, matcher=matcher)  # warm the name caches once
+    best = min(_timed(lambda: resolve([*big, *new], base.index, matcher=default_matcher(texts=texts)))
+               for _ in range(3))
+    assert best < 0.25, f"one new article took {best * 1000:.0f} ms"
+
+
+def _timed(f) -> float:
+    t = time.perf_counter()
+    f()
+    return time.perf_counter() - t
+
+
+def write_overrides(home, text):
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "parties.yaml").write_text(text, encoding="utf-8")
+    return load_overrides(home / "parties.yaml")
+
+
+def test_overrides_always_win(home, ner):
+    ov = write_overrides(home, "merge:\n  - [Amazon, AWS, Amazon Web Services]\n"
+                               "split:\n  - [Ardent, Ardent Motors]\n"
+                               "ignore: [Oracle]\nrename:\n  Google Cloud: GCP\n")
+    res = resolve(corpus(), overrides=ov, matcher=default_matcher(texts=TEXTS))
+    amazon = party_of(res, "cloud", "Amazon")
+    assert party_of(res, "cloud", "Amazon Web Services") is amazon and party_of(res, "eu", "AWS") is amazon
+    assert res.index.link_map()[("cloud", "Amazon")].rule == "override"
+    assert res.index.link_map()[("cloud", "Oracle")].party_id is None
+    assert party_of(res, "cloud", "Google Cloud").name == "GCP"
+    assert party_of(res, "ev", "Ardent").name == "Ardent"  # split: the short form keeps its own party
+
+
+def test_a_split_added_later_undoes_a_link(home, ner):
+    first = resolve(corpus(), matcher=default_matcher(texts=TEXTS))
+    assert party_of(first, "ev", "Ardent").name == "Ardent Motors"
+    ov = write_overrides(home, "split:\n  - [Ardent, Ardent Motors]\n")
+    after = resolve(corpus(), first.index, overrides=ov, matcher=default_matcher(texts=TEXTS))
+    moved = party_of(after, "ev", "Ardent")
+    assert moved.id != party_of(first, "ev", "Ardent").id
+    assert "Ardent" not in after.index.parties[party_of(first, "ev", "Ardent").id].aliases
+    assert party_of(after, "cloud", "Oracle").id == party_of(first, "cloud", "Oracle").id  # others stay
+    ov2 = write_overrides(home, "merge:\n  - [Ardent Motors, Ardent]\n")
+    merged = resolve(corpus(), after.index, overrides=ov2, matcher=default_matcher(texts=TEXTS))
+    assert party_of(merged, "ev", "Ardent").id == party_of(first, "ev", "Ardent").id
+
+
+def test_unchanged_statements_attach_to_the_named_party():
+    ms = [*mentions("x", "Acme Corp"),
+          mention("x", "", role="unchanged", quote="Acme Corp still owns the plant.")]
+    ms[-1] = ms[-1].model_copy(update={"reason": "Acme Corp still owns the plant"})
+    res = resolve(ms)
+    roles = sorted(m.role for m, p in res.mentions if p.name == "Acme Corp")
+    assert roles == ["unchanged", "winner"]
+
+
+def _record(article_id: str, *names: str) -> ExtractionRecord:
+    claims = [PartyClaim(party=n, reason="r", evidence=Evidence(quote=f"{n} won.", status="exact")) for n in names]
+    return ExtractionRecord(article_id=article_id, model="fake:scripted", prompt_hash="p",
+                            analysis=ArticleAnalysis(summary="s", winners=claims))
+
+
+class _Store:
+    def __init__(self, articles: list[Article]) -> None:
+        self.articles = articles
+
+    def list_articles(self) -> list[Article]:
+        return list(self.articles)
+
+
+def test_resolve_corpus_reads_texts_saves_the_index_and_stays_stable(home, ner):
+    from pipeline.records import append_record, records_path
+
+    home.mkdir(parents=True, exist_ok=True)
+    append_record(_record("cloud", "Amazon Web Services"), records_path(home))
+    append_record(_record("eu", "AWS"), records_path(home))
+    store = _Store([Article(id=k, title=k, text=v, path=f"{k}.txt", content_hash=k, format="txt")
+                    for k, v in TEXTS.items()])
+    res = resolve_corpus(store, home=home)
+    assert party_of(res, "eu", "AWS") is party_of(res, "cloud", "Amazon Web Services")
+    saved = load_index(home / "parties" / "index.json")
+    assert saved.model_dump() == res.index.model_dump()
+    append_record(_record("ev", "Ardent"), records_path(home))
+    grown = resolve_corpus(store, home=home)
+    assert grown.new_links == 1
+    assert party_of(grown, "eu", "AWS").id == party_of(res, "eu", "AWS").id
+    assert party_of(grown, "ev", "Ardent").name == "Ardent Motors"
+
+
+def test_a_listing_can_leave_groups_out(ner):
+    from pipeline.parties.query import party_rows
+
+    res = resolve(mentions("ev", "Ardent Motors", "Buyers", "Lease companies"), texts=TEXTS)
+    rows = party_rows(res)
+    assert {r.kind for r in rows} == {"party", "group"}
+    assert [r.name for r in party_rows(res, groups=False)] == ["Ardent Motors"]
