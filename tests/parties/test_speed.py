@@ -11,6 +11,7 @@ import pytest
 from bench.parties_gen import new_article, synthesize
 from pipeline.corpus.store import Store
 from pipeline.parties.index import load_index
+from pipeline.parties.match import default_matcher
 from pipeline.parties.overrides import Overrides
 from pipeline.parties.query import party_rows
 from pipeline.parties.state import Meta, link_new, resolve_home
@@ -33,8 +34,11 @@ def test_ten_thousand_claims_answer_within_bounds(tmp_path):
     assert best < 3.0, f"warm query took {best:.2f}s (target < 1 s on an idle machine)"
     art, rec = new_article(syn)
     index = load_index(home / "parties" / "index.json")
+    meta, texts = {art.id: Meta(art.title, art.source, art.published_at)}, {art.id: art.text}
+    matcher = default_matcher(texts=texts, home=home)
+    link_new(index, [rec], meta, Overrides(), matcher, texts)  # loads spaCy
     t0 = time.perf_counter()
-    _, res = link_new(index, [rec], {art.id: Meta(art.title, art.source, art.published_at)}, Overrides(), None)
+    _, res = link_new(index, [rec], meta, Overrides(), matcher, texts)
     took = time.perf_counter() - t0
     assert {m.name for m, _ in res.mentions} >= {c.party for c in rec.analysis.winners}
     assert took < 0.5, f"linking one article took {took * 1000:.0f} ms (target < 50 ms)"
