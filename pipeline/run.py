@@ -169,7 +169,8 @@ def _extract(model: Any, concurrency: int, strategy: str | None, store: Store, r
             for f in out.failed]
 
 
-def _parties(home: Path, store: Store, res: StageResult, result: RunResult) -> list[dict[str, str]]:
+def _parties(home: Path, store: Store, res: StageResult, result: RunResult,
+             settings: config.Settings | None = None) -> list[dict[str, str]]:
     """Link the new records' parties to canonical ones (no model call) and keep the index, so
     the digest, the report and `pipeline parties` count "AWS" and "Amazon Web Services" as one.
     A parties.yaml that cannot be read is reported and the run goes on (the digest then groups
@@ -177,7 +178,7 @@ def _parties(home: Path, store: Store, res: StageResult, result: RunResult) -> l
     from pipeline.parties.state import resolve_home
 
     try:
-        hr = resolve_home(home, store=store)
+        hr = resolve_home(home, store=store, settings=settings)
     except PipelineError as exc:
         res.detail = f"failed: {exc}"
         return [{"path": "parties", "error": str(exc)}]
@@ -262,7 +263,7 @@ def run_pipeline(paths: list[Path | str] | None = None, *, model: Any = None, ou
                                                            concurrency or settings.concurrency,
                                                            strategy, store, r, progress, settings)))
             _stage("parties", progress, results,
-                   lambda r: result.failed.extend(_parties(home, store, r, result)))
+                   lambda r: result.failed.extend(_parties(home, store, r, result, settings)))
             _stage("summarize", progress, results,
                    lambda r: result.failed.extend(_summarize(providers["summarize"], store, r, progress, settings)))
             _tally(home, store, result)

@@ -109,16 +109,18 @@ def parties(
     json_out: AsJson = False,
 ) -> None:
     """Canonical parties and how often articles call each a winner, a loser or unchanged."""
-    from pipeline import config
     from pipeline.parties.query import Window, count_parties, party_rows, require_party, timeline
     from pipeline.parties.state import manifest_meta, resolve_home
 
+    from pipeline.context import Context
+
     window = Window(since=since, until=until, source=source)  # a bad date fails before any work
-    home = config.home()
+    ctx = Context.from_env(as_json=json_out)  # home and settings read once, here
+    home = ctx.home
     edited = _edit(home, merge, split, ignore, list(names or []))
     if party and edited:
         raise PartiesUsage("--party shows one party; run the edit and the timeline as two calls")
-    hr = resolve_home(home, model=model, meta=manifest_meta(home))
+    hr = resolve_home(home, model=model, meta=manifest_meta(home), settings=ctx.settings)
     res = hr.resolution
     resolution = {"articles": hr.articles, "parties": len(res.index.parties), "relinked_articles": len(hr.relinked),
                   "new_links": res.new_links, "full": hr.full}
