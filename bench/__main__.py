@@ -17,7 +17,7 @@ from typing import Any
 
 from bench.common import RESULTS_DIR, Context, load_average
 
-BENCHMARKS = ("ingest", "reingest", "extract", "query", "local", "memory")
+BENCHMARKS = ("ingest", "reingest", "extract", "query", "local", "memory", "parties")
 
 
 def _parser() -> argparse.ArgumentParser:

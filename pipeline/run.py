@@ -22,7 +22,7 @@ from pipeline.types import Usage, utcnow_iso
 if TYPE_CHECKING:
     from pipeline.corpus.store import Store
 
-STAGES = ("ingest", "extract", "summarize", "report")
+STAGES = ("ingest", "extract", "parties", "summarize", "report")
 DEFAULT_CORPUS = Path("corpus")
 
 
@@ -64,6 +64,7 @@ class RunResult:
     claims: int = 0
     grounded: int = 0
     unverified: int = 0
+    parties: int = 0  # canonical parties the claims name (`pipeline parties`)
     failed: list[dict[str, str]] = field(default_factory=list)
     started_at: str = field(default_factory=utcnow_iso)
     finished_at: str = ""
@@ -96,7 +97,7 @@ class RunResult:
         return {
             "report": str(self.report), "home": str(self.home), "models": self.models,
             "articles": self.articles, "chunks": self.chunks, "claims": self.claims,
-            "grounded": self.grounded, "unverified": self.unverified,
+            "grounded": self.grounded, "unverified": self.unverified, "parties": self.parties,
             "grounding_rate": None if self.grounding_rate is None else round(self.grounding_rate, 4),
             "tokens": u.input_tokens + u.output_tokens, "input_tokens": u.input_tokens,
             "output_tokens": u.output_tokens,
@@ -166,6 +167,27 @@ def _extract(model: Any, concurrency: int, strategy: str | None, store: Store, r
                     len(out.extracted) + len(out.skipped) + len(out.failed) or None, note=res.detail)
     return [{"path": str(f.get("id") or f.get("path") or "?"), "error": f"extract: {f.get('error', '')}"}
             for f in out.failed]
+
+
+def _parties(home: Path, store: Store, res: StageResult, result: RunResult,
+             settings: config.Settings | None = None) -> list[dict[str, str]]:
+    """Link the new records' parties to canonical ones (no model call) and keep the index, so
+    the digest, the report and `pipeline parties` count "AWS" and "Amazon Web Services" as one.
+    A parties.yaml that cannot be read is reported and the run goes on (the digest then groups
+    by name)."""
+    from pipeline.parties.state import resolve_home
+
+    try:
+        hr = resolve_home(home, store=store, settings=settings)
+    except PipelineError as exc:
+        res.detail = f"failed: {exc}"
+        return [{"path": "parties", "error": str(exc)}]
+    result.parties = len({p.id for _, p in hr.resolution.mentions})
+    res.data = {"parties": result.parties, "linked_articles": len(hr.relinked), "new_links": hr.resolution.new_links,
+                "new_parties": hr.new_parties, "full": hr.full}
+    new = hr.resolution.new_links
+    res.detail = f"{result.parties} parties, " + (f"{new} new name(s) linked" if new else "nothing new")
+    return []
 
 
 def _summarize(model: Any, store: Store, res: StageResult, progress: StageProgress,
@@ -240,6 +262,8 @@ def run_pipeline(paths: list[Path | str] | None = None, *, model: Any = None, ou
                    lambda r: result.failed.extend(_extract(providers["extract"],
                                                            concurrency or settings.concurrency,
                                                            strategy, store, r, progress, settings)))
+            _stage("parties", progress, results,
+                   lambda r: result.failed.extend(_parties(home, store, r, result, settings)))
             _stage("summarize", progress, results,
                    lambda r: result.failed.extend(_summarize(providers["summarize"], store, r, progress, settings)))
             _tally(home, store, result)

@@ -12,6 +12,7 @@ from pipeline.cli import models as _models  # noqa: F401,E402  models
 from pipeline.cli import batch as _batch  # noqa: F401,E402  batch status|collect
 from pipeline.cli import run as _run  # noqa: F401,E402  run, report
 from pipeline.cli import use as _use  # noqa: F401,E402  summarize, ask
+from pipeline.cli import parties as _parties  # noqa: F401,E402  parties
 
 
 def main() -> None:

@@ -88,7 +88,7 @@ def claims(
     json_out: AsJson = False,
 ) -> None:
     """The corpus-wide view: for each party, the articles calling it a winner or loser, with quotes."""
-    from pipeline.extraction.claims import corpus_claims
+    from pipeline.parties.claims import corpus_claims
 
     data = corpus_claims(party=party, model=model)
     if json_out:

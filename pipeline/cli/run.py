@@ -15,7 +15,8 @@ from pipeline.progress import ConsoleProgress
 from pipeline.cli.app import app, cli_errors, console, emit_json, fail
 from pipeline.cli.options import AsJson, Concurrency, ExtractStrategy, MaxCost, Model, NoCache
 
-_LABELS = {"ingest": "Ingest", "extract": "Extract", "summarize": "Summarize", "report": "Report"}
+_LABELS = {"ingest": "Ingest", "extract": "Extract", "parties": "Parties", "summarize": "Summarize",
+           "report": "Report"}
 
 
 class RichStages(ConsoleProgress):
@@ -39,6 +40,7 @@ def _tables(data: dict[str, Any]) -> tuple[Table, Table]:
     for k, v in (("articles", data["articles"]), ("chunks", data["chunks"]),
                  ("claims", f"{data['claims']} ({data['unverified']} unverified)"),
                  ("grounding rate", "n/a" if rate is None else f"{100 * rate:.1f}%"),
+                 ("parties", data.get("parties", 0)),
                  ("tokens", f"{data['tokens']:,} ({data['llm_calls']} LLM calls, {data['cached_calls']} cached)"),
                  ("cost", _money(data["cost_usd"])), ("time", f"{data['seconds']:.1f}s")):
         corpus.add_row(k, str(v))

@@ -158,6 +158,12 @@ class Manifest:
     def complete(self) -> list[Row]:
         return self._select("status='complete'")
 
+    def article_facts(self) -> list[tuple[str, str, str | None, str | None]]:
+        """(id, title, source, published_at) of every complete article: what a list of claims
+        shows beside each, without reading any text (`pipeline parties`)."""
+        return [(r[0], r[1], r[2], r[3]) for r in self._conn.execute(
+            "SELECT id, title, source, published_at FROM articles WHERE status='complete' ORDER BY id")]
+
     def pending(self) -> list[Row]:
         """Oldest first, so finishing them replays an interrupted history in order."""
         rows = self._conn.execute(

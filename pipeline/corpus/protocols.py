@@ -7,11 +7,12 @@ and importing it costs nothing (no chromadb, no torch).
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Iterator, Protocol
 
 from pipeline.types import Article, Chunk
+
+if TYPE_CHECKING:  # importing this module must stay free: `pipeline parties` needs no numpy
+    import numpy as np
 
 
 class ArticleStore(Protocol):

@@ -8,10 +8,12 @@ Dates are the articles' publication dates; with `since`/`until` an undated artic
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from functools import lru_cache
+from typing import Iterable, Sequence
 
 from pydantic import BaseModel, Field
 
+from pipeline.errors import UsageError
 from pipeline.parties.model import ROLES, CanonicalParty, PartyMention, Role
 from pipeline.parties.resolve import Resolution
 from pipeline.text.dates import parse_date, parse_since, published_ts
@@ -44,8 +46,10 @@ class Window:
         return ts is not None and (lo is None or ts >= lo) and (hi is None or ts <= hi)
 
 
+@lru_cache(maxsize=65536)
 def day(published_at: str | None) -> str | None:
-    """The publication day (YYYY-MM-DD) of an article date, whatever its spelling."""
+    """The publication day (YYYY-MM-DD) of an article date, whatever its spelling (cached: a
+    corpus has far fewer distinct dates than mentions)."""
     iso, _ = parse_date(published_at)
     return iso[:10] if iso else None
 
@@ -103,45 +107,119 @@ def selected(res: Resolution, window: Window | None = None) -> list[tuple[PartyM
     return [(m, p) for m, p in res.mentions if w.admits(m)]
 
 
-def party_rows(res: Resolution, window: Window | None = None, groups: bool = True) -> list[PartyRow]:
+def party_rows(res: Resolution, window: Window | None = None, groups: bool = True,
+               top: int | None = None) -> list[PartyRow]:
     """Every party with a mention in the window, most-mentioned first (`groups=False`: named
-    parties only, no `kind="group"` classes)."""
+    parties only, no `kind="group"` classes; `top`: the first N only, and rows are built for
+    those alone, so a top 20 over 10,000 claims stays cheap)."""
     seen: dict[str, dict[Role, set[str]]] = {}
     by_source: dict[str, dict[str, dict[Role, set[str]]]] = {}
-    days: dict[str, list[str]] = {}
+    days: dict[str, tuple[str, str]] = {}
     parties: dict[str, CanonicalParty] = {}
-    for m, p in selected(res, window):
+    w = window or Window()
+    admits = None if w.since is None and w.until is None and not w.source else w.admits
+    for m, p in res.mentions:
+        if admits is not None and not admits(m):
+            continue
         if not groups and p.kind == "group":
             continue
-        parties[p.id] = p
-        seen.setdefault(p.id, {r: set() for r in ROLES})[m.role].add(m.article_id)
+        pid = p.id
+        roles = seen.get(pid)
+        if roles is None:
+            parties[pid] = p
+            roles = seen[pid] = {r: set() for r in ROLES}
+            by_source[pid] = {}
+        roles[m.role].add(m.article_id)
         src = m.source or "(no source)"
-        by_source.setdefault(p.id, {}).setdefault(src, {r: set() for r in ROLES})[m.role].add(m.article_id)
+        srcs = by_source[pid].get(src)
+        if srcs is None:
+            srcs = by_source[pid][src] = {r: set() for r in ROLES}
+        srcs[m.role].add(m.article_id)
         if (d := day(m.published_at)):
-            days.setdefault(p.id, []).append(d)
+            lo_hi = days.get(pid)
+            days[pid] = (d, d) if lo_hi is None else (min(lo_hi[0], d), max(lo_hi[1], d))
+    ranked = sorted(seen, key=lambda pid: (-sum(len(a) for a in seen[pid].values()), parties[pid].name.casefold()))
     rows = []
-    for pid, roles in seen.items():
-        p = parties[pid]
+    for pid in ranked[:top] if top is not None else ranked:
+        p, roles = parties[pid], seen[pid]
+        first, last = days.get(pid, (None, None))
         rows.append(PartyRow(
             id=pid, name=p.name, aliases=list(p.aliases), kind=p.kind,
             winner=len(roles["winner"]), loser=len(roles["loser"]), unchanged=len(roles["unchanged"]),
-            articles=len(set().union(*roles.values())),
-            first_seen=min(days[pid]) if pid in days else None, last_seen=max(days[pid]) if pid in days else None,
+            articles=len(set().union(*roles.values())), first_seen=first, last_seen=last,
             sources={s: RoleCounts(**{r: len(a) for r, a in rs.items()}) for s, rs in sorted(by_source[pid].items())}))
-    rows.sort(key=lambda r: (-(r.winner + r.loser + r.unchanged), r.name.casefold()))
     return rows
 
 
+def count_parties(res: Resolution, window: Window | None = None, groups: bool = True) -> int:
+    """How many parties have a mention in the window (`groups=False`: named parties only)."""
+    w = window or Window()
+    return len({p.id for m, p in res.mentions if w.admits(m) and (groups or p.kind != "group")})
+
+
 def find_party(res: Resolution, name: str) -> CanonicalParty | None:
-    """A party by id, display name or any alias (compared by `party_key`)."""
+    """A party by id, display name, a name its mentions use, or any alias (compared by
+    `party_key`, in that order). A party some mention belongs to wins over one none does (an
+    id or alias left behind by an undone merge)."""
     parties = res.index.parties
-    if name in parties:
-        return parties[name]
     key = party_key(name)
-    for p in parties.values():
-        if key in {party_key(a) for a in [p.name, *p.aliases]}:
-            return p
-    return None
+    named: dict[str, int] = {}
+    for m, p in res.mentions:
+        if party_key(m.name) == key:
+            named[p.id] = named.get(p.id, 0) + 1
+    candidates = [parties[name]] if name in parties else []
+    candidates += [p for p in parties.values() if party_key(p.name) == key]
+    candidates += [parties[pid] for pid in sorted(named, key=lambda pid: -named[pid])]
+    candidates += [p for p in parties.values() if key in {party_key(a) for a in p.aliases}]
+    live = {p.id for _, p in res.mentions}
+    return next((p for p in candidates if p.id in live), candidates[0] if candidates else None)
+
+
+def parties_named(res: Resolution, names: Iterable[str]) -> list[CanonicalParty]:
+    """The parties that mentions under these names (by `party_key`) now belong to."""
+    keys = {party_key(n) for n in names}
+    found: dict[str, CanonicalParty] = {}
+    for m, p in res.mentions:
+        if m.role != "unchanged" and party_key(m.name) in keys:
+            found.setdefault(p.id, p)
+    return list(found.values())
+
+
+def close_names(res: Resolution, name: str, n: int = 3) -> list[str]:
+    """Display names of the parties whose name or an alias reads most like `name` (for "did you mean")."""
+    from rapidfuzz import fuzz, process
+
+    choices: dict[str, str] = {}
+    for p in res.index.parties.values():
+        for a in [p.name, *p.aliases]:
+            choices.setdefault(a, p.name)
+    out: list[str] = []
+    for alias, score, _ in process.extract(name, list(choices), scorer=fuzz.WRatio, limit=n * 4):
+        if score >= 60 and choices[alias] not in out:
+            out.append(choices[alias])
+    return out[:n]
+
+
+class PartyNotFound(UsageError, KeyError):
+    """`--party NAME` names no party; the message suggests close names."""
+
+    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
+        hint = f"; did you mean {', '.join(repr(s) for s in suggestions)}?" if suggestions else ""
+        self.message = f"no party named {name!r}{hint} (`pipeline parties` lists them)"
+        super().__init__(self.message)
+        self.name = name
+        self.suggestions = list(suggestions)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def require_party(res: Resolution, name: str) -> CanonicalParty:
+    """`find_party`, or PartyNotFound with close names."""
+    party = find_party(res, name)
+    if party is None:
+        raise PartyNotFound(name, close_names(res, name))
+    return party
 
 
 def timeline(res: Resolution, party: CanonicalParty, window: Window | None = None) -> list[Entry]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import numpy as np
 from pydantic import BaseModel, Field
 
+from pipeline.parties.generic import is_generic
 from pipeline.summarize.prompts import top_up, prompt_budget, pick_items
 from pipeline.templates import load_prompt
 from pipeline.summarize.records import Disagreement, PartyTally, SummaryRecord, UnchangedItem
@@ -22,6 +23,7 @@ from pipeline.types import ExtractionRecord, Usage
 
 if TYPE_CHECKING:
     from pipeline.corpus.protocols import TextEmbedder
+    from pipeline.parties.resolve import Resolution
     from pipeline.llm.base import Provider
 
 OVERVIEW_PICKS = 4
@@ -32,10 +34,17 @@ class OverviewOut(BaseModel):
 
 
 def digest_facts(article_ids: Sequence[str], records: dict[str, ExtractionRecord],
-                 top: int = 10) -> dict[str, Any]:
-    """Winners/losers by article count, disagreements, unchanged statements, with citations."""
+                 top: int = 10, resolution: Resolution | None = None) -> dict[str, Any]:
+    """Winners/losers by article count, disagreements, unchanged statements, with citations.
+
+    With a `resolution` (`pipeline.parties`), a party is its canonical party ("AWS" and "Amazon
+    Web Services" count together, under its most common spelling or the name parties.yaml
+    `rename`s it to); without one, its `party_key`.
+    Generic non-parties ("customers", "Companies") and names parties.yaml ignores are not listed."""
     sides: dict[str, dict[str, dict[str, str]]] = {"winners": defaultdict(dict), "losers": defaultdict(dict)}
     names: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    links = resolution.index.link_map() if resolution is not None else {}
+    canonical = resolution.index.parties if resolution is not None else {}
     unchanged: list[UnchangedItem] = []
     missing = []
     for aid in article_ids:
@@ -45,10 +54,17 @@ def digest_facts(article_ids: Sequence[str], records: dict[str, ExtractionRecord
             continue
         for side in ("winners", "losers"):
             for claim in getattr(rec.analysis, side):
-                key = party_key(claim.party)
-                if not key:
-                    continue
-                names[key][claim.party.strip()] += 1
+                name = claim.party.strip()
+                lk = links.get((aid, name))
+                if lk is not None:  # resolved: its canonical party, or none (generic, ignored)
+                    if lk.party_id is None or lk.party_id not in canonical:
+                        continue
+                    key = "id:" + lk.party_id
+                else:
+                    key = party_key(claim.party)
+                    if not key or is_generic(claim.party):
+                        continue
+                names[key][name] += 1
                 sides[side][key].setdefault(aid, claim.evidence.quote)
         seen = set()
         for u in rec.analysis.unchanged:
@@ -59,6 +75,10 @@ def digest_facts(article_ids: Sequence[str], records: dict[str, ExtractionRecord
                                                quote=u.evidence.quote))
 
     def label(key: str) -> str:
+        """A display name from parties.yaml (`rename`), else the most common spelling."""
+        party = canonical.get(key[3:]) if key.startswith("id:") else None
+        if party is not None and party.name not in party.aliases:
+            return party.name
         return max(names[key].items(), key=lambda kv: (kv[1], -len(kv[0])))[0]
 
     def tally(side: str) -> list[PartyTally]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 from pathlib import Path
@@ -23,6 +24,8 @@ from pipeline.summarize.records import (DIGEST_FILE, DigestRecord, SummaryRecord
                                         summaries_path)
 from pipeline.text.sentences import sentence_spans
 from pipeline.types import Article, Usage, utcnow_iso
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from pipeline.corpus.protocols import ArticleStore, TextEmbedder
@@ -180,7 +183,7 @@ def _digest(records: list[SummaryRecord], digests: list[DigestRecord], provider:
     is reused when the same summaries, model and prompt produced one before (no LLM call)."""
     from pipeline.records import latest_records
 
-    facts = digest_facts([r.article_id for r in records], latest_records())
+    facts = digest_facts([r.article_id for r in records], latest_records(), resolution=_resolution())
     dprompt = load_prompt("digest_extractive" if strat == "extractive" else "digest")
     key = hashlib.sha256(json.dumps([req, dprompt.hash, strat, sorted((r.article_id, r.summary) for r in records)])
                          .encode("utf-8")).hexdigest()[:16]
@@ -198,6 +201,20 @@ def _digest(records: list[SummaryRecord], digests: list[DigestRecord], provider:
     if old is None or old.model_dump(exclude={"created_at", "usage"}) != digest.model_dump(exclude={"created_at", "usage"}):
         append_jsonl(summaries_path(), digest)  # new overview, or the same one with new facts
     return digest
+
+
+def _resolution() -> Any:
+    """Canonical parties for the digest (`pipeline.parties`, no model call: what is new since
+    the last resolution is linked); None, and the digest groups by name key, when parties.yaml
+    or the index cannot be read (the message is logged; `pipeline parties` shows it as an error)."""
+    from pipeline.errors import PipelineError
+    from pipeline.parties.state import resolve_home
+
+    try:
+        return resolve_home(config.home(), meta={}).resolution
+    except PipelineError as exc:
+        log.warning("digest: parties not resolved (%s); grouping by name", exc)
+        return None
 
 
 def _write_atomic(path: Path, text: str) -> None:

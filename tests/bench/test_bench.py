@@ -25,6 +25,7 @@ PROMISED = {
     "local": ["prompt_tokens_per_s", "generation_tokens_per_s", "extract_seconds_per_article", "token_rates"],
     "memory": ["ingest_rss_ratio_3_vs_1", "extract_rss_ratio_3_vs_1", "ingest_peak_rss_mb_3", "runs"],
     "query": ["results", "p95_growth_hybrid_big_vs_small", "p95_ms_200"],
+    "parties": ["query_s", "link_one_article_ms", "speedup_vs_claims_grouping", "query", "cpu_s", "met"],
 }
 
 
@@ -41,6 +42,7 @@ def _bench(args: list[str], results: Path) -> dict:
 def test_every_benchmark_runs_and_writes_its_promised_keys(tmp_path):
     out = _bench(["ingest", "reingest", "extract", "local", "memory", "--size", "3"], tmp_path)
     out["results"].update(_bench(["query", "--size", "200"], tmp_path)["results"])
+    out["results"].update(_bench(["parties", "--size", "500"], tmp_path)["results"])
     assert not out["failed"]
     for name, keys in PROMISED.items():
         result = out["results"][name]
@@ -59,6 +61,9 @@ def test_every_benchmark_runs_and_writes_its_promised_keys(tmp_path):
     assert [r["ideal_speedup"] for r in ex["runs"]] == [1, 3, 3]  # 3 calls: one round at c=8 and c=32
     assert out["results"]["local"]["generation_tokens_per_s"] > 0
     assert out["results"]["memory"]["runs"]["ingest_3"]["peak_rss_mb"] > 100  # the model alone is more
+    pt = out["results"]["parties"]
+    assert pt["claims"] == 500 and pt["articles"] == 100 and pt["parties"] > 10 and pt["linked_mentions"] >= 3
+    assert 0 < pt["query"]["query_s"] < pt["query"]["no_sidecar_s"] and pt["query"]["timeline_entries"] > 0
     q = out["results"]["query"]["results"]
     assert set(q) == {"20", "200"} and set(q["200"]["components_ms"]) == {"embed_query", "chroma_search", "bm25_top"}
     assert all(r["mean_hits"] > 0 for r in q["200"]["latency"])  # filters match some of 20 articles

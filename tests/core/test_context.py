@@ -138,6 +138,8 @@ SETTINGS_ALLOWED = {
     "extraction/plan.py": "plan_extraction(settings=None): extract_article without a run plan",
     "evaluate/runner.py": "run_eval(pipeline_settings=None)",
     "batch/submit.py": "select_extract_ids / submit_extract_batch (settings=None)",
+    "parties/__init__.py": "resolve_corpus(settings=None)",
+    "parties/state.py": "resolve_home(settings=None): the matcher's [parties] settings",
 }
 
 

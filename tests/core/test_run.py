@@ -52,9 +52,11 @@ def test_run_then_rerun_with_nothing_new_makes_no_llm_call(home, corpus2, tmp_pa
     assert data["articles"] == 2 and data["chunks"] > 2
     assert data["claims"] > 0 and data["grounding_rate"] == 1.0  # every scripted quote is verbatim
     assert data["llm_calls"] > 0 and data["tokens"] > 0
-    assert [s["name"] for s in data["stages"]] == ["ingest", "extract", "summarize", "report"]
+    assert [s["name"] for s in data["stages"]] == ["ingest", "extract", "parties", "summarize", "report"]
     assert all(s["seconds"] >= 0 for s in data["stages"])
     assert {s["name"]: s["calls"] for s in data["stages"]}["ingest"] == 0
+    assert {s["name"]: s["calls"] for s in data["stages"]}["parties"] == 0  # resolution calls no model
+    assert data["parties"] > 0 and data["stages"][2]["result"]["linked_articles"] == 2
     assert data["models"] == {"extract": "scripted:demo", "summarize": "scripted:demo"}
     report = Path(data["report"])
     assert report == out / "report.html" and report.is_file()
@@ -77,6 +79,7 @@ def test_run_then_rerun_with_nothing_new_makes_no_llm_call(home, corpus2, tmp_pa
     assert again["llm_calls"] == 0 and again["cached_calls"] == 0
     assert again["stages"][0]["result"]["skipped"] and not again["stages"][0]["result"]["ingested"]
     assert again["claims"] == data["claims"]
+    assert again["parties"] == data["parties"] and again["stages"][2]["result"]["linked_articles"] == 0
     assert took < 20, f"re-run with nothing new took {took:.1f}s"
 
 

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.extraction import run as run_mod
-from pipeline.extraction.claims import corpus_claims
+from pipeline.parties.claims import corpus_claims
 from pipeline.extraction.run import run_extraction
 from pipeline.llm.base import RetryableError
 from pipeline.llm.fake import FakeProvider

@@ -1,26 +1,31 @@
 """Fixtures for `pipeline.parties` tests.
 
-Resolution: a mention builder, a dictionary NER, a toy embedder. Count questions: a small dated
-corpus with extraction records.
-
-Acme: a winner on 01-05 (Daily Ledger), a loser on 02-10 (Daily Ledger) and 03-15 (Metro Wire),
-a winner again on 06-02 (Metro Wire). Borel: a loser on 01-05, a winner on 02-10 and in an undated
-article with no source. Cato: a loser on 06-02. Dax: a loser whose quote is not in its article.
+Resolution: a mention builder, a dictionary NER, a toy embedder. Queries and `pipeline parties`:
+homes with hand-made extraction records and the articles' dates and sources in the manifest
+(tests/cli uses `write_home` too). Count questions: a small dated corpus (`COUNT_ARTICLES`):
+Acme a winner on 01-05 (Daily Ledger), a loser on 02-10 (Daily Ledger) and 03-15 (Metro Wire), a
+winner again on 06-02 (Metro Wire); Borel a loser on 01-05, a winner on 02-10 and in an undated
+article with no source; Cato a loser on 06-02; Dax a loser whose quote is not in its article.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import numpy as np
 import pytest
 
+from pipeline.corpus.manifest import Manifest, Row
 from pipeline.parties.model import PartyMention
-from pipeline.types import Article, ArticleAnalysis, Chunk, Evidence, ExtractionRecord, PartyClaim
+from pipeline.records import append_record
+from pipeline.types import (Article, ArticleAnalysis, Chunk, Evidence, ExtractionRecord, PartyClaim,
+                            UnchangedClaim)
 
 # (id, published_at, source, paragraphs, winners, losers); a claim is (party, quote)
-ARTICLES: list[tuple[str, str | None, str | None, list[str], list[tuple[str, str]], list[tuple[str, str]]]] = [
+COUNT_ARTICLES: list[tuple[str, str | None, str | None, list[str], list[tuple[str, str]], list[tuple[str, str]]]] = [
     ("a1", "2026-01-05", "Daily Ledger",
      ["Acme shares soared after the merger closed.", "Borel lost its biggest client to the merged firm."],
      [("Acme", "Acme shares soared after the merger closed.")],
@@ -73,7 +78,7 @@ class MiniCorpus:
 
 def build_mini() -> MiniCorpus:
     arts, recs = {}, []
-    for aid, when, source, paras, winners, losers in ARTICLES:
+    for aid, when, source, paras, winners, losers in COUNT_ARTICLES:
         a = Article(id=aid, title=f"Article {aid}", text="\n\n".join(paras), path=f"{aid}.md",
                     content_hash=aid, format="md", source=source, published_at=when)
         arts[aid] = a
@@ -159,3 +164,62 @@ def ner(monkeypatch) -> Iterator[Callable[..., None]]:
         table.update({k.replace("_", " "): v for k, v in labels.items()})
 
     yield set_labels
+
+
+# article id: (published, source, winners, losers, unchanged statements)
+ARTICLES: dict[str, tuple[str | None, str, list[str], list[str], list[str]]] = {
+    "a1": ("2026-01-05", "Harbor Ledger", ["Amazon Web Services", "Acme Corp."], ["Globex"], []),
+    "a2": ("2026-02-10", "Metro Money", ["AWS"], ["Acme"], ["AWS prices stay the same."]),
+    "a3": ("2026-03-15", "Harbor Ledger", ["Globex's shares", "customers"], ["Amazon Web Services"], []),
+    "a4": ("2026-04-20", "Metro Money", ["Acme's stock"], ["Companies", "Initech"], ["Globex keeps its plant."]),
+    "a5": (None, "Harbor Ledger", ["Initech"], [], []),
+}
+
+
+def make_article(aid: str, published: str | None, source: str, text: str) -> Article:
+    return Article(id=aid, title=f"Story {aid}", text=text, path=f"corpus/{aid}.md",
+                   content_hash=hashlib.sha256(text.encode()).hexdigest(), format="md", source=source,
+                   published_at=published)
+
+
+def make_record(aid: str, winners: list[str], losers: list[str], unchanged: list[str] = (),  # type: ignore[assignment]
+                model: str = "m", created_at: str | None = None) -> ExtractionRecord:
+    def claim(name: str, verb: str) -> PartyClaim:
+        return PartyClaim(party=name, reason=verb, evidence=Evidence(quote=f"{name} {verb} in {aid}.", status="exact"))
+
+    extra = {"created_at": created_at} if created_at else {}
+    return ExtractionRecord(article_id=aid, model=model, prompt_hash="p", **extra, analysis=ArticleAnalysis(
+        winners=[claim(n, "wins") for n in winners], losers=[claim(n, "loses") for n in losers],
+        unchanged=[UnchangedClaim(statement=s, evidence=Evidence(quote=s, status="exact")) for s in unchanged]))
+
+
+def store_articles(home: Path, articles: list[Article]) -> None:
+    """The articles in the manifest, as an ingest leaves them (no chunks: nothing here searches)."""
+    manifest = Manifest(home / "manifest.sqlite")
+    try:
+        for a in articles:
+            manifest.put_pending(Row(article=a, source_key=f"/t/{a.id}", fingerprint=a.content_hash, minhash=None,
+                                     chunk_ids=[], status="pending", replaces=None))
+            manifest.complete_article(a.id, [])
+    finally:
+        manifest.close()
+
+
+def write_home(home: Path, articles: dict = ARTICLES) -> Path:
+    home.mkdir(parents=True, exist_ok=True)
+    arts = []
+    for aid, (published, source, winners, losers, unchanged) in articles.items():
+        arts.append(make_article(aid, published, source, " ".join(winners + losers + unchanged)))
+        append_record(make_record(aid, winners, losers, unchanged), home / "extractions.jsonl")
+    store_articles(home, arts)
+    return home
+
+
+@pytest.fixture
+def parties_home(home) -> Path:
+    """$PIPELINE_HOME with five articles' records (ARTICLES), dated and sourced in the manifest,
+    and parties.yaml merging "AWS" into "Amazon Web Services"."""
+    write_home(home)
+    (home / "parties.yaml").write_text("merge:\n  - [Amazon Web Services, AWS]\nsplit:\n  - [Globex, Initech]\n",
+                                       encoding="utf-8")
+    return home

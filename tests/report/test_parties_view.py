@@ -7,7 +7,7 @@ import html as htmllib
 import re
 from html.parser import HTMLParser
 
-from pipeline.parties import CanonicalParty, Resolution
+from pipeline.parties import Resolution
 from pipeline.parties.query import timeline
 from pipeline.records import append_record, records_path
 from pipeline.report.builder import render
@@ -93,7 +93,7 @@ def test_marks_sit_at_their_dates_and_undated_claims_in_their_own_lane():
     inputs = parties_inputs()
     assert isinstance(inputs.parties, Resolution)
     pv = parties_view(inputs.parties, _views(inputs))
-    lines = {ln.id: ln for ln in pv.rows + pv.single}
+    lines = {ln.id: ln for ln in pv.rows + pv.single + pv.groups}
 
     def x(d: str) -> float:
         return float(re.match(r"M([\d.]+) ", d).group(1))
@@ -113,8 +113,9 @@ def test_parties_named_in_one_article_start_collapsed_and_chart_counts_spellings
     inputs = parties_inputs()
     assert isinstance(inputs.parties, Resolution)
     pv = parties_view(inputs.parties, _views(inputs))
-    assert [ln.id for ln in pv.rows] == ["microsoft", "delivery-apps", "oracle"]
-    assert all(ln.articles == 1 for ln in pv.single) and len(pv.single) == 6 and not pv.groups
+    assert [ln.id for ln in pv.rows] == ["microsoft", "oracle"]
+    assert all(ln.articles == 1 for ln in pv.single) and len(pv.single) == 6
+    assert [ln.id for ln in pv.groups] == ["delivery-apps"]  # a class of parties, behind its toggle
     ms = pv.rows[0]
     assert (ms.winner, ms.loser, ms.unchanged, ms.articles) == (1, 1, 1, 2)
     assert ms.aliases == ["Microsoft Corp."] and ms.disputed
@@ -127,7 +128,8 @@ def test_parties_named_in_one_article_start_collapsed_and_chart_counts_spellings
     assert 'title="Also written: Microsoft Corp."' in row and "2026-05-01 – 2026-06-10" in row
     assert "Cloud &amp; Co &lt;Daily&gt;, Seed Weekly" in row and 'href="#dis-microsoft"' in row
     bars = html[html.index('<svg class="chart"'):html.index("</svg>", html.index('<svg class="chart"'))]
-    assert bars.count('class="bar-w"') == 8 and bars.count('class="bar-l"') == 4
+    # "Delivery apps" is a class of parties (a group): out of the chart
+    assert bars.count('class="bar-w"') == 7 and bars.count('class="bar-l"') == 3
 
 
 def test_disagreements_show_both_sides_with_quotes_titles_sources_and_dates():
@@ -162,18 +164,15 @@ def test_report_without_a_saved_resolution_resolves_the_records_it_shows():
 
 
 def test_groups_are_behind_their_own_toggle_and_out_of_the_chart():
-    class Group(CanonicalParty):
-        kind: str = "group"
-
     inputs = parties_inputs()
     res = inputs.parties
     assert isinstance(res, Resolution)
     grocers = next(p for p in res.index.parties.values() if p.name.startswith("Independent grocers"))
-    group = Group(**grocers.model_dump())
+    group = grocers.model_copy(update={"kind": "group"})
     inputs.parties = Resolution(index=res.index, mentions=[(m, group if p.id == grocers.id else p)
                                                            for m, p in res.mentions])
     pv = parties_view(inputs.parties, _views(inputs))
-    assert [ln.id for ln in pv.groups] == [grocers.id]
+    assert grocers.id in [ln.id for ln in pv.groups]
     assert grocers.id not in {ln.id for ln in pv.rows + pv.single + pv.chart_rows}
     html = render(inputs)
     groups = html[html.index('id="parties-groups"'):]

@@ -4,7 +4,7 @@ eval's exact match is documented as stricter (see `pipeline.evaluate.names`)."""
 from __future__ import annotations
 
 from pipeline.evaluate.names import normalize_name
-from pipeline.extraction.claims import corpus_claims
+from pipeline.parties.claims import corpus_claims
 from pipeline.extraction.parties import merge_party_claims
 from pipeline.records import append_record
 from pipeline.report.view import article_view, party_views

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.extraction import claims, parties
+from pipeline.extraction import parties
+from pipeline.parties import claims
 from pipeline.report import view
 from pipeline.summarize import digest
 from pipeline.text.parties import party_key
