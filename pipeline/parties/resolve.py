@@ -142,6 +142,10 @@ class _Linker:
                     self.add_alias(self.index.parties[pid], name, co.acronyms.get(nm.name_key(name), set()))
             if pid and not self.apart(m.name, pid) and not self.ov.ignored(name):
                 return Link(article_id=m.article_id, name=m.name, party_id=pid, rule=rule)
+        known = self.keys.get(nm.name_key(m.name))
+        if known is not None and self.index.parties[known].kind == "party" and not self.apart(m.name, known) \
+                and not is_generic(m.name):  # "microsoft" written in lower case, once Microsoft is known
+            return Link(article_id=m.article_id, name=m.name, party_id=known, rule="key")
         group = is_group(m.name, text)
         if is_generic(m.name) or (group and len(nm.words(m.name)) == 1):  # "Buyers", "lenders"
             return Link(article_id=m.article_id, name=m.name, party_id=None, rule="generic")

@@ -1,4 +1,5 @@
-"""Same party strings, same groups: extraction, claims, digest and report all key by `party_key`;
+"""Same party strings, same groups: extraction, claims, digest, the resolver (report, `pipeline
+parties`) agree on these spellings;
 eval's exact match is documented as stricter (see `pipeline.evaluate.names`)."""
 
 from __future__ import annotations
@@ -7,9 +8,10 @@ from pipeline.evaluate.names import normalize_name
 from pipeline.parties.claims import corpus_claims
 from pipeline.extraction.parties import merge_party_claims
 from pipeline.records import append_record
-from pipeline.report.view import article_view, party_views
+from pipeline.parties.mentions import mentions_of
+from pipeline.parties.resolve import resolve
 from pipeline.summarize.digest import digest_facts
-from pipeline.types import Article, ArticleAnalysis, Evidence, ExtractionRecord, PartyClaim
+from pipeline.types import ArticleAnalysis, Evidence, ExtractionRecord, PartyClaim
 
 # one list per article; spellings of one party spread across articles
 SPELLINGS = [
@@ -47,11 +49,12 @@ def test_every_stage_groups_the_same_party_strings_alike(tmp_path):
     facts = digest_facts(list(records), records)
     want = sorted(sorted(f"a{i}" for i, names in enumerate(SPELLINGS) if g & set(names)) for g in GROUPS)
     assert sorted(sorted(t.articles) for t in facts["winners"]) == want
-    # report
-    views = [article_view(i, Article(id=aid, title=aid, text=" ".join(SPELLINGS[i]), path=f"{aid}.txt",
-                                     content_hash="c", format="txt"), rec, None)
-             for i, (aid, rec) in enumerate(records.items())]
-    assert {frozenset(m.claim.label for m in pv.wins) for pv in party_views(views)} == GROUPS
+    # report and `pipeline parties`: canonical parties from the resolver
+    res = resolve(mentions_of(records.values()))
+    names: dict[str, set[str]] = {}
+    for m, p in res.mentions:
+        names.setdefault(p.id, set()).add(m.name)
+    assert {frozenset(v) for v in names.values()} == GROUPS
 
 
 def test_eval_matching_agrees_on_spellings_and_keeps_gold_sub_parties_apart():
