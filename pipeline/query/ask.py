@@ -86,6 +86,8 @@ class AskResult(BaseModel):
     thresholds: dict[str, float] = Field(default_factory=dict)
     reason: str = ""  # why not found, when not found
     unanswered_parts: list[str] = Field(default_factory=list)  # parts of the question left open
+    dropped: list[Any] = Field(default_factory=list)  # free: `vet.Dropped`s the shown answer lacks
+    reasked: bool = False  # free: the model was asked once more after a sentence was dropped
 
     def to_json(self) -> dict[str, Any]:
         """The `pipeline ask --json` document (contract keys first)."""
@@ -96,6 +98,7 @@ class AskResult(BaseModel):
             "found": self.found, "question": self.question, "strategy": self.strategy,
             "model": self.model, "usage": self.usage.model_dump(), "thresholds": self.thresholds,
             "reason": self.reason, "unanswered_parts": self.unanswered_parts,
+            "dropped": [d.model_dump() for d in self.dropped], "reasked": self.reasked,
         }
 
 
@@ -302,20 +305,6 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embed
     return answer, True, res.usage, "", unanswered
 
 
-def _answer_free(question: str, hits: list[Hit], provider: Provider, max_tokens: int) -> tuple[str, bool, Usage, str]:
-    from pipeline.llm import generate
-
-    prompt = load_prompt("answer")
-    msgs = prompt.messages(question=question, passages=_passages(hits),
-                           ids=", ".join(h.chunk_id for h in hits))
-    res = generate(provider, msgs, FreeAnswer, max_tokens=max_tokens, temperature=0.0)
-    out = res.output
-    assert out is not None
-    if not out.found or not out.answer.strip():
-        return NOT_IN_CORPUS, False, res.usage, "the model said the passages do not answer the question"
-    return out.answer.strip(), True, res.usage, ""
-
-
 def ask(question: str, *, k: int = 6, source: str | None = None, since: str | None = None,
         model: Any = None, strategy: Strategy = "auto", retriever: Retriever | None = None,
         max_tokens: int = 512, settings: Settings | None = None) -> AskResult:
@@ -349,9 +338,18 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
     chosen = strategy if strategy != "auto" else provider.profile.answer  # extractive for small models
     result.strategy = chosen
     with settings_defaults(settings.fallbacks, settings.concurrency):  # pipeline.toml's, for every call
-        if chosen == "free":
+        checker = SupportChecker(r.embedder)
+        if chosen == "free":  # written, then vetted sentence by sentence (pipeline.query.vet)
+            from pipeline.query.vet import lead, write_answer
+
+            def lead_of(aid: str) -> str:
+                a = r.articles.get(aid)
+                return lead(a.title, a.text) if a is not None else ""
+
             try:
-                answer, found, usage, why = _answer_free(question, hits, provider, max_tokens)
+                w = write_answer(question, hits, provider, max_tokens, f, checker, lead_of)
+                answer, found, usage, why = w.answer, w.found, w.usage, w.reason
+                result.citations, result.dropped, result.reasked = w.citations, w.dropped, w.reasked
             except OutputValidationError:
                 if strategy != "auto":
                     raise
@@ -363,7 +361,8 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
                 why = f"the passages do not say: {'; '.join(result.unanswered_parts)}"
     result.usage, result.found, result.answer, result.reason = usage, found, answer, why
     if found:
-        result.citations = validate_citations(answer, hits, SupportChecker(r.embedder))
+        if chosen != "free":  # a written answer's citations were checked as it was vetted
+            result.citations = validate_citations(answer, hits, checker)
         if not result.citations:
             result.reason = "the answer cites no passage"
     return result
@@ -371,13 +370,18 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
 
 def render_markdown(result: AskResult) -> str:
     """The human form: the answer, then each cited passage with its support verdict."""
+    from pipeline.query.vet import render_dropped
+
     lines = [result.answer, ""]
     if not result.found:
         if result.reason:
             lines.append(f"_({result.reason})_")
+        lines += ["", *render_dropped(result.dropped, result.reasked)] if result.dropped else []
         return "\n".join(lines).rstrip() + "\n"
     if result.reason:
         lines += [f"_warning: {result.reason}_", ""]
+    if result.dropped:
+        lines += [*render_dropped(result.dropped, result.reasked), ""]
     lines.append("Sources:")
     seen: set[str] = set()
     for c in result.citations:
