@@ -17,8 +17,8 @@ CONTRACT = {"article_id", "chunk_id", "start", "end", "text", "supported"}
 
 
 def _passages(messages) -> dict[str, str]:
-    """chunk id → text, as the answer prompt lists them."""
-    text = messages[-1].content
+    """chunk id → text, as the answer prompt lists them (its first user message, re-asks included)."""
+    text = messages[1].content
     return dict(re.findall(r'<passage id="([^"]+)"[^>]*>\n(.*?)\n</passage>', text, re.S))
 
 
