@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from pipeline.query.ask import (NOT_IN_CORPUS, Citation, FreeAnswer, SupportChecker, _passages,
+from pipeline.query.ask import (NOT_IN_CORPUS, SEMANTIC_SUPPORT, Citation, FreeAnswer, SupportChecker, _passages,
                                 parse_citations)
 from pipeline.query.focus import Focus, about
 from pipeline.query.retrieve import Hit
@@ -87,6 +87,26 @@ def off_topic(c: Citation, names: tuple[str, ...], article_lead: str) -> str:
     return f"{c.chunk_id} is not about {who}: the cited sentence does not name {who}, and its article is about another party"
 
 
+UNCITED = "cites no passage, and no retrieved passage about the question supports it"
+
+
+def source(sentence: str, hits: list[Hit], checker: SupportChecker, f: Focus,
+           lead_of: Callable[[str], str]) -> Citation | None:
+    """The retrieved passage that supports an uncited sentence and is about the question (the
+    closest, when several do), as its citation; None when none does. The citation says so.
+    Stricter than a cited sentence's check: a sentence of a chunk must also say nearly the same
+    (MiniLM, SEMANTIC_SUPPORT), since two shared words pass the lexical check of a short sentence."""
+    best: Citation | None = None
+    for hit in hits:
+        c = checker.check(sentence, hit)
+        if c.supported and c.semantic >= SEMANTIC_SUPPORT and not off_topic(c, f.names, lead_of(hit.article_id)) and (
+                best is None or (c.lexical, c.semantic) > (best.lexical, best.semantic)):
+            best = c
+    if best is not None:
+        best.reason = "cited by the check: the sentence cited nothing and this passage supports it"
+    return best
+
+
 def vet(answer: str, hits: list[Hit], checker: SupportChecker, f: Focus,
         lead_of: Callable[[str], str]) -> Vetted:
     """Keep each sentence one of whose citations supports it and is about the question."""
@@ -94,8 +114,13 @@ def vet(answer: str, hits: list[Hit], checker: SupportChecker, f: Focus,
     kept: list[str] = []
     out = Vetted(answer="")
     for sentence, ids in parse_citations(answer):
-        if not ids:
-            out.dropped.append(Dropped(sentence=sentence, reason="cites no passage"))
+        if not ids:  # a model that writes the answer but not its citations (Qwen2.5-1.5B does)
+            found = source(sentence, hits, checker, f, lead_of)
+            if found is None:
+                out.dropped.append(Dropped(sentence=sentence, reason=UNCITED))
+            else:
+                out.citations.append(found)
+                kept.append(f"{sentence} [{found.chunk_id}]")
             continue
         good: list[Citation] = []
         bad: list[tuple[str, str]] = []
@@ -174,4 +199,4 @@ def render_dropped(dropped: list[Dropped], reasked: bool) -> list[str]:
     return lines
 
 
-__all__ = ["Dropped", "Vetted", "Written", "lead", "off_topic", "render_dropped", "vet", "write_answer"]
+__all__ = ["UNCITED", "Dropped", "Vetted", "Written", "lead", "off_topic", "render_dropped", "vet", "write_answer"]

@@ -14,6 +14,7 @@ import pytest
 
 from pipeline.llm.fake import FakeProvider
 from pipeline.query.ask import NOT_IN_CORPUS, ask, render_markdown
+from pipeline.query.vet import UNCITED
 
 SKYWAY = """Skyway Profit Falls on Fuel Costs
 
@@ -121,7 +122,7 @@ def test_unsupported_and_uncited_sentences_are_dropped_and_all_dropped_is_not_fo
     assert len(fake.calls) == 2 and not res.found and res.answer == NOT_IN_CORPUS and res.citations == []
     reasons = {d.sentence: d.reason for d in res.dropped}
     assert "90" in reasons["Skyway's profit fell by 90 percent."]
-    assert reasons["Skyway will be sold."] == "cites no passage"
+    assert reasons["Skyway will be sold."] == UNCITED
     assert "every sentence" in res.reason and "Dropped" in render_markdown(res)
 
 
@@ -135,3 +136,14 @@ def test_a_failing_citation_of_a_kept_sentence_is_left_off_and_named(airlines):
     assert [c.article_id.split("-")[0] for c in res.citations] == ["skyway"] and "bluejet" not in res.answer
     [d] = res.dropped
     assert d.scope == "citation" and d.citations[0].startswith("bluejet")
+
+
+def test_an_uncited_sentence_gets_the_passage_that_supports_it_or_is_dropped(airlines):
+    fake = FakeProvider(script=[{"found": True, "answer": f"{FIX}. {TRAP}."}])  # a model that cites nothing
+    res = ask(Q, model=fake, strategy="free", retriever=airlines)
+    assert len(fake.calls) == 2 and res.found  # the carrier sentence went: one re-ask (same reply)
+    [c] = res.citations
+    assert c.article_id.startswith("skyway") and c.supported and "cited by the check" in c.reason
+    assert res.answer == f"{FIX}. [{c.chunk_id}]"
+    [d] = res.dropped
+    assert d.sentence.startswith(TRAP) and d.reason == UNCITED  # Bluejet's passage supports it, off the question
