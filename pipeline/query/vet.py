@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
-from pipeline.query.ask import (NOT_IN_CORPUS, SEMANTIC_SUPPORT, Citation, FreeAnswer, SupportChecker, _passages,
-                                parse_citations)
+from pipeline.query.cite import SEMANTIC_SUPPORT, Citation, SupportChecker, parse_citations
 from pipeline.query.focus import Focus, about
 from pipeline.query.retrieve import Hit
 from pipeline.templates import load_prompt
@@ -33,6 +32,19 @@ if TYPE_CHECKING:
     from pipeline.llm.base import Provider
 
 LEAD_SENTENCES = 2  # an article's party is one its title or first sentences name
+
+
+class FreeAnswer(BaseModel):
+    found: bool = Field(description="false when the passages do not answer the question")
+    answer: str = Field(description="the answer; every sentence ends with its [article_id#chunk] citation(s)")
+
+
+def passages(hits: list[Hit]) -> str:
+    def attr(v: str) -> str:
+        return v.replace('"', "'")
+
+    return "\n\n".join(f'<passage id="{h.chunk_id}" title="{attr(h.title)}">\n{h.chunk.text}\n</passage>'
+                       for h in hits)
 
 
 class Dropped(BaseModel):
@@ -61,7 +73,7 @@ class Vetted:
 
 @dataclass
 class Written:
-    """The outcome of the free strategy, re-ask included."""
+    """The outcome of the free strategy, re-ask included (`answer` is empty when not found)."""
 
     answer: str
     found: bool
@@ -152,12 +164,12 @@ def write_answer(question: str, hits: list[Hit], provider: Provider, max_tokens:
     from pipeline.llm import OutputValidationError, generate
 
     ids = ", ".join(h.chunk_id for h in hits)
-    msgs = load_prompt("answer").messages(question=question, passages=_passages(hits), ids=ids)
+    msgs = load_prompt("answer").messages(question=question, passages=passages(hits), ids=ids)
     res = generate(provider, msgs, FreeAnswer, max_tokens=max_tokens, temperature=0.0)
     out = res.output
     assert out is not None
     if not out.found or not out.answer.strip():
-        return Written(NOT_IN_CORPUS, False, res.usage, "the model said the passages do not answer the question")
+        return Written("", False, res.usage, "the model said the passages do not answer the question")
     first = vet(out.answer.strip(), hits, checker, f, lead_of)
     usage = res.usage
     final = first
@@ -181,7 +193,6 @@ def write_answer(question: str, hits: list[Hit], provider: Provider, max_tokens:
                       dropped=final.dropped, first_dropped=first.dropped if first.lost else [],
                       reasked=bool(first.lost))
     if not final.answer:
-        written.answer = NOT_IN_CORPUS
         written.reason = "every sentence of the written answer was dropped: " + "; ".join(
             f'"{d.sentence[:80]}" ({d.reason})' for d in final.lost)
     return written
@@ -199,4 +210,4 @@ def render_dropped(dropped: list[Dropped], reasked: bool) -> list[str]:
     return lines
 
 
-__all__ = ["UNCITED", "Dropped", "Vetted", "Written", "lead", "off_topic", "render_dropped", "vet", "write_answer"]
+__all__ = ["UNCITED", "Dropped", "FreeAnswer", "passages", "Vetted", "Written", "lead", "off_topic", "render_dropped", "vet", "write_answer"]
