@@ -74,7 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     report = {"model": args.model, "set": args.set, "questions": len(questions),
               "seconds": round(time.monotonic() - started, 1), "llm_calls": calls, "reasked": reasked,
               "sentences_dropped_in_final_answers": dropped,
-              **{k: summarize_scores(v) for k, v in rows.items()}}
+              **{k: summarize_scores(v) for k, v in rows.items()},
+              "per_question": [{"id": c["id"], **{k: {f: rows[k][i].get(f) for f in ("found", "facts_covered",
+                                                                                       "misattributed")}
+                                                  for k in rows}}
+                               for i, c in enumerate(rows["checked"])]}
     text = json.dumps(report, indent=2)
     print(text)
     if args.out:
