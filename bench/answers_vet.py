@@ -40,12 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     first: dict[str, Any] = {}
     real_vet = vet_mod.vet
 
-    def catching_vet(answer, hits, checker, f, lead_of):  # type: ignore[no-untyped-def]
+    def catching_vet(answer: Any, hits: Any, checker: Any, f: Any, lead_of: Any) -> Any:
         if "answer" not in first:  # the first written answer of this question, before any re-ask
             first.update(answer=answer, citations=validate_citations(answer, hits, checker))
         return real_vet(answer, hits, checker, f, lead_of)
 
-    vet_mod.vet = catching_vet  # type: ignore[assignment]
+    vet_mod.vet = catching_vet
 
     def aid(ref: str) -> str | None:
         return resolve_article(ref, r.articles, r.store)
@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, list[dict[str, Any]]] = {"unchecked": [], "checked": []}
     calls = reasked = dropped = 0
     started = time.monotonic()
+    report: dict[str, Any] = {}
     for n, q in enumerate(questions, start=1):
         first.clear()
         try:
@@ -71,18 +72,17 @@ def main(argv: list[str] | None = None) -> int:
         reasked += res.reasked
         dropped += sum(1 for d in res.dropped if d.scope == "sentence")
         print(f"[{n}/{len(questions)}] {q.id}: reasked={res.reasked} dropped={len(res.dropped)}", file=sys.stderr)
-    report = {"model": args.model, "set": args.set, "questions": len(questions),
-              "seconds": round(time.monotonic() - started, 1), "llm_calls": calls, "reasked": reasked,
-              "sentences_dropped_in_final_answers": dropped,
-              **{k: summarize_scores(v) for k, v in rows.items()},
-              "per_question": [{"id": c["id"], **{k: {f: rows[k][i].get(f) for f in ("found", "facts_covered",
-                                                                                       "misattributed")}
-                                                  for k in rows}}
-                               for i, c in enumerate(rows["checked"])]}
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+        report = {"model": args.model, "set": args.set, "questions": n,
+                  "seconds": round(time.monotonic() - started, 1), "llm_calls": calls, "reasked": reasked,
+                  "sentences_dropped_in_final_answers": dropped,
+                  **{k: summarize_scores(v) for k, v in rows.items()},
+                  "per_question": [{"id": c["id"], **{k: {f: rows[k][i].get(f) for f in ("found", "facts_covered",
+                                                                                           "misattributed")}
+                                                      for k in rows}}
+                                   for i, c in enumerate(rows["checked"])]}
+        if args.out:  # after every question: a run cut short still leaves its figures so far
+            args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=2))
     return 0
 
 
