@@ -173,6 +173,36 @@ def _run_parties(sets: Optional[list[str]], config: Optional[Path], floors: dict
             for r in report[key][:5]:
                 console.print(f"{what}: {r['a']['name']!r} [{r['a']['article']}] / {r['b']['name']!r} "
                               f"[{r['b']['article']}] ({r['id']})", markup=False, highlight=False, soft_wrap=True)
+
+
+def _run_digests(sets: Optional[list[str]], config: Optional[Path], floors: dict[str, Any],
+                 as_json: bool, junit: Optional[Path], markdown: Optional[Path]) -> None:
+    """`pipeline eval --digests`: score the stored summaries and digest against the key facts, gate (exit 1)."""
+    from pipeline.evaluate.digest_report import (DEFAULT_SET, digest_gate, load_digest_config, render_digests_junit,
+                                                 render_digests_markdown, run_digest_eval)
+
+    conf = load_digest_config(config)
+    paths = list(sets or conf.get("set") or [DEFAULT_SET])
+    floors = {key: floors[key] if floors.get(key) is not None else conf.get(key) for key in floors}
+    report = run_digest_eval(paths)
+    report["gate"] = digest_gate(report, floors)
+    if junit:
+        _write(junit, render_digests_junit(report))
+    if markdown:
+        _write(markdown, render_digests_markdown(report))
+    if as_json:
+        emit_json(report)
+    else:
+        t = Table(title=f"digests: {', '.join(paths)}", title_justify="left")
+        cols = ("articles", "summarized", "fact_recall", "attribution_precision")
+        for col in ("", *cols):
+            t.add_column(col, justify="left" if not col else "right")
+        rows = [("overall", report["overall"]), *report["splits"].items()]
+        if report["overview"] is not None:
+            rows.append(("overview", {**report["overview"], "articles": report["overview"]["graded_articles"]}))
+        for name, m in rows:
+            t.add_row(name, *("-" if m.get(c) is None else str(m.get(c)) for c in cols))
+        console.print(t)
         for c in report["gate"]["checks"]:
             console.print(("ok   " if c["passed"] else "FAIL ") + c["message"], markup=False, highlight=False)
     if not report["gate"]["passed"]:
@@ -227,6 +257,10 @@ def eval_cmd(
     answers: bool = typer.Option(False, "--answers", help="Run the answer eval (fact recall, attribution, refusal)."),
     answers_set: Optional[list[str]] = typer.Option(None, "--answers-set",
                                                     help="Answer-gold file or folder (repeatable). Default evals/answers."),
+    digests: bool = typer.Option(False, "--digests", help="Run the digest eval: the stored summaries and digest "
+                                 "against each real article's key facts (fact recall, attribution)."),
+    digests_set: Optional[list[str]] = typer.Option(None, "--digests-set",
+                                                    help="Digest-gold file or folder (repeatable). Default evals/digests."),
     min_fact_recall: Optional[float] = typer.Option(None, "--min-fact-recall", min=0.0, max=1.0),
     min_attribution_precision: Optional[float] = typer.Option(None, "--min-attribution-precision", min=0.0, max=1.0),
     min_correct_refusal: Optional[float] = typer.Option(None, "--min-correct-refusal", min=0.0, max=1.0),
@@ -243,6 +277,12 @@ def eval_cmd(
         fail("--markdown - and --json both write to stdout; give --markdown a file", 2)
     if retrieval:
         _run_retrieval(retrieval_set, k, as_json)
+        return
+    if digests:
+        _run_digests(digests_set, config, {"min_fact_recall": min_fact_recall,
+                                           "min_attribution_precision": min_attribution_precision,
+                                           "min_overview_attribution_precision": None},
+                     as_json, junit, markdown)
         return
     if answers:
         _run_answers(answers_set, config, model, {"min_fact_recall": min_fact_recall,

@@ -58,7 +58,7 @@ class EvalSettings:
 
 
 _TOP = {"gold", "predictions", "model", "repeat", "baseline", "thresholds", "gate", "bootstrap",
-        "answers", "parties"}  # the answer and party evals' own tables (answer_report, party_report)
+        "answers", "parties", "digests"}  # those evals' own tables (answer_report, party_report, digest_report)
 _THRESHOLDS = {"party_fuzzy", "party_embedding", "statement", "evidence_overlap"}
 _GATE = {"min_f1", "min_schema_valid_rate", "min_grounding_rate", "tolerance"}
 _TOL = {"default", "overall", *FIELDS, *RATE_KEYS}

@@ -23,6 +23,8 @@ from pipeline.templates import load_prompt
 from pipeline.query.focus import Focus, about, focus
 from pipeline.query.parts import cover_parts, text_of
 from pipeline.query.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosine
+from pipeline.query.cite import (LEXICAL_SUPPORT, SEMANTIC_SUPPORT, Citation, SupportChecker, parse_citations,
+                                 strip_citations, validate_citations)
 from pipeline.query.support import NUMBER, lexical_support, novel_facts
 from pipeline.text.sentences import sentence_spans
 from pipeline.types import Usage
@@ -35,12 +37,6 @@ if TYPE_CHECKING:
 Strategy = Literal["auto", "free", "extractive"]
 
 NOT_IN_CORPUS = "The corpus does not contain an answer to this question."
-# A cited sentence is supported by its chunk when the chunk mentions every number and name in it
-# and either enough of its content words and word pairs appear in the chunk (lexical) or MiniLM
-# finds a chunk sentence that says nearly the same (semantic). Calibrated on paraphrases and
-# false claims about the seed article (tests/query/test_ask_unit.py).
-LEXICAL_SUPPORT = 0.5  # mean of unigram and bigram recall of the sentence's content tokens
-SEMANTIC_SUPPORT = 0.75  # cosine of the sentence vs its most similar sentence in the chunk
 CANDIDATES = 6  # sentences offered to a small model
 POOL = 18  # sentences a question's parts may draw from when the model's picks leave a part open
 # A small model's "not found" is believed only when no candidate sentence is this close to the
@@ -50,28 +46,7 @@ _CLOSERS = ".!?\"'\u201d\u2019)"
 MAX_PICKS = 3
 PICK_MARGIN = 0.15  # cosine to the question a picked sentence may trail the best pick by
 
-_CITE = re.compile(r"\[([^\[\]]*#\d+[^\[\]]*)\]")
-_CITE_ID = re.compile(r"([A-Za-z0-9][\w.\-]*#\d+)")
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-class Citation(BaseModel):
-    """One citation in an answer: the chunk it names and whether that chunk supports the sentence."""
-
-    article_id: str
-    chunk_id: str
-    start: int | None = None  # chunk offsets in the article's normalized text
-    end: int | None = None
-    text: str = ""  # the chunk text (the cited passage)
-    supported: bool = False
-    retrieved: bool = True  # False: the answer cited a chunk that retrieval did not return
-    sentence: str = ""  # the answer sentence that carries this citation
-    quote: str = ""  # the chunk's sentence closest to it
-    quote_start: int | None = None  # article offsets of `quote`
-    quote_end: int | None = None
-    lexical: float = 0.0
-    semantic: float = 0.0
-    reason: str = ""
 
 
 class AskResult(BaseModel):
@@ -86,6 +61,8 @@ class AskResult(BaseModel):
     thresholds: dict[str, float] = Field(default_factory=dict)
     reason: str = ""  # why not found, when not found
     unanswered_parts: list[str] = Field(default_factory=list)  # parts of the question left open
+    dropped: list[Any] = Field(default_factory=list)  # free: `vet.Dropped`s the shown answer lacks
+    reasked: bool = False  # free: the model was asked once more after a sentence was dropped
 
     def to_json(self) -> dict[str, Any]:
         """The `pipeline ask --json` document (contract keys first)."""
@@ -96,116 +73,11 @@ class AskResult(BaseModel):
             "found": self.found, "question": self.question, "strategy": self.strategy,
             "model": self.model, "usage": self.usage.model_dump(), "thresholds": self.thresholds,
             "reason": self.reason, "unanswered_parts": self.unanswered_parts,
+            "dropped": [d.model_dump() for d in self.dropped], "reasked": self.reasked,
         }
 
 
-class FreeAnswer(BaseModel):
-    found: bool = Field(description="false when the passages do not answer the question")
-    answer: str = Field(description="the answer; every sentence ends with its [article_id#chunk] citation(s)")
-
-
-# ---------------------------------------------------------------- text helpers
-
-def strip_citations(text: str) -> str:
-    s = re.sub(r"\s+", " ", _CITE.sub("", text)).strip()
-    return re.sub(r"\s+([.,;:!?])", r"\1", s)
-
-
-_LEADING_CITES = re.compile(r"^(?:\s*\[[^\[\]]*#\d+[^\[\]]*\])+")
-
-
-def parse_citations(answer: str) -> list[tuple[str, list[str]]]:
-    """(sentence without citations, [chunk ids cited in it]) for every sentence of the answer.
-
-    Citations may sit before or after the sentence's full stop ("… win [a#1]." or "… win. [a#1]");
-    a citation group that opens a sentence belongs to the sentence before it.
-    """
-    out: list[tuple[str, list[str]]] = []
-    for s, e in sentence_spans(answer):
-        sent = answer[s:e]
-        lead = _LEADING_CITES.match(sent)
-        if lead and out:
-            prev_ids = out[-1][1]
-            prev_ids += [i for i in _CITE_ID.findall(lead.group(0)) if i not in prev_ids]
-            sent = sent[lead.end():]
-        ids: list[str] = []
-        for m in _CITE.finditer(sent):
-            ids += [i for i in _CITE_ID.findall(m.group(1)) if i not in ids]
-        text = strip_citations(sent)
-        if text:
-            out.append((text, ids))
-        elif out:
-            out[-1][1].extend(i for i in ids if i not in out[-1][1])
-    return out
-
-
-# ---------------------------------------------------------------- support check
-
-class SupportChecker:
-    """Checks answer sentences against chunks: lexical overlap or MiniLM similarity."""
-
-    def __init__(self, embedder: TextEmbedder) -> None:
-        self.embedder = embedder
-        self._vecs: dict[str, np.ndarray] = {}  # a chunk's sentences are embedded once per answer
-
-    def vectors(self, texts: list[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._vecs))
-        if missing:
-            self._vecs.update(zip(missing, np.asarray(self.embedder.embed(missing))))
-        return np.stack([self._vecs[t] for t in texts])
-
-    def check(self, sentence: str, hit: Hit) -> Citation:
-        chunk = hit.chunk
-        spans = sentence_spans(chunk.text) or [(0, len(chunk.text))]
-        texts = [chunk.text[s:e] for s, e in spans]
-        vecs = self.vectors([sentence] + texts)
-        sims = vecs[1:] @ vecs[0]
-        lexes = [lexical_support(sentence, t) for t in texts]
-        best = int(np.argmax(sims + 0.5 * np.asarray(lexes)))  # the quote: closest in meaning and words
-        lex = max(lexical_support(sentence, chunk.text), max(lexes))
-        sem = float(np.max(sims))
-        novel = novel_facts(sentence, chunk.text)
-        ok = not novel and (lex >= LEXICAL_SUPPORT or sem >= SEMANTIC_SUPPORT)
-        s, e = spans[best]
-        if novel:
-            reason = f"{chunk.id} does not mention {', '.join(novel)}"
-        elif not ok:
-            reason = (f"not supported by {chunk.id}: word overlap {lex:.2f} < {LEXICAL_SUPPORT} and "
-                      f"similarity {sem:.2f} < {SEMANTIC_SUPPORT}")
-        else:
-            reason = ""
-        return Citation(article_id=chunk.article_id, chunk_id=chunk.id, start=chunk.start, end=chunk.end,
-                        text=chunk.text, supported=ok, sentence=sentence, quote=texts[best],
-                        quote_start=chunk.start + s, quote_end=chunk.start + e,
-                        lexical=round(lex, 4), semantic=round(sem, 4), reason=reason)
-
-
-def validate_citations(answer: str, hits: list[Hit], checker: SupportChecker) -> list[Citation]:
-    """Every citation of the answer, checked: retrieved chunk? does it support its sentence?"""
-    by_id = {h.chunk_id: h for h in hits}
-    out: list[Citation] = []
-    for sentence, ids in parse_citations(answer):
-        for cid in ids:
-            hit = by_id.get(cid)
-            if hit is None:
-                art = cid.rsplit("#", 1)[0]
-                out.append(Citation(article_id=art, chunk_id=cid, supported=False, retrieved=False,
-                                    sentence=sentence,
-                                    reason=f"{cid} was not among the retrieved passages"))
-            else:
-                out.append(checker.check(sentence, hit))
-    return out
-
-
 # ---------------------------------------------------------------- strategies
-
-def _passages(hits: list[Hit]) -> str:
-    def attr(v: str) -> str:
-        return v.replace('"', "'")
-
-    return "\n\n".join(f'<passage id="{h.chunk_id}" title="{attr(h.title)}">\n{h.chunk.text}\n</passage>'
-                       for h in hits)
-
 
 def candidate_sentences(question: str, hits: list[Hit], embedder: TextEmbedder,
                         n: int = CANDIDATES) -> list[tuple[Hit, int, int, float]]:
@@ -302,20 +174,6 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embed
     return answer, True, res.usage, "", unanswered
 
 
-def _answer_free(question: str, hits: list[Hit], provider: Provider, max_tokens: int) -> tuple[str, bool, Usage, str]:
-    from pipeline.llm import generate
-
-    prompt = load_prompt("answer")
-    msgs = prompt.messages(question=question, passages=_passages(hits),
-                           ids=", ".join(h.chunk_id for h in hits))
-    res = generate(provider, msgs, FreeAnswer, max_tokens=max_tokens, temperature=0.0)
-    out = res.output
-    assert out is not None
-    if not out.found or not out.answer.strip():
-        return NOT_IN_CORPUS, False, res.usage, "the model said the passages do not answer the question"
-    return out.answer.strip(), True, res.usage, ""
-
-
 def ask(question: str, *, k: int = 6, source: str | None = None, since: str | None = None,
         model: Any = None, strategy: Strategy = "auto", retriever: Retriever | None = None,
         max_tokens: int = 512, settings: Settings | None = None) -> AskResult:
@@ -349,9 +207,18 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
     chosen = strategy if strategy != "auto" else provider.profile.answer  # extractive for small models
     result.strategy = chosen
     with settings_defaults(settings.fallbacks, settings.concurrency):  # pipeline.toml's, for every call
-        if chosen == "free":
+        checker = SupportChecker(r.embedder)
+        if chosen == "free":  # written, then vetted sentence by sentence (pipeline.query.vet)
+            from pipeline.query.vet import lead, write_answer
+
+            def lead_of(aid: str) -> str:
+                a = r.articles.get(aid)
+                return lead(a.title, a.text) if a is not None else ""
+
             try:
-                answer, found, usage, why = _answer_free(question, hits, provider, max_tokens)
+                w = write_answer(question, hits, provider, max_tokens, f, checker, lead_of)
+                answer, found, usage, why = w.answer if w.found else NOT_IN_CORPUS, w.found, w.usage, w.reason
+                result.citations, result.dropped, result.reasked = w.citations, w.dropped, w.reasked
             except OutputValidationError:
                 if strategy != "auto":
                     raise
@@ -363,7 +230,8 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
                 why = f"the passages do not say: {'; '.join(result.unanswered_parts)}"
     result.usage, result.found, result.answer, result.reason = usage, found, answer, why
     if found:
-        result.citations = validate_citations(answer, hits, SupportChecker(r.embedder))
+        if chosen != "free":  # a written answer's citations were checked as it was vetted
+            result.citations = validate_citations(answer, hits, checker)
         if not result.citations:
             result.reason = "the answer cites no passage"
     return result
@@ -371,13 +239,18 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
 
 def render_markdown(result: AskResult) -> str:
     """The human form: the answer, then each cited passage with its support verdict."""
+    from pipeline.query.vet import render_dropped
+
     lines = [result.answer, ""]
     if not result.found:
         if result.reason:
             lines.append(f"_({result.reason})_")
+        lines += ["", *render_dropped(result.dropped, result.reasked)] if result.dropped else []
         return "\n".join(lines).rstrip() + "\n"
     if result.reason:
         lines += [f"_warning: {result.reason}_", ""]
+    if result.dropped:
+        lines += [*render_dropped(result.dropped, result.reasked), ""]
     lines.append("Sources:")
     seen: set[str] = set()
     for c in result.citations:
@@ -390,3 +263,8 @@ def render_markdown(result: AskResult) -> str:
         if not c.supported and c.reason:
             lines.append(f"  ! {c.reason}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+__all__ = ["AskResult", "Citation", "LEXICAL_SUPPORT", "NOT_IN_CORPUS", "SEMANTIC_SUPPORT", "Strategy",
+           "SupportChecker", "ask", "candidate_sentences", "lexical_support", "novel_facts", "parse_citations",
+           "rank_sentences", "render_markdown", "strip_citations", "validate_citations"]

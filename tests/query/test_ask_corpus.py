@@ -17,8 +17,8 @@ CONTRACT = {"article_id", "chunk_id", "start", "end", "text", "supported"}
 
 
 def _passages(messages) -> dict[str, str]:
-    """chunk id → text, as the answer prompt lists them."""
-    text = messages[-1].content
+    """chunk id → text, as the answer prompt lists them (its first user message, re-asks included)."""
+    text = messages[1].content
     return dict(re.findall(r'<passage id="([^"]+)"[^>]*>\n(.*?)\n</passage>', text, re.S))
 
 
@@ -46,21 +46,21 @@ def test_free_answer_citations_are_validated_against_retrieved_chunks(retriever)
             f"Microsoft owns 90% of OpenAI [{win}]. "
             "IBM buys OpenAI outright [seed-article-00000000#42].")}
 
-    fake = FakeProvider(script=[answer])
+    fake = FakeProvider(script=[answer])  # the re-ask gets the same answer back
     res = ask("Who wins from the Microsoft OpenAI amendment?", model=fake, strategy="free",
               retriever=retriever)
-    assert res.found and res.strategy == "free" and len(fake.calls) == 1
-    got = [(c.supported, c.retrieved) for c in res.citations]
-    assert got == [(True, True), (False, True), (False, False)]
-    good, wrong_number, invented = res.citations
+    assert res.found and res.strategy == "free" and len(fake.calls) == 2  # one answer, one re-ask
+    assert [(c.supported, c.retrieved) for c in res.citations] == [(True, True)]
+    good = res.citations[0]
     article = retriever.store.get_article(good.article_id)
     assert article.text[good.start:good.end] == good.text  # the cited passage's offsets are exact
     assert article.text[good.quote_start:good.quote_end] == good.quote
-    assert "Oracle win" in good.quote
-    assert "90" in wrong_number.reason
+    assert "Oracle win" in good.quote and "90%" not in res.answer and "IBM" not in res.answer
+    wrong_number, invented = res.dropped
+    assert "90" in wrong_number.reason and wrong_number.citations == [good.chunk_id]
     assert "not among the retrieved" in invented.reason
     retrieved_ids = {h["chunk_id"] for h in res.retrieved}
-    assert good.chunk_id in retrieved_ids and invented.chunk_id not in retrieved_ids
+    assert good.chunk_id in retrieved_ids and invented.citations[0] not in retrieved_ids
 
 
 def test_extractive_answer_quotes_the_picked_sentences(retriever):
