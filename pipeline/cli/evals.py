@@ -112,6 +112,41 @@ def _run_retrieval(set_path: Optional[Path], k: Optional[int], as_json: bool) ->
                               soft_wrap=True)
 
 
+def _gated(kind: str, paths: list[str], report: dict[str, Any], as_json: bool, junit: Optional[Path],
+           markdown: Optional[Path], render_junit: Any, render_markdown: Any, cols: tuple[str, ...],
+           rows: list[tuple[str, dict[str, Any]]], notes: tuple[str, ...] | list[str] = ()) -> None:
+    """The shared end of every gated eval (answers, parties, digests): files, JSON or a table with
+    the gate's checks, exit 1 when a floor is missed."""
+    if junit:
+        _write(junit, render_junit(report))
+    if markdown:
+        _write(markdown, render_markdown(report))
+    if as_json:
+        emit_json(report)
+    else:
+        t = Table(title=f"{kind}: {', '.join(paths)}", title_justify="left")
+        for col in ("", *cols):
+            t.add_column(col, justify="left" if not col else "right")
+        for name, m in rows:
+            t.add_row(name, *("-" if m.get(c) is None else str(m.get(c)) for c in cols))
+        console.print(t)
+        for line in notes:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+        for c in report["gate"]["checks"]:
+            console.print(("ok   " if c["passed"] else "FAIL ") + c["message"], markup=False, highlight=False)
+    if not report["gate"]["passed"]:
+        raise typer.Exit(1)
+
+
+def _floors(conf: dict[str, Any], flags: dict[str, Any]) -> dict[str, Any]:
+    """A floor given as a flag wins over the config's."""
+    return {key: flags[key] if flags.get(key) is not None else conf.get(key) for key in flags}
+
+
+def _splits(report: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [("overall", report["overall"]), *report["splits"].items()]
+
+
 def _run_answers(sets: Optional[list[str]], config: Optional[Path], model: Optional[str], floors: dict[str, Any],
                  as_json: bool, junit: Optional[Path], markdown: Optional[Path]) -> None:
     """`pipeline eval --answers`: ask every answer-gold question, score, gate (exit 1), report."""
@@ -121,27 +156,10 @@ def _run_answers(sets: Optional[list[str]], config: Optional[Path], model: Optio
 
     conf = load_answer_config(config)
     paths = list(sets or conf.get("set") or [DEFAULT_SET])
-    floors = {key: floors[key] if floors.get(key) is not None else conf.get(key) for key in floors}
     report = run_answer_eval(paths, model=model, k=int(conf.get("k", 6)), progress=LineProgress({"answer"}))
-    report["gate"] = answer_gate(report, floors)
-    if junit:
-        _write(junit, render_answers_junit(report))
-    if markdown:
-        _write(markdown, render_answers_markdown(report))
-    if as_json:
-        emit_json(report)
-    else:
-        t = Table(title=f"answers: {', '.join(paths)}", title_justify="left")
-        cols = ("questions", "fact_recall", "attribution_precision", "correct_refusal", "part_coverage")
-        for col in ("", *cols):
-            t.add_column(col, justify="left" if not col else "right")
-        for name, m in [("overall", report["overall"]), *report["splits"].items()]:
-            t.add_row(name, *("-" if m.get(c) is None else str(m.get(c)) for c in cols))
-        console.print(t)
-        for c in report["gate"]["checks"]:
-            console.print(("ok   " if c["passed"] else "FAIL ") + c["message"], markup=False, highlight=False)
-    if not report["gate"]["passed"]:
-        raise typer.Exit(1)
+    report["gate"] = answer_gate(report, _floors(conf, floors))
+    _gated("answers", paths, report, as_json, junit, markdown, render_answers_junit, render_answers_markdown,
+           ("questions", "fact_recall", "attribution_precision", "correct_refusal", "part_coverage"), _splits(report))
 
 
 def _run_parties(sets: Optional[list[str]], config: Optional[Path], floors: dict[str, Any], as_json: bool,
@@ -152,27 +170,14 @@ def _run_parties(sets: Optional[list[str]], config: Optional[Path], floors: dict
 
     conf = load_party_config(config)
     paths = list(sets or conf.get("set") or [DEFAULT_SET])
-    floors = {key: floors[key] if floors.get(key) is not None else conf.get(key) for key in floors}
     report = run_party_eval(paths)
-    report["gate"] = party_gate(report, floors)
-    if junit:
-        _write(junit, render_parties_junit(report))
-    if markdown:
-        _write(markdown, render_parties_markdown(report))
-    if as_json:
-        emit_json(report)
-    else:
-        t = Table(title=f"parties: {', '.join(paths)}", title_justify="left")
-        cols = ("pairs", "merge_precision", "merge_recall", "merge_f1", "hard_kept_apart", "generic_drop_rate")
-        for col in ("", *cols):
-            t.add_column(col, justify="left" if not col else "right")
-        for name, m in [("overall", report["overall"]), *report["splits"].items()]:
-            t.add_row(name, *("-" if m.get(c) is None else str(m.get(c)) for c in cols))
-        console.print(t)
-        for what, key in (("false merge", "false_merges"), ("missed merge", "missed_merges")):
-            for r in report[key][:5]:
-                console.print(f"{what}: {r['a']['name']!r} [{r['a']['article']}] / {r['b']['name']!r} "
-                              f"[{r['b']['article']}] ({r['id']})", markup=False, highlight=False, soft_wrap=True)
+    report["gate"] = party_gate(report, _floors(conf, floors))
+    notes = [f"{what}: {r['a']['name']!r} [{r['a']['article']}] / {r['b']['name']!r} [{r['b']['article']}] ({r['id']})"
+             for what, key in (("false merge", "false_merges"), ("missed merge", "missed_merges"))
+             for r in report[key][:5]]
+    _gated("parties", paths, report, as_json, junit, markdown, render_parties_junit, render_parties_markdown,
+           ("pairs", "merge_precision", "merge_recall", "merge_f1", "hard_kept_apart", "generic_drop_rate"),
+           _splits(report), notes)
 
 
 def _run_digests(sets: Optional[list[str]], config: Optional[Path], floors: dict[str, Any],
@@ -183,30 +188,13 @@ def _run_digests(sets: Optional[list[str]], config: Optional[Path], floors: dict
 
     conf = load_digest_config(config)
     paths = list(sets or conf.get("set") or [DEFAULT_SET])
-    floors = {key: floors[key] if floors.get(key) is not None else conf.get(key) for key in floors}
     report = run_digest_eval(paths)
-    report["gate"] = digest_gate(report, floors)
-    if junit:
-        _write(junit, render_digests_junit(report))
-    if markdown:
-        _write(markdown, render_digests_markdown(report))
-    if as_json:
-        emit_json(report)
-    else:
-        t = Table(title=f"digests: {', '.join(paths)}", title_justify="left")
-        cols = ("articles", "summarized", "fact_recall", "attribution_precision")
-        for col in ("", *cols):
-            t.add_column(col, justify="left" if not col else "right")
-        rows = [("overall", report["overall"]), *report["splits"].items()]
-        if report["overview"] is not None:
-            rows.append(("overview", {**report["overview"], "articles": report["overview"]["graded_articles"]}))
-        for name, m in rows:
-            t.add_row(name, *("-" if m.get(c) is None else str(m.get(c)) for c in cols))
-        console.print(t)
-        for c in report["gate"]["checks"]:
-            console.print(("ok   " if c["passed"] else "FAIL ") + c["message"], markup=False, highlight=False)
-    if not report["gate"]["passed"]:
-        raise typer.Exit(1)
+    report["gate"] = digest_gate(report, _floors(conf, floors))
+    rows = _splits(report)
+    if report["overview"] is not None:
+        rows.append(("overview", {**report["overview"], "articles": report["overview"]["graded_articles"]}))
+    _gated("digests", paths, report, as_json, junit, markdown, render_digests_junit, render_digests_markdown,
+           ("articles", "summarized", "fact_recall", "attribution_precision"), rows)
 
 
 def _save_for_report(report: dict[str, Any]) -> None:

@@ -8,13 +8,13 @@ from `[digests]` in the eval config (`evals/config.toml`) or the command line.
 
 from __future__ import annotations
 
-import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import UsageError
 from pipeline.evaluate.digests import evaluate_digests, load_digest_gold, not_verbatim, DigestGoldError
+from pipeline.evaluate.floors import floor_gate, load_table
 from pipeline.evaluate.outputs import junit_gate
 
 DEFAULT_SET = "evals/digests"
@@ -30,25 +30,7 @@ class DigestConfigError(UsageError, ValueError):
 
 def load_digest_config(path: str | Path | None) -> dict[str, Any]:
     """`[digests]` of an eval config: `set` (paths) and the floors; empty when absent."""
-    if path is None:
-        return {}
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("digests") or {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise DigestConfigError(f"{path}: cannot read the eval config: {exc}") from exc
-    unknown = set(data) - {"set", *FLOORS}
-    if unknown:
-        raise DigestConfigError(f"{path}: unknown key(s) in [digests]: {', '.join(sorted(unknown))}")
-    sets = data.get("set", [])
-    if isinstance(sets, str):
-        sets = [sets]
-    if not isinstance(sets, list) or not all(isinstance(x, str) and x for x in sets):
-        raise DigestConfigError(f"{path}: [digests] set must be a path or a list of paths")
-    for key in FLOORS:
-        v = data.get(key)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1):
-            raise DigestConfigError(f"{path}: [digests] {key} must be a number from 0 to 1, got {v!r}")
-    return {**data, "set": sets}
+    return load_table(path, "digests", FLOORS, DigestConfigError)
 
 
 def run_digest_eval(paths: list[str], *, summaries_file: Path | None = None, store: Any = None) -> dict[str, Any]:
@@ -94,19 +76,9 @@ def run_digest_eval(paths: list[str], *, summaries_file: Path | None = None, sto
 
 
 def digest_gate(report: dict[str, Any], floors: dict[str, float | None]) -> dict[str, Any]:
-    """One check per floor that is set: summaries on the overall figures, the overview on its own."""
-    checks = []
-    for key in FLOORS:
-        floor = floors.get(key)
-        if floor is None:
-            continue
-        where, fig = _FIGURE[key]
-        got = (report.get(where) or {}).get(fig)
-        ok = got is None or got >= floor  # no digest, or nothing of that kind: nothing to fail
-        name = f"{where}_{fig}" if where != "overall" else fig
-        checks.append({"name": name, "passed": ok, "value": got, "floor": floor,
-                       "message": f"{name} {got} {'>=' if ok else '<'} {floor}"})
-    return {"passed": all(c["passed"] for c in checks), "checks": checks}
+    """One check per floor that is set: summaries on the overall figures, the overview on its own;
+    no digest, or nothing of a kind, passes."""
+    return floor_gate(report, floors, _FIGURE)
 
 
 _COLUMNS = ("articles", "summarized", "fact_recall", "attribution_precision")

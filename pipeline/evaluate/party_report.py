@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import functools
 import time
-import tomllib
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import UsageError
+from pipeline.evaluate.floors import floor_gate, load_table
 from pipeline.evaluate.outputs import junit_gate
 from pipeline.evaluate.parties import evaluate_parties
 from pipeline.evaluate.retrieval import resolve_article
@@ -35,27 +35,7 @@ class PartyConfigError(UsageError, ValueError):
 
 def load_party_config(path: str | Path | None) -> dict[str, Any]:
     """`[parties]` of an eval config: `set` (paths) and the floors; empty when absent."""
-    if path is None:
-        return {}
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("parties") or {}
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise PartyConfigError(f"{path}: cannot read the eval config: {exc}") from exc
-    if not isinstance(data, dict):
-        raise PartyConfigError(f"{path}: [parties] must be a table")
-    unknown = set(data) - {"set", *FLOORS}
-    if unknown:
-        raise PartyConfigError(f"{path}: unknown key(s) in [parties]: {', '.join(sorted(unknown))}")
-    sets = data.get("set", [])
-    if isinstance(sets, str):
-        sets = [sets]
-    if not isinstance(sets, list) or not all(isinstance(x, str) and x for x in sets):
-        raise PartyConfigError(f"{path}: [parties] set must be a path or a list of paths")
-    for key in FLOORS:
-        v = data.get(key)
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1):
-            raise PartyConfigError(f"{path}: [parties] {key} must be a number from 0 to 1, got {v!r}")
-    return {**data, "set": sets}
+    return load_table(path, "parties", FLOORS, PartyConfigError)
 
 
 def article_finder(root: Path | None = None) -> Callable[[str], Article | None]:
@@ -95,19 +75,10 @@ def run_party_eval(paths: list[str], root: Path | None = None) -> dict[str, Any]
 
 
 def party_gate(report: dict[str, Any], floors: dict[str, float | None]) -> dict[str, Any]:
-    """One check per floor that is set, on the overall figures (every split together)."""
-    checks = []
-    for key in FLOORS:
-        floor = floors.get(key)
-        if floor is None:
-            continue
-        got = report["overall"].get(_FIGURE[key])
-        # no merge predicted: precision is undefined and nothing was merged wrongly; recall fails instead
-        ok = got is None or got >= floor
-        msg = f"{_FIGURE[key]} {got} {'>=' if ok else '<'} {floor}" if got is not None else \
-            f"{_FIGURE[key]} undefined (no pair of that kind was merged or scored), floor {floor}"
-        checks.append({"name": _FIGURE[key], "passed": ok, "value": got, "floor": floor, "message": msg})
-    return {"passed": all(c["passed"] for c in checks), "checks": checks}
+    """One check per floor that is set, on the overall figures (every split together). With no
+    merge predicted, precision is undefined and nothing was merged wrongly: it passes (recall fails)."""
+    return floor_gate(report, floors, {key: ("overall", fig) for key, fig in _FIGURE.items()},
+                      undefined="undefined (no pair of that kind was merged or scored)")
 
 
 COLUMNS = ("pairs", "merge_precision", "merge_recall", "merge_f1", "hard_kept_apart", "generic_drop_rate")
