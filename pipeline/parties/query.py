@@ -14,6 +14,7 @@ from typing import Iterable, Sequence
 from pydantic import BaseModel, Field
 
 from pipeline.errors import UsageError
+from pipeline.parties.names import name_key
 from pipeline.parties.model import ROLES, CanonicalParty, PartyMention, Role
 from pipeline.parties.resolve import Resolution
 from pipeline.text.dates import parse_date, parse_since, published_ts
@@ -158,8 +159,8 @@ def count_parties(res: Resolution, window: Window | None = None, groups: bool = 
 
 
 def find_party(res: Resolution, name: str) -> CanonicalParty | None:
-    """A party by id, display name, a name its mentions use, or any alias (compared by
-    `party_key`, in that order). A party some mention belongs to wins over one none does (an
+    """A party by id, display name (exactly, then by the resolver's `name_key`, then `party_key`),
+    a name its mentions use, or any alias, in that order. A party some mention belongs to wins over one none does (an
     id or alias left behind by an undone merge)."""
     parties = res.index.parties
     key = party_key(name)
@@ -167,7 +168,10 @@ def find_party(res: Resolution, name: str) -> CanonicalParty | None:
     for m, p in res.mentions:
         if party_key(m.name) == key:
             named[p.id] = named.get(p.id, 0) + 1
+    exact = name.strip().casefold()
     candidates = [parties[name]] if name in parties else []
+    candidates += [p for p in parties.values() if p.name.casefold() == exact]  # as the user read it
+    candidates += [p for p in parties.values() if name_key(p.name) == name_key(name)]  # the resolver's key
     candidates += [p for p in parties.values() if party_key(p.name) == key]
     candidates += [parties[pid] for pid in sorted(named, key=lambda pid: -named[pid])]
     candidates += [p for p in parties.values() if key in {party_key(a) for a in p.aliases}]
