@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from pipeline.errors import UsageError
+from pipeline.evaluate.goldyaml import read_mapping, validate_items, yaml_files
 from pipeline.progress import Progress, as_progress
 from pipeline.query.focus import mentions
 
@@ -72,23 +72,12 @@ class AnswerQuestion(BaseModel):
 
 def load_answer_gold(paths: Iterable[str | Path]) -> list[AnswerQuestion]:
     """Questions from answer-gold files (a file or a folder of them), in file order."""
-    files: list[Path] = []
-    for p in map(Path, paths):
-        files += sorted(p.glob("*.y*ml")) if p.is_dir() else [p]
+    files = yaml_files(paths)
     out: list[AnswerQuestion] = []
     for f in files:
-        try:
-            data = yaml.safe_load(f.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise AnswerGoldError(f"{f}: cannot read answer gold: {exc}") from exc
-        if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
-            raise AnswerGoldError(f"{f}: expected a mapping with a 'questions' list")
-        for i, q in enumerate(data["questions"], start=1):
-            try:
-                item = AnswerQuestion.model_validate({**q, "split": data.get("split", f.stem)})
-            except (ValidationError, TypeError) as exc:
-                raise AnswerGoldError(f"{f}: question {i} ({(q or {}).get('id', '?')}): {exc}") from exc
-            out.append(item)
+        data = read_mapping(f, "questions", AnswerGoldError, "answer gold")
+        out += validate_items(f, data["questions"], AnswerQuestion, data.get("split", f.stem), AnswerGoldError,
+                              "question")
     if not out:
         raise AnswerGoldError(f"no questions in {', '.join(map(str, files)) or 'the given paths'}")
     return out

@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from pipeline.errors import UsageError
+from pipeline.evaluate.goldyaml import read_mapping, validate_items, yaml_files
 from pipeline.evaluate.answers import COVER, holds
 from pipeline.query.support import lexical_support, novel_facts
 from pipeline.text.sentences import sentence_spans
@@ -51,23 +51,12 @@ class ArticleFacts(BaseModel):
 
 def load_digest_gold(paths: Iterable[str | Path]) -> list[ArticleFacts]:
     """Articles and their key facts from digest-gold files (a file or a folder of them), in file order."""
-    files: list[Path] = []
-    for p in map(Path, paths):
-        files += sorted(p.glob("*.y*ml")) if p.is_dir() else [p]
+    files = yaml_files(paths)
     out: list[ArticleFacts] = []
     for f in files:
-        try:
-            data = yaml.safe_load(f.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as exc:
-            raise DigestGoldError(f"{f}: cannot read digest gold: {exc}") from exc
-        if not isinstance(data, dict) or not isinstance(data.get("articles"), list):
-            raise DigestGoldError(f"{f}: expected a mapping with an 'articles' list")
-        for i, a in enumerate(data["articles"], start=1):
-            try:
-                item = ArticleFacts.model_validate({**a, "split": data.get("split", f.stem)})
-            except (ValidationError, TypeError) as exc:
-                raise DigestGoldError(f"{f}: article {i} ({(a or {}).get('article', '?')}): {exc}") from exc
-            out.append(item)
+        data = read_mapping(f, "articles", DigestGoldError, "digest gold")
+        out += validate_items(f, data["articles"], ArticleFacts, data.get("split", f.stem), DigestGoldError,
+                              "article", label_key="article")
     if not out:
         raise DigestGoldError(f"no articles in {', '.join(map(str, files)) or 'the given paths'}")
     seen: set[str] = set()

@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from pipeline.errors import UsageError
+from pipeline.evaluate.goldyaml import read_mapping, validate_items, yaml_files
 from pipeline.parties.model import Link, PartyIndex, PartyMention
 from pipeline.parties.overrides import Overrides
 from pipeline.parties.resolve import Matcher, resolve
@@ -80,41 +80,19 @@ class PartyGold(BaseModel):
         return list(seen.values())
 
 
-def _files(paths: Iterable[str | Path]) -> list[Path]:
-    files: list[Path] = []
-    for p in map(Path, paths):
-        files += sorted([*p.glob("*.yaml"), *p.glob("*.yml")]) if p.is_dir() else [p]
-    return files
-
-
 def load_party_gold(paths: Iterable[str | Path]) -> PartyGold:
     """Pairs and generic names from party-gold files (a file or a folder of them), in file order."""
     pairs: list[PartyPair] = []
     generic: list[GenericRef] = []
-    files = _files(paths)
+    files = yaml_files(paths)
     for f in files:
-        try:
-            data = yaml.safe_load(f.read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
-            raise PartyGoldError(f"{f}: cannot read party gold: {exc}") from exc
-        if not isinstance(data, dict) or not isinstance(data.get("pairs"), list):
-            raise PartyGoldError(f"{f}: expected a mapping with a 'pairs' list (and optionally 'generic')")
+        data = read_mapping(f, "pairs", PartyGoldError, "party gold", hint=" (and optionally 'generic')")
         split = str(data.get("split") or f.stem)
-        for section in ("pairs", "generic"):
-            items = data.get(section) or []
-            if not isinstance(items, list):
-                raise PartyGoldError(f"{f}: '{section}' must be a list")
-            for i, item in enumerate(items, start=1):
-                label = item.get("id", "?") if isinstance(item, dict) else "?"
-                try:
-                    if section == "pairs":
-                        pairs.append(PartyPair.model_validate({**item, "split": split}))
-                    else:
-                        generic.append(GenericRef.model_validate({**item, "split": split}))
-                except (ValidationError, TypeError) as exc:
-                    lines = str(exc).splitlines()
-                    raise PartyGoldError(f"{f}: {section} item {i} ({label}): "
-                                         f"{'; '.join(lines[1:3]) if len(lines) > 2 else exc}") from exc
+        if not isinstance(data.get("generic") or [], list):
+            raise PartyGoldError(f"{f}: 'generic' must be a list")
+        pairs += validate_items(f, data["pairs"], PartyPair, split, PartyGoldError, "pairs item", brief=True)
+        generic += validate_items(f, data.get("generic") or [], GenericRef, split, PartyGoldError, "generic item",
+                                  brief=True)
     if not pairs:
         raise PartyGoldError(f"no pairs in {', '.join(map(str, files)) or 'the given paths'}")
     ids = [p.id for p in pairs] + [g.id for g in generic]
