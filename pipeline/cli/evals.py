@@ -143,13 +143,10 @@ def _floors(conf: dict[str, Any], flags: dict[str, Any]) -> dict[str, Any]:
     return {key: flags[key] if flags.get(key) is not None else conf.get(key) for key in flags}
 
 
-def _splits(report: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    return [("overall", report["overall"]), *report["splits"].items()]
-
-
 def _run_answers(sets: Optional[list[str]], config: Optional[Path], model: Optional[str], floors: dict[str, Any],
                  as_json: bool, junit: Optional[Path], markdown: Optional[Path]) -> None:
     """`pipeline eval --answers`: ask every answer-gold question, score, gate (exit 1), report."""
+    from pipeline.evaluate.floors import split_rows
     from pipeline.evaluate.answer_report import (DEFAULT_SET, answer_gate, load_answer_config, render_answers_junit,
                                                  render_answers_markdown, run_answer_eval)
     from pipeline.progress import LineProgress
@@ -159,12 +156,13 @@ def _run_answers(sets: Optional[list[str]], config: Optional[Path], model: Optio
     report = run_answer_eval(paths, model=model, k=int(conf.get("k", 6)), progress=LineProgress({"answer"}))
     report["gate"] = answer_gate(report, _floors(conf, floors))
     _gated("answers", paths, report, as_json, junit, markdown, render_answers_junit, render_answers_markdown,
-           ("questions", "fact_recall", "attribution_precision", "correct_refusal", "part_coverage"), _splits(report))
+           ("questions", "fact_recall", "attribution_precision", "correct_refusal", "part_coverage"), split_rows(report))
 
 
 def _run_parties(sets: Optional[list[str]], config: Optional[Path], floors: dict[str, Any], as_json: bool,
                  junit: Optional[Path], markdown: Optional[Path]) -> None:
     """`pipeline eval --parties`: resolve every party-gold mention, score the pairs, gate (exit 1), report."""
+    from pipeline.evaluate.floors import split_rows
     from pipeline.evaluate.party_report import (DEFAULT_SET, load_party_config, party_gate, render_parties_junit,
                                                 render_parties_markdown, run_party_eval)
 
@@ -177,12 +175,13 @@ def _run_parties(sets: Optional[list[str]], config: Optional[Path], floors: dict
              for r in report[key][:5]]
     _gated("parties", paths, report, as_json, junit, markdown, render_parties_junit, render_parties_markdown,
            ("pairs", "merge_precision", "merge_recall", "merge_f1", "hard_kept_apart", "generic_drop_rate"),
-           _splits(report), notes)
+           split_rows(report), notes)
 
 
 def _run_digests(sets: Optional[list[str]], config: Optional[Path], floors: dict[str, Any],
                  as_json: bool, junit: Optional[Path], markdown: Optional[Path]) -> None:
     """`pipeline eval --digests`: score the stored summaries and digest against the key facts, gate (exit 1)."""
+    from pipeline.evaluate.floors import split_rows
     from pipeline.evaluate.digest_report import (DEFAULT_SET, digest_gate, load_digest_config, render_digests_junit,
                                                  render_digests_markdown, run_digest_eval)
 
@@ -190,7 +189,7 @@ def _run_digests(sets: Optional[list[str]], config: Optional[Path], floors: dict
     paths = list(sets or conf.get("set") or [DEFAULT_SET])
     report = run_digest_eval(paths)
     report["gate"] = digest_gate(report, _floors(conf, floors))
-    rows = _splits(report)
+    rows = split_rows(report)
     if report["overview"] is not None:
         rows.append(("overview", {**report["overview"], "articles": report["overview"]["graded_articles"]}))
     _gated("digests", paths, report, as_json, junit, markdown, render_digests_junit, render_digests_markdown,

@@ -17,7 +17,7 @@ from typing import Any
 
 from pipeline.errors import UsageError
 from pipeline.evaluate.answers import evaluate_answers
-from pipeline.evaluate.floors import floor_gate, load_table
+from pipeline.evaluate.floors import floor_gate, load_table, markdown_gate, markdown_head, split_rows
 from pipeline.evaluate.outputs import junit_gate
 from pipeline.evaluate.retrieval import resolve_article
 from pipeline.progress import Progress
@@ -72,14 +72,8 @@ _COLUMNS = ("questions", "fact_recall", "attribution_precision", "correct_refusa
 
 def render_answers_markdown(report: dict[str, Any]) -> str:
     """The figures per split, the gate, and the worst questions with what went wrong."""
-    rows = [("overall", report["overall"]), *report.get("splits", {}).items()]
-    out = ["## Answer eval", "", "| split | " + " | ".join(_COLUMNS) + " |", "|---" * (len(_COLUMNS) + 1) + "|"]
-    out += ["| " + name + " | " + " | ".join("" if m.get(c) is None else str(m.get(c)) for c in _COLUMNS) + " |"
-            for name, m in rows]
-    gate = report.get("gate")
-    if gate:
-        out += ["", f"Gate: {'passed' if gate['passed'] else 'FAILED'}"]
-        out += [f"- {'ok' if c['passed'] else 'FAIL'}: {c['message']}" for c in gate["checks"]]
+    out = markdown_head("Answer eval", _COLUMNS, split_rows(report))
+    out += markdown_gate(report.get("gate"))
     if report.get("worst"):
         out += ["", "### Worst questions", ""]
         for w in report["worst"]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pipeline.errors import UsageError
 from pipeline.evaluate.digests import evaluate_digests, load_digest_gold, not_verbatim, DigestGoldError
-from pipeline.evaluate.floors import floor_gate, load_table
+from pipeline.evaluate.floors import floor_gate, load_table, markdown_gate, markdown_head, split_rows
 from pipeline.evaluate.outputs import junit_gate
 
 DEFAULT_SET = "evals/digests"
@@ -86,19 +86,13 @@ _COLUMNS = ("articles", "summarized", "fact_recall", "attribution_precision")
 
 def render_digests_markdown(report: dict[str, Any]) -> str:
     """The summary figures per split, the overview's, the gate, and the articles that missed most."""
-    rows = [("overall", report["overall"]), *report.get("splits", {}).items()]
-    out = ["## Digest eval", "", "| summaries | " + " | ".join(_COLUMNS) + " |", "|---" * (len(_COLUMNS) + 1) + "|"]
-    out += ["| " + name + " | " + " | ".join("" if m.get(c) is None else str(m.get(c)) for c in _COLUMNS) + " |"
-            for name, m in rows]
+    out = markdown_head("Digest eval", _COLUMNS, split_rows(report), first='summaries')
     ov = report.get("overview")
     out += ["", "Overview: " + ("no digest in $PIPELINE_HOME" if ov is None else
                                f"{ov['sentences']} sentences citing {ov['cited_articles']} articles "
                                f"({ov['graded_articles']} with gold); fact recall {ov['fact_recall']}, "
                                f"attribution precision {ov['attribution_precision']}")]
-    gate = report.get("gate")
-    if gate:
-        out += ["", f"Gate: {'passed' if gate['passed'] else 'FAILED'}"]
-        out += [f"- {'ok' if c['passed'] else 'FAIL'}: {c['message']}" for c in gate["checks"]]
+    out += markdown_gate(report.get("gate"))
     worst = sorted((r for r in report["per_article"] if r["missed_facts"] or r["unattributed"]),
                    key=lambda r: (-len(r["unattributed"]), r["facts_covered"] / r["facts"]))[:10]
     if worst:

@@ -1,5 +1,6 @@
-"""The `[answers]`, `[parties]` and `[digests]` tables of an eval config, and the gate on their
-floors: read and checked one way for every scored eval, so errors name the file and key alike."""
+"""The `[answers]`, `[parties]` and `[digests]` tables of an eval config, the gate on their
+floors, and the figures-and-gate head of their Markdown: one way for every scored eval, so errors
+name the file and key alike and the reports read alike."""
 
 from __future__ import annotations
 
@@ -55,3 +56,25 @@ def floor_gate(report: Mapping[str, Any], floors: Mapping[str, float | None],
             msg = f"{name} {undefined}, floor {floor}"
         checks.append({"name": name, "passed": ok, "value": got, "floor": floor, "message": msg})
     return {"passed": all(c["passed"] for c in checks), "checks": checks}
+
+
+def split_rows(report: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """("overall", figures) then each split's: the rows every gated eval shows."""
+    return [("overall", report["overall"]), *report.get("splits", {}).items()]
+
+
+def markdown_head(title: str, columns: Sequence[str], rows: Sequence[tuple[str, Mapping[str, Any]]],
+                  first: str = "split") -> list[str]:
+    """A `## title` and the figures table (an unset figure is left blank)."""
+    out = [f"## {title}", "", f"| {first} | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    out += ["| " + name + " | " + " | ".join("" if m.get(c) is None else str(m.get(c)) for c in columns) + " |"
+            for name, m in rows]
+    return out
+
+
+def markdown_gate(gate: Mapping[str, Any] | None) -> list[str]:
+    """The gate's verdict and a line per check (nothing when no gate ran)."""
+    if not gate:
+        return []
+    return ["", f"Gate: {'passed' if gate['passed'] else 'FAILED'}",
+            *(f"- {'ok' if c['passed'] else 'FAIL'}: {c['message']}" for c in gate["checks"])]

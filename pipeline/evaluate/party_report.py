@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import UsageError
-from pipeline.evaluate.floors import floor_gate, load_table
+from pipeline.evaluate.floors import floor_gate, load_table, markdown_gate, markdown_head, split_rows
 from pipeline.evaluate.outputs import junit_gate
 from pipeline.evaluate.parties import evaluate_parties
 from pipeline.evaluate.retrieval import resolve_article
@@ -92,14 +92,8 @@ def _pair_line(r: dict[str, Any]) -> str:
 
 def render_parties_markdown(report: dict[str, Any]) -> str:
     """The figures per split, the gate, and the worst false and missed merges."""
-    rows = [("overall", report["overall"]), *report.get("splits", {}).items()]
-    out = ["## Party-resolution eval", "", "| split | " + " | ".join(COLUMNS) + " |", "|---" * (len(COLUMNS) + 1) + "|"]
-    out += ["| " + name + " | " + " | ".join("" if m.get(c) is None else str(m.get(c)) for c in COLUMNS) + " |"
-            for name, m in rows]
-    gate = report.get("gate")
-    if gate:
-        out += ["", f"Gate: {'passed' if gate['passed'] else 'FAILED'}"]
-        out += [f"- {'ok' if c['passed'] else 'FAIL'}: {c['message']}" for c in gate["checks"]]
+    out = markdown_head("Party-resolution eval", COLUMNS, split_rows(report))
+    out += markdown_gate(report.get("gate"))
     for title, key in (("False merges", "false_merges"), ("Missed merges", "missed_merges")):
         if report.get(key):
             out += ["", f"### {title}", ""] + [f"- {_pair_line(r)}" for r in report[key]]
