@@ -180,3 +180,14 @@ def test_a_listing_can_leave_groups_out(ner):
     rows = party_rows(res)
     assert {r.kind for r in rows} == {"party", "group"}
     assert [r.name for r in party_rows(res, groups=False)] == ["Ardent Motors"]
+
+
+def test_a_long_form_joins_the_party_its_short_form_already_has(ner):
+    # "Facebook" is known from one article; another introduces "Facebook Ireland Limited" and then
+    # writes "Facebook": one party, not a new one named after the long form
+    texts = {"a": "Facebook lost its appeal.",
+             "b": "Facebook Ireland Limited was told to remove the posts. Facebook said it would comply."}
+    res = resolve([*mentions("a", "Facebook"), *mentions("b", "Facebook Ireland Limited", "Facebook")], texts=texts)
+    fb = party_of(res, "a", "Facebook")
+    assert party_of(res, "b", "Facebook Ireland Limited") is fb and party_of(res, "b", "Facebook") is fb
+    assert fb.id == "facebook" and len(res.index.parties) == 1
