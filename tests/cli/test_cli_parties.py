@@ -117,6 +117,10 @@ def test_errors_go_through_the_one_handler(records_home):
     (records_home / "parties.yaml").write_text("merge: [oops]\n")
     res = run()
     assert res.exit_code == 2 and "parties.yaml" in res.stderr
+    # an unreadable file is never rewritten by an edit: the user's text stays as it was
+    res = run("--merge", "Acme", "Globex")
+    assert res.exit_code == 2 and "parties.yaml" in res.stderr
+    assert (records_home / "parties.yaml").read_text() == "merge: [oops]\n"
 
 
 def test_an_empty_home_says_what_to_run(home):
