@@ -27,6 +27,9 @@ REAL = REPO / "corpus" / "wikinews"
 # The extraction gold's split: dev/ -> dev; test/ and holdout/ -> test; answers/ (no extraction
 # gold) -> dev.
 SPLIT_OF = {"dev": "dev", "answers": "dev", "test": "test", "holdout": "test"}
+# fresh/ (added 2026-12-07) has extraction gold only: no key facts yet, so the whole-set check
+# below does not ask for it.
+NO_DIGEST_GOLD = {"fresh"}
 MIN_FACTS, MAX_FACTS = 3, 5
 
 
@@ -81,7 +84,7 @@ def check(files: list[Path]) -> tuple[dict[str, int], list[str]]:
     if files == sorted(DEFAULT_DIR.glob("*.yaml")):  # the whole set: every real article labeled
         for path in sorted(REAL.glob("*/*.md")):
             rel = path.relative_to(REPO).as_posix()
-            if rel not in seen:
+            if rel not in seen and path.parent.name not in NO_DIGEST_GOLD:
                 errors.append(f"{rel}: a real article with no key facts in evals/digests/")
     return counts, errors
 

@@ -131,6 +131,9 @@ def test_check_gold_applies_count_conventions_only_to_the_explicit_set(tmp_path)
     held = subprocess.run([sys.executable, "evals/check_gold.py", "evals/gold-real/holdout"],
                           cwd=REPO, capture_output=True, text=True)
     assert held.returncode == 0 and "11 gold files, 0 problems" in held.stdout, "holdout gold fails check_gold"
+    fresh = subprocess.run([sys.executable, "evals/check_gold.py", "evals/gold-real/fresh"],
+                           cwd=REPO, capture_output=True, text=True)
+    assert fresh.returncode == 0 and "12 gold files, 0 problems" in fresh.stdout, "fresh gold fails check_gold"
     explicit = subprocess.run([sys.executable, "evals/check_gold.py"], cwd=REPO, capture_output=True, text=True)
     assert explicit.returncode == 0 and "14 gold files, 0 problems" in explicit.stdout
     # the range still binds in evals/gold: a file there with one winner fails
