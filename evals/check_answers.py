@@ -29,13 +29,17 @@ article_text, ws = _gold.article_text, _gold.ws
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = REPO / "evals" / "answers"
 SPLITS = ("dev", "test")
+# Parts labeled apart from dev/test and scored once (not hashed: the whole file is that part; its ids
+# must still not collide with dev or test ids).
+EXTRA_SPLITS = ("fresh",)
 TRAPS = {"carrier"}  # another party's article tempts with an anaphor ("the carrier", "the airline")
 REQUIRED = {"id", "question", "articles", "answerable", "entities"}
 OPTIONAL = {"parts", "off_topic", "trap"}
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 REAL_PREFIX = "corpus/wikinews/"
-# What the issue asks of the whole set (dev and test together).
+# What the issue asks of the whole set (dev and test together), and of the fresh part on its own.
 MINIMUMS = {"questions": 48, "real": 26, "unanswerable": 6, "multi_part": 4, "carrier_trap": 2}
+FRESH_MINIMUMS = {"questions": 18, "real": 12, "unanswerable": 7, "multi_part": 7, "carrier_trap": 3}
 
 
 def split_of(qid: str) -> str:
@@ -48,7 +52,7 @@ class Report:
     """Counts over every checked file, and the problems found."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ["questions", "dev", "test", "real", "unanswerable", "multi_part", "carrier_trap", "facts", "off_topic"], 0))
+        ["questions", "dev", "test", "fresh", "real", "unanswerable", "multi_part", "carrier_trap", "facts", "off_topic"], 0))
     errors: list[str] = field(default_factory=list)
 
 
@@ -179,8 +183,10 @@ def check(targets: Iterable[Path]) -> Report:
         except (OSError, yaml.YAMLError) as exc:
             report.errors.append(f"{path}: cannot read: {exc}")
             continue
-        if not isinstance(data, dict) or data.get("split") not in SPLITS or not isinstance(data.get("questions"), list):
-            report.errors.append(f"{path}: top level must be a mapping with 'split' (dev or test) and a 'questions' list")
+        if (not isinstance(data, dict) or data.get("split") not in (*SPLITS, *EXTRA_SPLITS)
+                or not isinstance(data.get("questions"), list)):
+            report.errors.append(f"{path}: top level must be a mapping with 'split' "
+                                 f"({', '.join((*SPLITS, *EXTRA_SPLITS))}) and a 'questions' list")
             continue
         if unknown := set(data) - {"split", "questions"}:
             report.errors.append(f"{path}: unknown top-level keys {sorted(unknown)}")
@@ -194,7 +200,7 @@ def check(targets: Iterable[Path]) -> Report:
                 if qid in seen:
                     report.errors.append(f"{where}: duplicate id (first in {seen[qid]})")
                 seen[qid] = str(path)
-                if split_of(qid) != data["split"]:
+                if data["split"] in SPLITS and split_of(qid) != data["split"]:
                     report.errors.append(f"{where}: belongs in the {split_of(qid)} part by the sha256 split rule")
             report.counts["questions"] += 1
             report.counts[data["split"]] += 1
@@ -206,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     report = check([Path(a) for a in args] or [DEFAULT_DIR])
     c = report.counts
-    print(f"{c['questions']} questions (dev {c['dev']}, test {c['test']}): real coverage {c['real']}, "
+    print(f"{c['questions']} questions (dev {c['dev']}, test {c['test']}, fresh {c['fresh']}): real coverage {c['real']}, "
           f"unanswerable {c['unanswerable']}, multi-part {c['multi_part']}, carrier trap {c['carrier_trap']}; "
           f"{c['facts']} gold facts, {c['off_topic']} off-topic sentences")
     for e in report.errors:

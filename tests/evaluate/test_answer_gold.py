@@ -59,7 +59,8 @@ def test_committed_answer_gold_passes_and_meets_the_minimums(capsys):
     c = mod.check([REPO / "evals" / "answers"]).counts
     assert c["questions"] >= 48 and c["real"] >= 26 and c["unanswerable"] >= 6
     assert c["multi_part"] >= 4 and c["carrier_trap"] >= 2
-    assert 0.3 <= c["test"] / c["questions"] <= 0.5  # "about 40 % test"
+    assert 0.3 <= c["test"] / (c["dev"] + c["test"]) <= 0.5  # "about 40 % test" (the fresh part is apart)
+    assert c["questions"] == c["dev"] + c["test"] + c["fresh"]
     assert "0 problems" in capsys.readouterr().out
 
 
@@ -71,6 +72,35 @@ def test_every_committed_question_sits_in_the_split_its_id_hashes_to():
         data = yaml.safe_load((REPO / "evals" / "answers" / f"{split}.yaml").read_text(encoding="utf-8"))
         assert data["split"] == split and data["questions"]
         assert {mod.split_of(q["id"]) for q in data["questions"]} == {split}
+
+
+def test_committed_fresh_part_meets_its_own_minimums():
+    mod = _checker()
+    report = mod.check([REPO / "evals" / "answers" / "fresh.yaml"])
+    assert report.errors == []
+    c = report.counts
+    assert c["fresh"] == c["questions"] and c["dev"] == c["test"] == 0
+    assert all(c[k] >= n for k, n in mod.FRESH_MINIMUMS.items()), (c, mod.FRESH_MINIMUMS)
+
+
+def test_a_fresh_part_is_not_hashed_but_its_ids_must_not_collide(tmp_path):
+    mod = _checker()
+    ids = [_qid("dev", "lion-air-searches"), _qid("test", "lion-air-searches")]
+    fresh = _write(tmp_path, "fresh", "".join(_good(q) for q in ids))
+    report = mod.check([fresh])
+    assert report.errors == [] and report.counts["fresh"] == 2 and report.counts["dev"] == report.counts["test"] == 0
+    dev_dir = tmp_path / "d"
+    dev_dir.mkdir()
+    dev = _write(dev_dir, "dev", _good(ids[0]))
+    errors = mod.check([dev, fresh]).errors
+    assert any("duplicate id" in e and ids[0] in e and str(fresh) in e for e in errors), errors
+
+
+def test_an_unknown_split_is_rejected_naming_the_allowed_ones(tmp_path):
+    mod = _checker()
+    path = _write(tmp_path, "holdout", _good(_qid("dev", "lion-air-searches")))
+    errors = mod.check([path]).errors
+    assert any(str(path) in e and "(dev, test, fresh)" in e for e in errors), errors
 
 
 def test_a_valid_tmp_file_passes_and_counts(tmp_path):
