@@ -94,18 +94,20 @@ def test_a_descriptor_may_be_unwritten_only_with_a_note(tmp_path):
     assert _checker().check([_write(tmp_path, [pair])]).errors == []
 
 
-def test_a_holdout_part_is_not_hashed_but_must_not_repeat_or_contradict_dev(tmp_path):
+@pytest.mark.parametrize("part", ["holdout", "fresh"])
+def test_an_unhashed_part_must_not_repeat_or_contradict_dev(tmp_path, part):
     dev = _write(tmp_path, [_pair(D1, "Microsoft Azure", "Azure", True, "variant")])
-    hold = tmp_path / "holdout.yaml"
+    hold = tmp_path / f"{part}.yaml"
 
     def write_holdout(pairs: list[dict[str, Any]]) -> list[str]:
-        hold.write_text(yaml.safe_dump({"split": "holdout", "pairs": pairs}), encoding="utf-8")
+        hold.write_text(yaml.safe_dump({"split": part, "pairs": pairs}), encoding="utf-8")
         return _checker().check([dev, hold]).errors
 
-    # ids of either hash part are fine in the holdout file, which counts apart from dev and test
+    # ids of either hash part are fine in an unhashed file, which counts apart from dev and test
     assert write_holdout([_pair(T1, "Microsoft", "OpenAI", False, "easy"),
                           _pair(D2, "Microsoft", "Azure", False, "hard", "parent vs platform")]) == []
-    assert _checker().check([dev, hold]).counts["holdout"] == 2
+    counts = _checker().check([dev, hold]).counts
+    assert counts[part] == 2 and counts["dev"] == 1 and counts["test"] == 0
     errors = write_holdout([_pair(D2, "Azure", "Microsoft Azure", True, "variant")])  # b, a of dev's pair
     assert any("already paired (as " + D1 in e and str(hold) in e for e in errors), errors
     errors = write_holdout([_pair(D2, "Azure", "Microsoft Azure", False, "hard", "x")])
@@ -116,4 +118,13 @@ def test_an_unknown_split_is_named(tmp_path):
     f = tmp_path / "extra.yaml"
     f.write_text(yaml.safe_dump({"split": "final", "pairs": []}), encoding="utf-8")
     errors = _checker().check([f]).errors
-    assert any(str(f) in e and "dev, test, holdout" in e for e in errors), errors
+    assert any(str(f) in e and "dev, test, holdout, fresh" in e for e in errors), errors
+
+
+def test_the_fresh_part_is_labeled_apart_and_meets_its_own_minimums():
+    """evals/parties/fresh.yaml: every kind present, hard negatives explained, and no pair of it
+    joins two mentions that dev, test or holdout already pair (the whole-set check names those)."""
+    c = _checker().check([REPO / "evals" / "parties" / "fresh.yaml"]).counts
+    assert c["fresh"] == c["pairs"] + c["generic"] and c["dev"] == c["test"] == c["holdout"] == 0
+    assert c["pairs"] >= 130 and c["generic"] >= 10 and c["hard"] >= 40 and c["cross"] >= 25
+    assert c["variant"] >= 40 and c["easy"] >= 10
