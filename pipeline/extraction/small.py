@@ -175,10 +175,13 @@ def _messages(c: Candidate, party: str | None) -> list[Message]:
     return render(PROMPT, examples=_examples(), question=_question(c, party))
 
 
-def question(key: str, c: Candidate, party: str | None) -> CallSpec:
-    """One label question as a planned call (the answer may be any label; `answered_label`
-    keeps it only when the cues allow it)."""
-    return CallSpec(key, tuple(_messages(c, party)), _answer_type(list(LABELS)), 12)
+def question(key: str, c: Candidate, party: str | None, options: list[str] | None = None) -> CallSpec:
+    """One label question as a planned call. The answer's grammar holds only `options` plus
+    "none" (all labels when not given), so a model confirms or vetoes the reading it is asked
+    about: unconstrained, Qwen2.5-1.5B answered "unchanged" for most wire-style gains ("the
+    capsule docked successfully"), which vetoed 12 of 13 real-dev winners."""
+    opts = [o for o in LABELS if options is None or o in options or o == "none"]
+    return CallSpec(key, tuple(_messages(c, party)), _answer_type(opts), 12)
 
 
 def answered_label(res: LLMResult[Any], options: list[str]) -> str:
@@ -285,7 +288,7 @@ def plan(article: Article, provider: Provider, mode: str | None = None) -> CallP
         d = _Decision(c, party, options, rule, reason=reason)
         if how != "rules" and len(calls) < MAX_CALLS:  # the model confirms or vetoes
             d.options = asked
-            d.call = question(f"label-{len(calls)}", c, party)
+            d.call = question(f"label-{len(calls)}", c, party, asked)
             calls.append(d.call)
         todo.append(d)
 

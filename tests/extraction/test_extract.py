@@ -232,15 +232,18 @@ def test_small_hybrid_mode_asks_one_constrained_question_per_candidate(home, mon
     fake = FakeProvider(script=[label])
     rec = extract_article(make_article(text), fake, strategy="small")
     assert len(fake.calls) == 2
-    assert fake.calls[0]["schema"]["properties"]["label"]["enum"] == ["winner", "loser", "unchanged", "none"]
+    # the grammar holds only the reading's label and "none": a model confirms or vetoes it
+    assert [c["schema"]["properties"]["label"]["enum"] for c in fake.calls] == [["winner", "none"], ["loser", "none"]]
     assert [c.party for c in rec.analysis.winners] == ["Acme Corp"]
     assert rec.analysis.losers == []  # the model vetoed the cue
 
 
 def test_small_hybrid_mode_cannot_invent_a_label_the_cues_do_not_allow(home, monkeypatch):
     monkeypatch.setenv("PIPELINE_SMALL_MODE", "hybrid")
-    fake = FakeProvider(script=[{"label": "loser"}])
+    # "loser" is outside the question's grammar (winner | none): the answer is re-asked, once
+    fake = FakeProvider(script=[{"label": "loser"}, {"label": "none"}])
     rec = extract_article(make_article("Acme Corp wins a big contract."), fake, strategy="small")
+    assert len(fake.calls) == 2 and "winner" in fake.calls[1]["messages"][-1].content
     assert rec.analysis.losers == [] and rec.analysis.winners == []
 
 
