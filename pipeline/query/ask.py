@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, Field, create_model
 
 from pipeline.templates import load_prompt
+from pipeline.query.answertype import WordSimilarity
 from pipeline.query.focus import Focus, about, focus
 from pipeline.query.parts import cover_parts, text_of
 from pipeline.query.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosine
@@ -166,7 +167,7 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embed
             return asked <= set(NUMBER.findall(h.chunk.text[s:e]))
 
         chosen = [p for p in chosen if has(p)] or chosen
-    picked, unanswered = cover_parts(f, pool, [cands[p - 1] for p in chosen])
+    picked, unanswered = cover_parts(f, pool, [cands[p - 1] for p in chosen], WordSimilarity(embedder))
     if not picked:
         return (NOT_IN_CORPUS, False, res.usage,
                 f"no retrieved sentence says {' / '.join(unanswered or f.parts)}", unanswered)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from pipeline.query.answertype import Kind, asked_kinds, asked_verbs
 from pipeline.query.bm25 import tokenize
 from pipeline.text.parties import party_key
 
@@ -49,6 +50,8 @@ class Focus:
     part_terms: tuple[frozenset[str], ...] = field(default=())
     part_wants: tuple[frozenset[str], ...] = field(default=())  # the asked-for noun's words, per part
     part_quantity: tuple[bool, ...] = field(default=())  # "how many/much ...": a number is asked for
+    part_kinds: tuple[frozenset[Kind], ...] = field(default=())  # money / number / date asked for, per part
+    part_verbs: tuple[frozenset[str], ...] = field(default=())  # the part's own verbs (stems), per part
 
 
 def question_names(question: str) -> list[str]:
@@ -84,7 +87,9 @@ def focus(question: str) -> Focus:
                   for p in parts)
     return Focus(names=tuple(names), parts=tuple(parts), part_terms=terms,
                  part_wants=tuple(wanted(p, name_terms) for p in parts),
-                 part_quantity=tuple(bool(_QUANTITY.search(p)) for p in parts))
+                 part_quantity=tuple(bool(_QUANTITY.search(p)) for p in parts),
+                 part_kinds=tuple(asked_kinds(p) for p in parts),
+                 part_verbs=tuple(asked_verbs(p) for p in parts))
 
 
 def wanted(part: str, name_terms: set[str] | frozenset[str] = frozenset()) -> frozenset[str]:
@@ -163,4 +168,4 @@ def stems(sentence: str) -> frozenset[str]:
     return frozenset(tokenize([sentence])[0])
 
 
-__all__ = ["Focus", "about", "focus", "mentions", "names_wanted", "overlap", "wanted", "question_names", "question_parts"]
+__all__ = ["Focus", "about", "focus", "mentions", "names_wanted", "overlap", "stems", "wanted", "question_names", "question_parts"]
