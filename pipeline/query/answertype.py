@@ -8,8 +8,9 @@ of money or a date is answered only by a sentence that carries one (spaCy's enti
 next to a number, a date), and that says the asked event: it uses one of the part's own verbs
 ("approve" in "on what date did UOKiK approve the sale"; "they expect a decision this year" has
 a date but not the approval). When no sentence does, the part is unanswered, and a question no
-part of which is answered is refused. "Who", "where" and "why" are not typed: their answers are
-too varied ("government ministries", "on any cloud platform", "so when the aircraft failed").
+part of which is answered is refused. "Who" and "where" parts are typed loosely (a name, or a noun
+in the role: "government ministries", "on any cloud platform"), so for them the asked verb is what
+counts; "why" is left to `parts` (a stated cause), its answers being too varied to type.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
     from pipeline.corpus.protocols import TextEmbedder
 
-Kind = Literal["money", "number", "date"]
+Kind = Literal["money", "number", "date", "agent", "place"]
 
 # "how much money", "how large a fine", "what penalty": the thing asked for is a sum of money.
 MONEY_WORDS = frozenset(tokenize(["money cash compensation fine fines penalty penalties fee fees price prices "
@@ -45,6 +46,8 @@ _WHAT_MONEY = re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?(?:fine|penalty|price|c
                          r"settlement|sum)\b", re.I)
 _WHEN = re.compile(r"^\s*when\b|\b(?:from|since|until|till|by)\s+when\b|"
                    r"\b(?:what|which)\s+(?:\w+\s+)?(?:date|day|year|month|week|time)s?\b", re.I)
+_WHO = re.compile(r"^\s*(?:who|whom)\b|\b(?:to|by|from|with|for)\s+whom\b", re.I)
+_WHERE = re.compile(r"^\s*where\b|\b(?:from|to)\s+where\b", re.I)
 _CURRENCY = re.compile(r"[$£€¥₹]\s?\d|\d[\d.,]*\s*(?:(?:thousand|million|billion|trillion|mn|bn|m|k)\s+)?"
                        r"(?:dollars?|euros?|pounds?|sterling|yen|yuan|renminbi|rupees?|francs?|z[łl]ot(?:y|ys|ies)|"
                        r"kron(?:a|or|er|e)|won|pesos?|r(?:o)?ubles?|reais|rand|lira|cents?|pence|USD|EUR|GBP|"
@@ -57,7 +60,7 @@ _MONTH_OR_DAY = re.compile(r"\b(?:january|february|march|april|may|june|july|aug
                            r"yesterday|today|tomorrow|(?:1[89]|20)\d\d)\b", re.I)
 SIMILAR_VERB = 0.55  # MiniLM cosine of two words that name the same event (die/kill 0.72, approve/decision 0.49)
 # Verbs every question uses that do not name an event of their own.
-_LIGHT = frozenset("be have do get make take say tell happen become".split())
+_LIGHT = frozenset("be have do get make take say tell happen become go come".split())
 
 
 def asked_kinds(part: str) -> frozenset[Kind]:
@@ -73,6 +76,10 @@ def asked_kinds(part: str) -> frozenset[Kind]:
         kinds.add("money")
     if _WHEN.search(part):
         kinds.add("date")
+    if _WHO.search(part):
+        kinds.add("agent")
+    if _WHERE.search(part):
+        kinds.add("place")
     return frozenset(kinds)
 
 
@@ -114,6 +121,10 @@ def carries(kind: Kind, sentence: str) -> bool:
         return "MONEY" in labels or _CURRENCY.search(sentence) is not None
     if kind == "date":
         return bool(labels & {"DATE", "TIME"}) or _MONTH_OR_DAY.search(sentence) is not None
+    if kind in ("agent", "place"):  # named, or a noun in the role ("defence agencies", "on any cloud")
+        if labels & ({"PERSON", "ORG", "NORP", "GPE"} if kind == "agent" else {"GPE", "LOC", "FAC", "ORG"}):
+            return True
+        return _has_role(sentence, kind)
     if any(label in _AMOUNTS and (_DIGIT.search(text) or _SCALE.search(text)) for text, label in ents):
         return True  # "41.54%", "nearly 800 thousand"; not "seven states" beside the figure asked for
     rest = sentence  # digits that are not part of a date or a time ("0700 UTC", "in 2021") are numbers
@@ -150,6 +161,18 @@ def says_event(verbs: frozenset[str], sentence: str, similar: WordSimilarity | N
     if _stems(" ".join(verbs)) & _stems(sentence):
         return True
     return similar is not None and similar(verbs, _content_lemmas(sentence)) >= SIMILAR_VERB
+
+
+def _has_role(sentence: str, kind: Kind) -> bool:
+    """A noun (not a pronoun) as a subject or agent ("who"), or as the object of a preposition ("where")."""
+    from pipeline.text.nlp import ParserNotAvailable
+
+    try:
+        doc = _parse(sentence)
+    except ParserNotAvailable:
+        return True
+    deps = ("nsubj", "nsubjpass", "pobj") if kind == "agent" else ("pobj",)
+    return any(t.dep_ in deps and t.pos_ in ("NOUN", "PROPN") for t in doc)
 
 
 def gives(kinds: frozenset[Kind], verbs: frozenset[str], sentence: str,

@@ -39,6 +39,10 @@ Strategy = Literal["auto", "free", "extractive"]
 
 NOT_IN_CORPUS = "The corpus does not contain an answer to this question."
 CANDIDATES = 6  # sentences offered to a small model
+# A picking model that is not small (Qwen2.5-1.5B) reads more: the answer is more often among 10,
+# and each part of a several-part question gets its own best sentences offered too.
+WIDE_CANDIDATES = 10
+PART_CANDIDATES = 2
 POOL = 18  # sentences a question's parts may draw from when the model's picks leave a part open
 # A small model's "not found" is believed only when no candidate sentence is this close to the
 # question (answerable corpus questions: best sentence 0.38-0.82; unanswerable in-domain 0.40-0.47).
@@ -138,12 +142,19 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embed
     part_queries = [" ".join([part, *f.names]) for part in f.parts] if len(f.parts) > 1 else []
     pool, *per_part = rank_sentences([question, *part_queries], hits, embedder,
                                      [POOL] + [CANDIDATES] * len(part_queries))
-    cands = pool[:CANDIDATES]
+    small = provider.profile.small
+    cands = pool[:CANDIDATES if small else WIDE_CANDIDATES]
+    offered = {(c[0].article_id, c[0].chunk.start + c[1]) for c in cands}
     seen = {(c[0].article_id, c[0].chunk.start + c[1]) for c in pool}
     for c in (c for ranked in per_part for c in ranked):
         if (c[0].article_id, c[0].chunk.start + c[1]) not in seen:
             seen.add((c[0].article_id, c[0].chunk.start + c[1]))
             pool.append(c)
+    for ranked in per_part if not small else []:
+        for c in ranked[:PART_CANDIDATES]:
+            if (c[0].article_id, c[0].chunk.start + c[1]) not in offered:
+                offered.add((c[0].article_id, c[0].chunk.start + c[1]))
+                cands.append(c)
     if not cands:
         return NOT_IN_CORPUS, False, Usage(), "no sentences in the retrieved passages", []
     prompt = load_prompt("answer_extractive")
