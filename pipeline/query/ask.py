@@ -39,8 +39,8 @@ Strategy = Literal["auto", "free", "extractive"]
 
 NOT_IN_CORPUS = "The corpus does not contain an answer to this question."
 CANDIDATES = 6  # sentences offered to a small model
-# A picking model that is not small (Qwen2.5-1.5B) reads more: the answer is more often among 10,
-# and each part of a several-part question gets its own best sentences offered too.
+# A model that picks by default but is not small (Qwen2.5-1.5B) reads more: the answer is more
+# often among 10, and each part of a several-part question gets its own best sentences offered too.
 WIDE_CANDIDATES = 10
 PART_CANDIDATES = 2
 POOL = 18  # sentences a question's parts may draw from when the model's picks leave a part open
@@ -142,7 +142,8 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embed
     part_queries = [" ".join([part, *f.names]) for part in f.parts] if len(f.parts) > 1 else []
     pool, *per_part = rank_sentences([question, *part_queries], hits, embedder,
                                      [POOL] + [CANDIDATES] * len(part_queries))
-    small = provider.profile.small
+    profile = provider.profile  # a picking model that is not small (the local Qwen aliases) reads more
+    small = profile.small or profile.answer != "extractive"
     cands = pool[:CANDIDATES if small else WIDE_CANDIDATES]
     offered = {(c[0].article_id, c[0].chunk.start + c[1]) for c in cands}
     seen = {(c[0].article_id, c[0].chunk.start + c[1]) for c in pool}

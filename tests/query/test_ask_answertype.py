@@ -41,7 +41,8 @@ def test_what_kind_of_answer_a_part_asks_for():
     assert asked_kinds("On what date did the office approve the labels") == {"date"}
     assert asked_kinds("When did the spills start") == {"date"}
     assert asked_kinds("Why did the office open an inquiry") == frozenset()  # answers too varied to type
-    assert asked_kinds("Who must use the service") == frozenset()
+    assert asked_kinds("Who will replace the chief executive") == {"agent"}
+    assert asked_kinds("Where will the shuttle be displayed") == {"place"}
     assert asked_verbs("On what date did the office approve the labels") == {"approve"}
     assert asked_verbs("How much did Harbor Foods have in the bank") == frozenset()  # a light verb only
 
@@ -64,6 +65,28 @@ def test_a_typed_answer_must_say_the_asked_event():
     assert not gives(kinds, verbs, "The office said it expects to decide on the case within the year.")
     assert not gives(kinds, verbs, "The office must approve the labels.")  # the event, but no date
     assert gives(frozenset(), verbs, "Anything at all.")  # untyped parts are not checked here
+    who = "Who will replace the chief executive"
+    assert gives(asked_kinds(who), asked_verbs(who), "Maria Lopez will replace him in June, the board said.")
+    assert not gives(asked_kinds(who), asked_verbs(who), "The chief executive, Tom Hale, resigned on Monday.")
+
+
+def test_a_word_close_in_meaning_says_the_event_only_with_the_embedder(embedder):
+    from pipeline.query.answertype import WordSimilarity
+
+    similar = WordSimilarity(embedder)
+    q = "How many people died in the flood"
+    sentence = "The flood killed 41 people across the valley."
+    assert not gives(asked_kinds(q), asked_verbs(q), sentence)  # no shared stem
+    assert gives(asked_kinds(q), asked_verbs(q), sentence, similar)  # "killed" says "die"
+    assert not gives(asked_kinds("On what date did the office approve the labels"), frozenset({"approve"}),
+                     "The office said it expects a decision on 3 May.", similar)  # expecting is not approving
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    from pipeline.corpus.embed import get_embedder
+
+    return get_embedder()
 
 
 @pytest.fixture(scope="module")
