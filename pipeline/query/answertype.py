@@ -113,8 +113,9 @@ def _entities(sentence: str) -> tuple[tuple[str, str], ...]:
         return ()
 
 
-def carries(kind: Kind, sentence: str) -> bool:
-    """Does the sentence hold a value of the kind (a sum of money, a number that is not a date, a date)?"""
+def carries(kind: Kind, sentence: str, counted: frozenset[str] = frozenset()) -> bool:
+    """Does the sentence hold a value of the kind (a sum of money, a number that is not a date, a date)?
+    A number in words counts when it counts one of `counted` (stems: "two people" for "how many people")."""
     ents = _entities(sentence)
     labels = {label for _, label in ents}
     if kind == "money":
@@ -131,7 +132,19 @@ def carries(kind: Kind, sentence: str) -> bool:
     for text, label in ents:
         if label in ("DATE", "TIME", "ORDINAL"):
             rest = rest.replace(text, " ")
-    return _DIGIT.search(rest) is not None
+    return _DIGIT.search(rest) is not None or bool(counted and _counts(sentence, counted))
+
+
+def _counts(sentence: str, counted: frozenset[str]) -> bool:
+    """A number in words ("two", "seven") that counts a noun the part asks about."""
+    from pipeline.text.nlp import ParserNotAvailable
+
+    try:
+        doc = _parse(sentence)
+    except ParserNotAvailable:
+        return False
+    return any(t.ent_type_ == "CARDINAL" and t.head.pos_ in ("NOUN", "PROPN") and _stems(t.head.lemma_) & counted
+               for t in doc)
 
 
 class WordSimilarity:
@@ -176,12 +189,12 @@ def _has_role(sentence: str, kind: Kind) -> bool:
 
 
 def gives(kinds: frozenset[Kind], verbs: frozenset[str], sentence: str,
-          similar: WordSimilarity | None = None) -> bool:
+          similar: WordSimilarity | None = None, counted: frozenset[str] = frozenset()) -> bool:
     """Does the sentence answer a typed part: a value of an asked kind, and one of the part's verbs
     (`says_event`)? Untyped parts always pass."""
     if not kinds:
         return True
-    if not any(carries(k, sentence) for k in kinds):
+    if not any(carries(k, sentence, counted) for k in kinds):
         return False
     return says_event(verbs, sentence, similar)
 

@@ -30,7 +30,7 @@ def _asks(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> b
     text = text_of(c)
     wants = f.part_wants[i] - MONEY_WORDS if "money" in kinds else f.part_wants[i]
     return (names_wanted(wants, text, f.part_quantity[i] and not kinds)
-            and gives(kinds, verbs, text, similar))
+            and gives(kinds, verbs, text, similar, f.part_wants[i] | f.part_terms[i]))
 
 
 def _fits(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> bool:

@@ -55,6 +55,8 @@ def test_a_sentence_carries_the_kind_asked_not_just_any_digit():
     assert not carries("number", "It corrected the labels on 3 March 2021.")  # a date is not an amount
     assert not carries("number", "Power went off at 0700 UTC.")
     assert carries("date", "It corrected the labels on 3 March.")
+    assert carries("number", "Two people were hurt in the fire.", frozenset({"peopl"}))  # counts what is asked
+    assert not carries("number", "The fire spread across two streets.", frozenset({"peopl"}))
     assert not carries("date", "The office must approve the labels.")
 
 
