@@ -171,8 +171,8 @@ def says_event(verbs: frozenset[str], sentence: str, similar: WordSimilarity | N
     with `similar`, a verb or noun of it close in meaning (SIMILAR_VERB)? No verbs: it does."""
     if not verbs:
         return True
-    if _stems(" ".join(verbs)) & _stems(sentence):
-        return True
+    if _stems(" ".join(verbs)) & (_stems(sentence) | _stems(" ".join(_lemmas(sentence)))):
+        return True  # "falling" and, by its lemma, "fell" say "fall"
     return similar is not None and similar(verbs, _content_lemmas(sentence)) >= SIMILAR_VERB
 
 
@@ -202,6 +202,16 @@ def gives(kinds: frozenset[Kind], verbs: frozenset[str], sentence: str,
 @lru_cache(maxsize=4096)
 def _stems(text: str) -> frozenset[str]:
     return frozenset(tokenize([text])[0])
+
+
+@lru_cache(maxsize=4096)
+def _lemmas(sentence: str) -> tuple[str, ...]:
+    from pipeline.text.nlp import ParserNotAvailable
+
+    try:
+        return tuple(t.lemma_.lower() for t in _parse(sentence) if t.lemma_.isalpha())
+    except ParserNotAvailable:
+        return ()
 
 
 @lru_cache(maxsize=4096)

@@ -23,6 +23,10 @@ _QUESTION_WORDS = frozenset(
     "what why how when where which who whom whose did does do is are was were has have had can could "
     "will would should shall may might in on at by for after before since during as of to and or the a an "
     "according tell name list give describe explain".split())
+# "on Thursday", "the March 2009 rally": when, not who; never a party an article must mention.
+_CALENDAR = re.compile(r"(?:(?:january|february|march|april|may|june|july|august|september|october|november|"
+                       r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|[0-9]{1,4})\s*)+",
+                       re.I)
 _NAME = re.compile(r"(?:[A-Z][\w&'\u2019.-]*|[0-9]+[A-Za-z][\w-]*)"
                    r"(?:\s+(?:of|de|du|von|van|and|&|for)\s+[A-Z][\w&'\u2019.-]*|\s+[A-Z][\w&'\u2019.-]*)*")
 # Parts: "..., and what ...", "... and why ...", "; how ..." (a question word after the joint).
@@ -65,7 +69,7 @@ def question_names(question: str) -> list[str]:
             while words and words[0].casefold() in _QUESTION_WORDS:
                 words = words[1:]
             name = " ".join(words).strip(" .'\u2019")
-            if name and not (len(words) == 1 and name.casefold() in _QUESTION_WORDS):
+            if name and not (len(words) == 1 and name.casefold() in _QUESTION_WORDS) and not _CALENDAR.fullmatch(name):
                 key = party_key(name)
                 if key and key not in (party_key(n) for n in names):
                     names.append(name)

@@ -32,6 +32,15 @@ Northgate Water said it would not appeal the penalty and would spend more on its
 The company reported 14 spills last year, up from nine the year before.
 """
 
+MARKETS = """Markets Slip on Thursday
+
+The share index dropped 52 points on Thursday, its worst day this month, as food stocks sold off.
+
+Shares in Harbor Foods fell 12% after the food inquiry was announced.
+
+Traders said the selling slowed in the afternoon.
+"""
+
 
 def test_what_kind_of_answer_a_part_asks_for():
     assert asked_kinds("How large a fine did the regulator impose on Harbor Foods") == {"money"}
@@ -101,9 +110,10 @@ def food_retriever(tmp_path_factory):
     (root / "docs").mkdir()
     (root / "docs" / "harbor-inquiry.txt").write_text(INQUIRY, encoding="utf-8")
     (root / "docs" / "northgate-fine.txt").write_text(FINE, encoding="utf-8")
+    (root / "docs" / "markets.txt").write_text(MARKETS, encoding="utf-8")
     store = Store(home=root / "home", chroma_url="")
     report = ingest_paths([root / "docs"], store=store, progress=False)
-    assert len(report.ingested) == 2
+    assert len(report.ingested) == 3
     yield Retriever(store=store)
     store.close()
 
@@ -151,3 +161,19 @@ def test_how_many_is_answered_by_a_count_not_a_date(food_retriever):
               strategy="extractive", retriever=food_retriever)
     assert res.found and "2,400 people" in res.answer, res.answer
     assert "3 March" not in res.answer
+
+
+def test_a_plainer_sentence_replaces_a_weak_pick_for_how_much(food_retriever):
+    import re
+
+    from pipeline.llm.fake import FakeProvider
+    from pipeline.query.ask import ask
+
+    def pick_the_index(messages, schema):  # a small model that picks the index's fall, not the company's
+        listing = dict(re.findall(r"^(\d+)\. (.*)$", messages[-1].content, re.M))
+        return {"found": True, "picks": [int(n) for n, text in listing.items() if "52 points" in text]}
+
+    res = ask("How much did Harbor Foods shares fall on Thursday?", model=FakeProvider(script=[pick_the_index]),
+              strategy="extractive", retriever=food_retriever)
+    assert res.found and "fell 12%" in res.answer, res.answer
+    assert "52 points" not in res.answer  # a number and "dropped", but not Harbor Foods and not "fall"
