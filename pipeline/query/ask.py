@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, Field, create_model
 
 from pipeline.templates import load_prompt
+from pipeline.query.answertype import WordSimilarity
 from pipeline.query.focus import Focus, about, focus
 from pipeline.query.parts import cover_parts, text_of
 from pipeline.query.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosine
@@ -38,6 +39,10 @@ Strategy = Literal["auto", "free", "extractive"]
 
 NOT_IN_CORPUS = "The corpus does not contain an answer to this question."
 CANDIDATES = 6  # sentences offered to a small model
+# A model that picks by default but is not small (Qwen2.5-1.5B) reads more: the answer is more
+# often among 10, and each part of a several-part question gets its own best sentences offered too.
+WIDE_CANDIDATES = 10
+PART_CANDIDATES = 2
 POOL = 18  # sentences a question's parts may draw from when the model's picks leave a part open
 # A small model's "not found" is believed only when no candidate sentence is this close to the
 # question (answerable corpus questions: best sentence 0.38-0.82; unanswerable in-domain 0.40-0.47).
@@ -137,12 +142,20 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embed
     part_queries = [" ".join([part, *f.names]) for part in f.parts] if len(f.parts) > 1 else []
     pool, *per_part = rank_sentences([question, *part_queries], hits, embedder,
                                      [POOL] + [CANDIDATES] * len(part_queries))
-    cands = pool[:CANDIDATES]
+    profile = provider.profile  # a picking model that is not small (the local Qwen aliases) reads more
+    small = profile.small or profile.answer != "extractive"
+    cands = pool[:CANDIDATES if small else WIDE_CANDIDATES]
+    offered = {(c[0].article_id, c[0].chunk.start + c[1]) for c in cands}
     seen = {(c[0].article_id, c[0].chunk.start + c[1]) for c in pool}
     for c in (c for ranked in per_part for c in ranked):
         if (c[0].article_id, c[0].chunk.start + c[1]) not in seen:
             seen.add((c[0].article_id, c[0].chunk.start + c[1]))
             pool.append(c)
+    for ranked in per_part if not small else []:
+        for c in ranked[:PART_CANDIDATES]:
+            if (c[0].article_id, c[0].chunk.start + c[1]) not in offered:
+                offered.add((c[0].article_id, c[0].chunk.start + c[1]))
+                cands.append(c)
     if not cands:
         return NOT_IN_CORPUS, False, Usage(), "no sentences in the retrieved passages", []
     prompt = load_prompt("answer_extractive")
@@ -166,7 +179,7 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embed
             return asked <= set(NUMBER.findall(h.chunk.text[s:e]))
 
         chosen = [p for p in chosen if has(p)] or chosen
-    picked, unanswered = cover_parts(f, pool, [cands[p - 1] for p in chosen])
+    picked, unanswered = cover_parts(f, pool, [cands[p - 1] for p in chosen], WordSimilarity(embedder))
     if not picked:
         return (NOT_IN_CORPUS, False, res.usage,
                 f"no retrieved sentence says {' / '.join(unanswered or f.parts)}", unanswered)

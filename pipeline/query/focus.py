@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from pipeline.query.answertype import Kind, asked_kinds, asked_verbs
 from pipeline.query.bm25 import tokenize
 from pipeline.text.parties import party_key
 
@@ -22,6 +23,10 @@ _QUESTION_WORDS = frozenset(
     "what why how when where which who whom whose did does do is are was were has have had can could "
     "will would should shall may might in on at by for after before since during as of to and or the a an "
     "according tell name list give describe explain".split())
+# "on Thursday", "the March 2009 rally": when, not who; never a party an article must mention.
+_CALENDAR = re.compile(r"(?:(?:january|february|march|april|may|june|july|august|september|october|november|"
+                       r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|[0-9]{1,4})\s*)+",
+                       re.I)
 _NAME = re.compile(r"(?:[A-Z][\w&'\u2019.-]*|[0-9]+[A-Za-z][\w-]*)"
                    r"(?:\s+(?:of|de|du|von|van|and|&|for)\s+[A-Z][\w&'\u2019.-]*|\s+[A-Z][\w&'\u2019.-]*)*")
 # Parts: "..., and what ...", "... and why ...", "; how ..." (a question word after the joint).
@@ -49,6 +54,8 @@ class Focus:
     part_terms: tuple[frozenset[str], ...] = field(default=())
     part_wants: tuple[frozenset[str], ...] = field(default=())  # the asked-for noun's words, per part
     part_quantity: tuple[bool, ...] = field(default=())  # "how many/much ...": a number is asked for
+    part_kinds: tuple[frozenset[Kind], ...] = field(default=())  # money / number / date asked for, per part
+    part_verbs: tuple[frozenset[str], ...] = field(default=())  # the part's own verbs (stems), per part
 
 
 def question_names(question: str) -> list[str]:
@@ -62,7 +69,7 @@ def question_names(question: str) -> list[str]:
             while words and words[0].casefold() in _QUESTION_WORDS:
                 words = words[1:]
             name = " ".join(words).strip(" .'\u2019")
-            if name and not (len(words) == 1 and name.casefold() in _QUESTION_WORDS):
+            if name and not (len(words) == 1 and name.casefold() in _QUESTION_WORDS) and not _CALENDAR.fullmatch(name):
                 key = party_key(name)
                 if key and key not in (party_key(n) for n in names):
                     names.append(name)
@@ -84,7 +91,9 @@ def focus(question: str) -> Focus:
                   for p in parts)
     return Focus(names=tuple(names), parts=tuple(parts), part_terms=terms,
                  part_wants=tuple(wanted(p, name_terms) for p in parts),
-                 part_quantity=tuple(bool(_QUANTITY.search(p)) for p in parts))
+                 part_quantity=tuple(bool(_QUANTITY.search(p)) for p in parts),
+                 part_kinds=tuple(asked_kinds(p) for p in parts),
+                 part_verbs=tuple(asked_verbs(p) for p in parts))
 
 
 def wanted(part: str, name_terms: set[str] | frozenset[str] = frozenset()) -> frozenset[str]:
@@ -163,4 +172,4 @@ def stems(sentence: str) -> frozenset[str]:
     return frozenset(tokenize([sentence])[0])
 
 
-__all__ = ["Focus", "about", "focus", "mentions", "names_wanted", "overlap", "wanted", "question_names", "question_parts"]
+__all__ = ["Focus", "about", "focus", "mentions", "names_wanted", "overlap", "stems", "wanted", "question_names", "question_parts"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline.query.answertype import MONEY_WORDS, WordSimilarity, gives, says_event
 from pipeline.query.focus import Focus, about, names_wanted, overlap
 from pipeline.query.retrieve import Hit
 
@@ -21,17 +22,23 @@ def text_of(c: Cand) -> str:
     return c[0].chunk.text[c[1]:c[2]]
 
 
-def _asks(f: Focus, i: int, c: Cand) -> bool:
-    """Does the sentence name what part i asks for (the noun, a number for "how much", a date)?"""
-    return names_wanted(f.part_wants[i], text_of(c), f.part_quantity[i])
+def _asks(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> bool:
+    """Does the sentence name what part i asks for (the noun; for a part asking for a sum of money,
+    a number or a date, a value of that kind with the part's own verb: `answertype.gives`)?"""
+    kinds = f.part_kinds[i] if i < len(f.part_kinds) else frozenset()
+    verbs = f.part_verbs[i] if i < len(f.part_verbs) else frozenset()
+    text = text_of(c)
+    wants = f.part_wants[i] - MONEY_WORDS if "money" in kinds else f.part_wants[i]
+    return (names_wanted(wants, text, f.part_quantity[i] and not kinds)
+            and gives(kinds, verbs, text, similar, f.part_wants[i] | f.part_terms[i]))
 
 
-def _fits(f: Focus, i: int, c: Cand) -> bool:
+def _fits(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> bool:
     """Does the sentence answer part i: it names what is asked and, when the question has several
     parts, shares a content word with this one (so one sentence does not stand in for every part)?
     A part with no words of its own ("and what did it do about it") takes a sentence that answers
     no other part."""
-    if not _asks(f, i, c):
+    if not _asks(f, i, c, similar):
         return False
     if len(f.parts) == 1:
         return True
@@ -39,24 +46,33 @@ def _fits(f: Focus, i: int, c: Cand) -> bool:
         if f.parts[i].lower().startswith("why") and _causal(c) and about(text_of(c), f.names):
             return True  # "why did PG&E cut power": "PG&E scheduled the blackouts in response to ..."
         return overlap(f.part_terms[i], text_of(c)) > 0
-    return not any(f.part_terms[j] and _fits(f, j, c) for j in range(len(f.parts)) if j != i)
+    return not any(f.part_terms[j] and _fits(f, j, c, similar) for j in range(len(f.parts)) if j != i)
 
 
-def cover_parts(f: Focus, pool: list[Cand], chosen: list[Cand]) -> tuple[list[Cand], list[str]]:
+def cover_parts(f: Focus, pool: list[Cand], chosen: list[Cand],
+                similar: WordSimilarity | None = None) -> tuple[list[Cand], list[str]]:
     """The picks that name what some part asks for, then each part answered by a sentence of its
     own: a pick that fits it, else the best pooled sentence that does (from an article already
     cited when one fits; with a stated cause for a "why" part); and the parts nothing answers."""
-    out = [c for c in chosen if any(_asks(f, i, c) for i in range(len(f.parts)))]
+    out = [c for c in chosen if any(_asks(f, i, c, similar) for i in range(len(f.parts)))]
     unanswered: list[str] = []
     used: set[int] = set()
     for i, part in enumerate(f.parts):
         why = part.lower().startswith("why")
-        mine = [c for c in out if _fits(f, i, c) and (id(c) not in used or len(f.parts) == 1)]
+        mine = [c for c in out if _fits(f, i, c, similar) and (id(c) not in used or len(f.parts) == 1)]
+        typed = i < len(f.part_kinds) and bool(f.part_kinds[i])
+        better = _stronger(f, i, pool, out, mine, used, similar) if mine and typed else None
+        if better is not None:  # a pooled sentence that names the party and says the asked verb outright
+            out = [c for c in out if not (c in mine and _strength(f, i, c) < _strength(f, i, better) and not any(
+                _fits(f, j, c, similar) for j in range(len(f.parts)) if j != i))]
+            out.append(better)
+            used.add(id(better))
+            continue
         if mine and (not why or any(_causal(c) for c in mine)):
             used.add(id(max(mine, key=_causal)))
             continue
         cited = {c[0].article_id for c in out}
-        fitting = [c for c in pool if _fits(f, i, c) and id(c) not in used and c not in out
+        fitting = [c for c in pool if _fits(f, i, c, similar) and id(c) not in used and c not in out
                    and (c[0].article_id in cited or not cited or f.part_terms[i])]
         if not fitting:
             if not mine:
@@ -71,9 +87,31 @@ def cover_parts(f: Focus, pool: list[Cand], chosen: list[Cand]) -> tuple[list[Ca
     return out, unanswered
 
 
-_CAUSE = re.compile(r"\b(?:because|due to|owing to|as a result|reason|caused?|blamed?|after|amid|following|"
-                    r"citing|since|so that|in response|led to|driven by|hit by|hurt by)\b", re.I)
+def _strength(f: Focus, i: int, c: Cand) -> tuple[bool, bool]:
+    """How plainly a sentence answers a typed part: it names a party of the question, and it says the
+    part's own verb (not only a word close to it)."""
+    return about(text_of(c), f.names) and bool(f.names), says_event(f.part_verbs[i], text_of(c))
 
 
-def _causal(c: Cand) -> bool:
-    return _CAUSE.search(text_of(c)) is not None
+def _stronger(f: Focus, i: int, pool: list[Cand], out: list[Cand], mine: list[Cand], used: set[int],
+              similar: WordSimilarity | None) -> Cand | None:
+    """For a part asking for an amount or a date that the picks answer only weakly ("the FTSE 100
+    dropped 145 points" for "how much did HBOS shares fall"), the pooled sentence that answers it
+    more plainly ("shares in HBOS falling by 41.54%"); None when no pooled sentence does."""
+    top = max(_strength(f, i, c) for c in mine)
+    better = [c for c in pool if c not in out and id(c) not in used and _strength(f, i, c) > top
+              and _fits(f, i, c, similar)]
+    return max(better, key=lambda c: (_strength(f, i, c), c[3])) if better else None
+
+
+# A stated cause: a connective first; a bare "cause" or "after" ("would cause", "after the
+# meeting") says less.
+_CAUSE = re.compile(r"\b(?:because|due to|owing to|as a result|in response|driven by|hit by|hurt by|citing|amid|"
+                    r"thanks to|in order to|blamed? on|led to|caused by|for \w+ reasons)\b", re.I)
+_WEAK_CAUSE = re.compile(r"\b(?:reasons?|caused?|blamed?|after|following|since|so that)\b", re.I)
+
+
+def _causal(c: Cand) -> int:
+    """2 for a causal connective, 1 for a weaker hint of a cause, 0 for none."""
+    text = text_of(c)
+    return 2 if _CAUSE.search(text) else 1 if _WEAK_CAUSE.search(text) else 0

@@ -70,19 +70,24 @@ def test_answer_eval_json_markdown_junit_and_a_passing_gate(airline_home):
 
 
 def test_a_floor_above_the_figure_fails_the_gate_with_exit_1(airline_home):
-    args = ["eval", "--answers", "--answers-set", str(airline_home / "answers.yaml"), "--json"]
+    # a fact from the other airline's article: an answer about Skyway never covers it, so recall is below 1
+    gold = airline_home / "answers-floor.yaml"
+    gold.write_text(GOLD + """- id: skyway-uncoverable
+  question: Why did Skyway's profit fall?
+  articles: [docs/skyway.txt]
+  entities: [Skyway]
+  parts:
+  - ask: why
+    facts:
+    - {quote: "Bluejet said it would retire six older jets next year to save money.", article: docs/bluejet.txt}
+""", encoding="utf-8")
+    args = ["eval", "--answers", "--answers-set", str(gold), "--json"]
     first = json.loads(CliRunner().invoke(app, args).stdout)
     fact_recall = first["overall"]["fact_recall"]
-    assert fact_recall is not None and fact_recall > 0.5
+    assert fact_recall is not None and 0.5 < fact_recall < 1.0
     r = CliRunner().invoke(app, [*args, "--min-fact-recall", "0.5", "--min-attribution-precision", "1.0"])
     assert r.exit_code == 0, r.output
-    floor = min(1.0, fact_recall + 0.01) if fact_recall < 1.0 else None
-    if floor is None:  # a perfect figure cannot be beaten: gate on a rate that is below 1 instead
-        rate = first["overall"]["correct_refusal"]
-        assert rate is not None and rate < 1.0
-        r = CliRunner().invoke(app, [*args, "--min-correct-refusal", "1.0"])
-    else:
-        r = CliRunner().invoke(app, [*args, "--min-fact-recall", str(floor)])
+    r = CliRunner().invoke(app, [*args, "--min-fact-recall", str(round(fact_recall + 0.01, 4))])
     assert r.exit_code == 1
     assert json.loads(r.stdout)["gate"]["passed"] is False
 

@@ -137,3 +137,22 @@ def test_auto_strategy_falls_back_to_extractive_when_free_output_is_invalid(retr
     with pytest.raises(Exception, match="did not fit FreeAnswer"):
         ask("What does the Pathway crossover cost?", model=FakeProvider(script=["bad"]), strategy="free",
             retriever=retriever)
+
+
+def test_a_picking_model_that_is_not_small_is_offered_more_sentences(retriever):
+    from pipeline.llm.profiles import ModelProfile
+    from pipeline.query.ask import CANDIDATES, WIDE_CANDIDATES
+
+    class Picker(FakeProvider):  # like the local Qwen aliases: picks by default, not small
+        @classmethod
+        def profile_for(cls, model: str) -> ModelProfile:
+            return ModelProfile(name="picker", answer="extractive")
+
+    q = "What does the Pathway crossover cost after the price cut?"
+    offered = {}
+    for name, model in (("small", FakeProvider(script=[{"found": True, "picks": [1]}])),
+                        ("picker", Picker(script=[{"found": True, "picks": [1]}]))):
+        res = ask(q, model=model, strategy="extractive", retriever=retriever)
+        assert res.found and "$33,900" in res.answer, res.answer
+        offered[name] = len(model.calls[0]["schema"]["properties"]["picks"]["items"]["enum"])
+    assert offered == {"small": CANDIDATES, "picker": WIDE_CANDIDATES}

@@ -17,6 +17,8 @@ def test_question_names_skip_question_words_and_split_pairs():
     assert question_names("How many jobs did Bank of America cut?") == ["Bank of America"]
     assert question_names("Why did PG&E cut power?") == ["PG&E"]
     assert question_names("what is the outlook for bonds?") == []
+    assert question_names("How far did Harbor Foods shares fall on Thursday?") == ["Harbor Foods"]  # a day is no party
+    assert question_names("What news set off the March 2009 rally at Citigroup?") == ["Citigroup"]
 
 
 def test_parts_split_where_a_new_question_word_follows():
