@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from pipeline.parties import antecedent as ante
 from pipeline.parties import names as nm
 from pipeline.parties.generic import descriptor, is_generic, is_group
 
@@ -349,6 +350,28 @@ def _descriptor(name: str, named: list[str], text: str) -> str | None:
     return _unique(fits)
 
 
+def _is_person(name: str) -> bool:
+    return nm.strip_title(name) != name or entity_type(nm.strip_title(name)) == "PERSON"
+
+
+def _descriptor_lead(n: str, desc: tuple[str | None, str], leads: list[str], named: list[str],
+                     text: str) -> str | None:
+    """The party a descriptor stands for: the name the text sets beside it, then `_descriptor`,
+    then (no owner) the one name with its head word, then the nearest fitting name before it."""
+    lead = ante.apposed(n, named, text) if text else None
+    if lead is not None:
+        return lead
+    lead = _descriptor(n, leads, text)
+    if lead is not None or desc[0] is not None:
+        return lead
+    head = desc[1]
+    if head in ante.INSTITUTION_HEADS or head in ante.HEAD_WORDS:
+        lead = ante.by_head(n, head, leads)
+    if lead is None and text and (head in ORG_HEADS or head in ante.heads() or head in KIND_WORDS):
+        lead = ante.nearest(n, named, text, head in ante.TITLE_HEADS, _is_person, lambda c: is_place(c, text))
+    return lead
+
+
 def analyze(names: list[str], text: str = "") -> ArticleCoref:
     """Coreference among one article's party names (claims as written) using its text."""
     co = ArticleCoref()
@@ -369,6 +392,11 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
         bare = {h for h in groups if len(nm.words(h)) == 1 and len(gw) > 1 and gw[-1] == nm.words(h)[0].casefold()}
         if g not in co.lead and (lead := _unique(bare)) is not None:
             co.lead[g] = (lead, "coreference")
+    for short, long in ante.paired(named, text).items():  # "Kurdistan Workers Party (PKK)"
+        if short not in co.lead:
+            co.lead[short] = (long, "acronym" if nm.is_acronym(short) else "coreference")
+            if nm.is_acronym(short):
+                co.acronyms.setdefault(nm.name_key(long), set()).add(nm.acronym_of(short))
     for n in named:
         others = [o for o in named if nm.name_key(o) != nm.name_key(n)]
         key = nm.name_key(n)
@@ -393,8 +421,8 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
         desc = descriptor(n)
         if n in named or desc is None or n in co.lead:
             continue
-        leads = [r[0] if (r := co.resolve(c)) else c for c in named]
-        lead = _descriptor(n, list(dict.fromkeys(leads)), text)
+        leads = list(dict.fromkeys(r[0] if (r := co.resolve(c)) else c for c in named))
+        lead = _descriptor_lead(n, desc, leads, named, text)
         if lead is not None:
             co.lead[n] = (lead, "coreference")
         elif desc[0] is None:  # "the airline" with no single airline; "X's partner" stays a party
