@@ -219,14 +219,16 @@ def _introduced(name: str, others: list[str], phrases: set[str], text: str) -> s
             if ol[len(ws)] in _CONJ:  # "Skyline Regional and Cascadia Air" is two parties
                 continue
             extra = [w for w in ow[len(ws):] if w.casefold() not in nm.FUNCTION_WORDS]
-            adjacent = extra[:1]
+            adjacent, before = extra[:1], False
         elif ol[-len(ws):] == low and ol[-len(ws) - 1] not in _CONJ:
             extra = [w for w in ow[:-len(ws)] if w.casefold() not in nm.FUNCTION_WORDS]
-            adjacent = extra[-1:]
+            adjacent, before = extra[-1:], True
         else:
             continue
         if not extra or not all(nm.capitalized(w) or w[:1].isdigit() for w in extra):
             continue
+        if re.search(r"['’]s?(?:\s|$)", o) or (before and _common_word(extra[0], text)):
+            continue  # "the UK's FTSE-100" is the FTSE-100; "If Tokyo declines" opens a sentence
         first, alone = _first(o, text), _alone(short, o, text)
         if first < 0 or (alone and alone[0] < first):
             continue
@@ -248,7 +250,17 @@ def _a_unit(short: str, long: str, text: str) -> bool:
     if re.search(rf"\b(?:unit|division|subsidiary|arm|business|platform|service)s?,?\s+(?:the\s+)?{n}", text) \
             or re.search(rf"{n},\s+(?:its|the|a)\s+(?:[\w-]+\s+){{0,3}}(?:unit|division|subsidiary|arm)\b", text):
         return True
-    return re.search(rf"(?<![\w-]){s}['’]s\s", text) is not None
+    return re.search(rf"(?<![\w-]){s}['’]s\s+(?:[\w-]+\s+){{0,2}}(?:{'|'.join(_PARTS)})\b", text) is not None
+
+
+# what "X's ..." calls a part of X that the longer name may be ("Amazon's retail business")
+_PARTS = ("business", "businesses", "unit", "units", "division", "divisions", "arm", "subsidiary",
+          "subsidiaries", "operations", "segment", "segments", "service", "services", "platform")
+
+
+def _common_word(word: str, text: str) -> bool:
+    """The text writes the word in lower case too: "If", "Who" are words, not names."""
+    return word[:1].isupper() and re.search(r"(?<![\w-])" + re.escape(word.casefold()) + r"(?![\w-])", text) is not None
 
 
 def _short_form(name: str, others: list[str], text: str, phrases: set[str] | None = None) -> str | None:
@@ -350,8 +362,33 @@ def _descriptor(name: str, named: list[str], text: str) -> str | None:
     return _unique(fits)
 
 
+def _owner(name: str) -> str:
+    """"ScanPoint's shares" is ScanPoint in news about who wins (`names.possessive`)."""
+    parts = re.split(r"['’]s\s+", nm.clean(name), maxsplit=1)
+    return parts[0] if len(parts) == 2 and nm.possessive(name) is None else name
+
+
+def _clipped(name: str, others: list[str]) -> str | None:
+    """A clipped word: "Fed" for the one name whose first word it starts and whose first word goes
+    on in lower case ("Federal Reserve", "U.S. Federal Reserve"; "Citi" for "Citigroup Inc.")."""
+    ws = nm.words(name)
+    if len(ws) != 1 or nm.is_acronym(name) or not 3 <= len(ws[0]) <= 5 or not nm.capitalized(ws[0]):
+        return None
+    cands = set()
+    for o in others:
+        core = nm.name_key(o).split()
+        first = next((w for w in nm.words(o) if w.casefold() == core[0]), "") if core else ""
+        if len(first) > len(ws[0]) and first.startswith(ws[0]) and first[len(ws[0])].islower():
+            cands.add(o)
+    return _unique(cands)
+
+
 def _is_person(name: str) -> bool:
-    return nm.strip_title(name) != name or entity_type(nm.strip_title(name)) == "PERSON"
+    """Titled, or a person to spaCy with no company word ("Halvorsen Lithography" is a firm)."""
+    if nm.strip_title(name) != name:
+        return True
+    low = {w.casefold() for w in nm.words(name)}
+    return entity_type(name) == "PERSON" and not low & (DESIGNATORS | nm.CORPORATE)
 
 
 def _descriptor_lead(n: str, desc: tuple[str | None, str], leads: list[str], named: list[str],
@@ -365,7 +402,8 @@ def _descriptor_lead(n: str, desc: tuple[str | None, str], leads: list[str], nam
     if lead is not None or desc[0] is not None:
         return lead
     head = desc[1]
-    if head in ante.INSTITUTION_HEADS or head in ante.HEAD_WORDS:
+    if head in ante.INSTITUTION_HEADS or head in ante.HEAD_WORDS \
+            or any(w.casefold() in ante.HEAD_WORDS for w in nm.words(n)[:-1]):  # "the auto firm"
         lead = ante.by_head(n, head, leads)
     if lead is None and text and (head in ORG_HEADS or head in ante.heads() or head in KIND_WORDS):
         lead = ante.nearest(n, named, text, head in ante.TITLE_HEADS, _is_person, lambda c: is_place(c, text))
@@ -407,7 +445,8 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
         elif (lead := _acronym(n, others, phrases)) is not None:
             co.lead[n] = (lead, "acronym")
             co.acronyms.setdefault(nm.name_key(lead), set()).add(nm.acronym_of(n))
-        elif (lead := _short_form(n, others, text, phrases)) is not None or (lead := _surname(n, others)) is not None:
+        elif (lead := _short_form(_owner(n), others, text, phrases)) is not None \
+                or (lead := _surname(n, others)) is not None or (lead := _clipped(n, others)) is not None:
             co.lead[n] = (lead, "coreference")
     for n in uniq:  # "the canal authority" after "Panama Canal Authority"
         if n not in co.lead and (lead := _lowercase_head(n, [o for o in named if o != n])) is not None:

@@ -131,4 +131,10 @@ def is_group(name: str, text: str | None = None) -> bool:
             return False
         if _lower_in(head, text):
             return True
-    return nm.plural(head)
+    return nm.plural(head) and not _named_entity(head)
+
+
+def _named_entity(word: str) -> bool:
+    """spaCy calls a capitalized word that looks plural an organization ("Reuters", "Sears")."""
+    from pipeline.parties.coref import entity_type  # coref reads this module: imported on use
+    return entity_type(word) == "ORG"
