@@ -240,6 +240,17 @@ def _introduced(name: str, others: list[str], phrases: set[str], text: str) -> s
     return _unique(cands)
 
 
+def _of_place(short: list[str], long: str, text: str) -> bool:
+    """`long` is `short` "of (the)" a place: a body named after its country ("Congress of the
+    Philippines", "Bank of Japan" is not: "Bank" alone is no name, so never a claim)."""
+    lw = nm.words(long)
+    n = len(short)
+    if len(lw) < n + 2 or [w.casefold() for w in lw[:n]] != [w.casefold() for w in short] or lw[n].casefold() != "of":
+        return False
+    place = [w for w in lw[n + 1:] if w.casefold() != "the"]
+    return bool(place) and all(nm.capitalized(w) for w in place) and is_place(" ".join(place), "")
+
+
 def _a_unit(short: str, long: str, text: str) -> bool:
     """The text treats the longer name as a party of its own beside the short one: it gives it an
     acronym ("Amazon Web Services (AWS)"), calls it a unit ("its cloud unit, Google Cloud
@@ -284,6 +295,7 @@ def _short_form(name: str, others: list[str], text: str, phrases: set[str] | Non
             first = nm.words(o)[0] if nm.words(o) else ""
             if len(first) > len(ws[0]) and first.startswith(ws[0]) and first[len(ws[0])].isupper():
                 cands.add(o)
+    cands |= {o for o in others if _of_place(ws, o, text)}  # "Congress" … "Congress of the Philippines"
     if not cands and text:  # "Chrome" after "Google Chrome"
         tails = {o for o in others if len(nm.words(o)) == len(ws) + 1
                  and [w.casefold() for w in nm.words(o)][1:] == low and nm.capitalized(nm.words(o)[0])
@@ -371,15 +383,16 @@ def _owner(name: str) -> str:
 def _clipped(name: str, others: list[str]) -> str | None:
     """A clipped word: "Fed" for the one name whose first word it starts and whose first word goes
     on in lower case ("Federal Reserve", "U.S. Federal Reserve"; "Citi" for "Citigroup Inc.")."""
-    ws = nm.words(name)
-    if len(ws) != 1 or nm.is_acronym(name) or not 3 <= len(ws[0]) <= 5 or not nm.capitalized(ws[0]):
+    ws = [w for w in nm.words(name) if w.casefold() != "the"]
+    if len(ws) != 1 or nm.is_acronym(ws[0]) or not 3 <= len(ws[0]) <= 5 or not nm.capitalized(ws[0]) \
+            or entity_type(ws[0]) in ("GPE", "LOC", "NORP"):  # "Niger" is no clipped "Nigeria"
         return None
     cands = set()
     for o in others:
         core = nm.name_key(o).split()
         first = next((w for w in nm.words(o) if w.casefold() == core[0]), "") if core else ""
-        if len(first) > len(ws[0]) and first.startswith(ws[0]) and first[len(ws[0])].islower():
-            cands.add(o)
+        if len(first) >= len(ws[0]) + 3 and first.startswith(ws[0]) and first[len(ws[0])].islower():
+            cands.add(o)  # "Libya" + "n", "Cuba" + "n" are adjectives, not clippings
     return _unique(cands)
 
 
