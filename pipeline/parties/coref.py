@@ -26,11 +26,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from pipeline.parties import antecedent as ante
 from pipeline.parties import names as nm
-from pipeline.parties.generic import descriptor, is_generic, is_group
+from pipeline.parties.generic import descriptor, entity_type, is_generic, is_group
 
 # words that only say what kind of company a name is: dropping them leaves the same party
 DESIGNATORS = {
@@ -84,19 +83,6 @@ class ArticleCoref:
             seen.add(cur)
             cur = self.lead[cur][0]
         return (cur, first[1]) if cur != name else None
-
-
-@lru_cache(maxsize=4096)
-def entity_type(name: str) -> str:
-    """spaCy's entity label for a short name on its own ("GPE", "PERSON", "ORG"; "" when unsure or
-    when spaCy is missing)."""
-    try:
-        from pipeline.text.nlp import parse_many
-        doc = parse_many([name])[0]  # under the parser's lock
-    except Exception:  # no parser: the rules that need it decline
-        return "?"
-    ents = [e for e in doc.ents if e.text.strip() == name.strip()]
-    return ents[0].label_ if ents else ""
 
 
 def is_place(name: str, text: str = "") -> bool:

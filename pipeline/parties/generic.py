@@ -21,6 +21,7 @@ or a capitalized head later in the name ("Lehman Brothers", "Port of New York") 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pipeline.parties import names as nm
 from pipeline.parties.antecedent import heads as _extra_heads
@@ -135,6 +136,20 @@ def is_group(name: str, text: str | None = None) -> bool:
 
 
 def _named_entity(word: str) -> bool:
-    """spaCy calls a capitalized word that looks plural an organization ("Reuters", "Sears")."""
-    from pipeline.parties.coref import entity_type  # coref reads this module: imported on use
+    """spaCy calls a capitalized word that looks plural an organization ("Reuters", "Sears"; not
+    "Buyers")."""
     return entity_type(word) == "ORG"
+
+
+@lru_cache(maxsize=4096)
+def entity_type(name: str) -> str:
+    """spaCy's entity label for a short name on its own ("GPE", "PERSON", "ORG"; "" when unsure or
+    when spaCy is missing)."""
+    try:
+        from pipeline.text.nlp import parse_many
+        doc = parse_many([name])[0]  # under the parser's lock
+    except Exception:  # no parser: the rules that need it decline
+        return "?"
+    ents = [e for e in doc.ents if e.text.strip() == name.strip()]
+    return ents[0].label_ if ents else ""
+
