@@ -44,6 +44,23 @@ HEAD_WORDS = {
     "broadcaster": {"network", "broadcasting", "tv", "television", "radio"},
     "court": {"court", "tribunal"},
 }
+# what a descriptor's head says about the party, and the name words that show it
+KIND_WORDS = {
+    "airline": {"air", "airways", "airlines", "aviation", "airline"},
+    "carrier": {"air", "airways", "airlines", "aviation", "airline", "wireless", "mobile", "telecom"},
+    "automaker": {"motors", "motor", "auto", "automotive", "cars"},
+    "carmaker": {"motors", "motor", "auto", "automotive", "cars"},
+    "bank": {"bank", "bancorp", "banking"}, "lender": {"bank", "bancorp", "financial", "lending", "credit"},
+    "insurer": {"insurance", "assurance", "life"}, "chipmaker": {"semiconductor", "semiconductors", "chips"},
+    "utility": {"power", "energy", "electric", "utilities", "light"}, "railroad": {"railroad", "railway", "rail"},
+    "pharmacy": {"pharmacy", "rx", "drug"}, "foundry": {"foundry"}, "lab": {"labs", "lab"},
+    "airport": {"airport"}, "exchange": {"exchange"}, "fund": {"fund", "capital"},
+}
+ORG_HEADS = {"company", "firm", "group", "business", "giant", "conglomerate", "maker", "manufacturer",
+             "provider", "operator", "developer", "startup", "start-up", "brand", "supplier", "vendor",
+             "producer", "platform", "network", "retailer", "chain", "grocer", "publisher", "studio",
+             "distributor", "broker", "refiner", "miner", "partner"}
+UNIT_HEADS = {"unit", "division", "subsidiary", "arm"}
 _SENT_END = re.compile(r"[.!?][\"”']?\s+(?=[\"“']?[A-Z])")
 
 
@@ -115,3 +132,74 @@ def nearest(desc: str, named: list[str], text: str, person: bool,
         if pos and (best is None or pos[-1] > best[0]):
             best = (pos[-1], c)
     return best[1] if best else None
+
+
+def unique(cands: set[str]) -> str | None:
+    by_key = {nm.name_key(c): c for c in cands}
+    return next(iter(by_key.values())) if len(by_key) == 1 else None
+
+
+def lowercase_head(name: str, named: list[str]) -> str | None:
+    """"the canal authority" → the one named party whose last words these are ("Panama Canal
+    Authority"): a lower-case name that repeats the end of a capitalized one."""
+    ws = [w for w in nm.words(name) if w.casefold() not in ("the", "a", "an")]
+    if not ws or any(nm.capitalized(w) for w in ws) or len(ws) < 2:
+        return None
+    low = [w.casefold() for w in ws]
+    return unique({c for c in named if len(nm.words(c)) > len(ws)
+                    and [w.casefold() for w in nm.words(c)][-len(ws):] == low
+                    and all(nm.capitalized(w) for w in nm.words(c)[-len(ws):])})
+
+
+def apposition(name: str, cands: list[str], text: str) -> str | None:
+    """"UOKiK, the Polish anti-monopoly agency": the one name the text sets `name` beside."""
+    core = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I)
+    if not text or len(core) < 3:
+        return None
+    hits = set()
+    for m in re.finditer(r",\s+(?:the|an?)\s+" + re.escape(core) + r"(?![\w-])", text, re.I):
+        before = text[max(0, m.start() - 100):m.start()]
+        hits |= {c for c in cands if re.search(r"(?<![\w-])" + re.escape(c) + r"$", before)}
+    return unique(hits)
+
+
+def _apposed(name: str, head: str, text: str) -> bool:
+    """The text calls `name` a `head`: "Juniper Airways, the low-cost carrier", "carrier Juniper"."""
+    n, h = re.escape(name), re.escape(head)
+    return re.search(rf"{n},?\s+(?:is\s+)?(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}{h}\b|\b{h}\s+{n}\b", text) is not None
+
+
+def _descriptor(desc: tuple[str | None, str], named: list[str], text: str,
+                is_person: Callable[[str], bool], is_place: Callable[[str], bool]) -> str | None:
+    """Rule 5 of `coref`: a unit of its owner, a name of the head's kind, the one organization."""
+    owner, head = desc
+    if owner is not None:
+        if head not in UNIT_HEADS:
+            return None
+        ow = [w.casefold() for w in nm.words(owner)]
+        return unique({c for c in named if [w.casefold() for w in nm.words(c)][:len(ow)] == ow
+                        and len(nm.words(c)) > len(ow)})
+    kinds = KIND_WORDS.get(head, set())
+    fits = {c for c in named if kinds & {w.casefold() for w in nm.words(c)} or _apposed(c, head, text)}
+    if not fits and head in ORG_HEADS:
+        fits = {c for c in named if not is_place(c) and not is_person(c)}
+    return unique(fits)
+
+
+def lead_of(n: str, desc: tuple[str | None, str], leads: list[str], named: list[str], text: str,
+            is_person: Callable[[str], bool], is_place: Callable[[str], bool]) -> str | None:
+    """The party a descriptor stands for: the name the text sets beside it, then `_descriptor`,
+    then (no owner) the one name with its head word, then the nearest fitting name before it."""
+    lead = apposed(n, named, text) if text else None
+    if lead is not None:
+        return lead
+    lead = _descriptor(desc, leads, text, is_person, is_place)
+    if lead is not None or desc[0] is not None:
+        return lead
+    head = desc[1]
+    if head in INSTITUTION_HEADS or head in HEAD_WORDS \
+            or any(w.casefold() in HEAD_WORDS for w in nm.words(n)[:-1]):  # "the auto firm"
+        lead = by_head(n, head, leads)
+    if lead is None and text and (head in ORG_HEADS or head in heads() or head in KIND_WORDS):
+        lead = nearest(n, named, text, head in TITLE_HEADS, is_person, is_place)
+    return lead

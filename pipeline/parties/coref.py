@@ -44,23 +44,6 @@ DESIGNATORS = {
     "motor company", "worldwide", "health", "healthcare", "electric", "ai", "grocers", "wireless",
     "therapeutics", "bank", "compute", "airport", "grocers", "lines",
 }
-# what a descriptor's head says about the party, and the name words that show it
-KIND_WORDS = {
-    "airline": {"air", "airways", "airlines", "aviation", "airline"},
-    "carrier": {"air", "airways", "airlines", "aviation", "airline", "wireless", "mobile", "telecom"},
-    "automaker": {"motors", "motor", "auto", "automotive", "cars"},
-    "carmaker": {"motors", "motor", "auto", "automotive", "cars"},
-    "bank": {"bank", "bancorp", "banking"}, "lender": {"bank", "bancorp", "financial", "lending", "credit"},
-    "insurer": {"insurance", "assurance", "life"}, "chipmaker": {"semiconductor", "semiconductors", "chips"},
-    "utility": {"power", "energy", "electric", "utilities", "light"}, "railroad": {"railroad", "railway", "rail"},
-    "pharmacy": {"pharmacy", "rx", "drug"}, "foundry": {"foundry"}, "lab": {"labs", "lab"},
-    "airport": {"airport"}, "exchange": {"exchange"}, "fund": {"fund", "capital"},
-}
-ORG_HEADS = {"company", "firm", "group", "business", "giant", "conglomerate", "maker", "manufacturer",
-             "provider", "operator", "developer", "startup", "start-up", "brand", "supplier", "vendor",
-             "producer", "platform", "network", "retailer", "chain", "grocer", "publisher", "studio",
-             "distributor", "broker", "refiner", "miner", "partner"}
-UNIT_HEADS = {"unit", "division", "subsidiary", "arm"}
 _CAP = r"[A-Z][\w&'’.-]*"
 _PHRASE = re.compile(_CAP + r"(?:\s+(?:(?:of|and|&|for|de|the)\s+)?" + _CAP + r")*")
 
@@ -158,11 +141,6 @@ def _continuation(short: str, text: str) -> str | None:
     return short + " " + " ".join(ext) if ext else None
 
 
-def _unique(cands: set[str]) -> str | None:
-    by_key = {nm.name_key(c): c for c in cands}
-    return next(iter(by_key.values())) if len(by_key) == 1 else None
-
-
 def _first(name: str, text: str) -> int:
     m = re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text)
     return m.start() if m else -1
@@ -223,7 +201,7 @@ def _introduced(name: str, others: list[str], phrases: set[str], text: str) -> s
         if any(w.casefold() in nm.CORPORATE or w.casefold() in DESIGNATORS for w in extra) \
                 or not any(_alone(w, o, text) for w in adjacent if len(w) > 1):
             cands.add(o)
-    return _unique(cands)
+    return ante.unique(cands)
 
 
 def _of_place(short: list[str], long: str, text: str) -> bool:
@@ -287,41 +265,17 @@ def _short_form(name: str, others: list[str], text: str, phrases: set[str] | Non
                  and [w.casefold() for w in nm.words(o)][1:] == low and nm.capitalized(nm.words(o)[0])
                  and 0 <= _first(o, text) <= _first(name.strip(), text)}
         cands = tails
-    lead = _unique(cands)
+    lead = ante.unique(cands)
     if lead is None and text:
         lead = _introduced(name, others, phrases or set(), text)
     return lead if lead is not None and not is_place(name, text) else None
 
 
-def _lowercase_head(name: str, named: list[str]) -> str | None:
-    """"the canal authority" → the one named party whose last words these are ("Panama Canal
-    Authority"): a lower-case name that repeats the end of a capitalized one."""
-    ws = [w for w in nm.words(name) if w.casefold() not in ("the", "a", "an")]
-    if not ws or any(nm.capitalized(w) for w in ws) or len(ws) < 2:
-        return None
-    low = [w.casefold() for w in ws]
-    return _unique({c for c in named if len(nm.words(c)) > len(ws)
-                    and [w.casefold() for w in nm.words(c)][-len(ws):] == low
-                    and all(nm.capitalized(w) for w in nm.words(c)[-len(ws):])})
-
-
-def _apposition(name: str, cands: list[str], text: str) -> str | None:
-    """"UOKiK, the Polish anti-monopoly agency": the one name the text sets `name` beside."""
-    core = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I)
-    if not text or len(core) < 3:
-        return None
-    hits = set()
-    for m in re.finditer(r",\s+(?:the|an?)\s+" + re.escape(core) + r"(?![\w-])", text, re.I):
-        before = text[max(0, m.start() - 100):m.start()]
-        hits |= {c for c in cands if re.search(r"(?<![\w-])" + re.escape(c) + r"$", before)}
-    return _unique(hits)
-
-
 def _acronym(name: str, others: list[str], phrases: set[str]) -> str | None:
     if not nm.is_acronym(name):
         return None
-    lead = _unique({o for o in others if not nm.is_acronym(o) and nm.acronym_fits(name, o)})
-    return lead or _unique({p for p in phrases if nm.acronym_fits(name, p)})
+    lead = ante.unique({o for o in others if not nm.is_acronym(o) and nm.acronym_fits(name, o)})
+    return lead or ante.unique({p for p in phrases if nm.acronym_fits(name, p)})
 
 
 def _surname(name: str, others: list[str]) -> str | None:
@@ -331,33 +285,9 @@ def _surname(name: str, others: list[str]) -> str | None:
     cands = {o for o in others
              if 2 <= len(nm.words(o)) <= 4 and nm.words(o)[-1] == ws[0]
              and all(nm.capitalized(w) or w.casefold() in nm.FUNCTION_WORDS for w in nm.words(o))}
-    lead = _unique(cands)
+    lead = ante.unique(cands)
     titled = lead is not None and nm.strip_title(lead) != lead  # "President Rodrigo Duterte"
     return lead if lead is not None and (titled or entity_type(nm.strip_title(lead)) == "PERSON") else None
-
-
-def _apposed(name: str, head: str, text: str) -> bool:
-    """The text calls `name` a `head`: "Juniper Airways, the low-cost carrier", "carrier Juniper"."""
-    n, h = re.escape(name), re.escape(head)
-    return re.search(rf"{n},?\s+(?:is\s+)?(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}{h}\b|\b{h}\s+{n}\b", text) is not None
-
-
-def _descriptor(name: str, named: list[str], text: str) -> str | None:
-    desc = descriptor(name)
-    if desc is None:
-        return None
-    owner, head = desc
-    if owner is not None:
-        if head not in UNIT_HEADS:
-            return None
-        ow = [w.casefold() for w in nm.words(owner)]
-        return _unique({c for c in named if [w.casefold() for w in nm.words(c)][:len(ow)] == ow
-                        and len(nm.words(c)) > len(ow)})
-    kinds = KIND_WORDS.get(head, set())
-    fits = {c for c in named if kinds & {w.casefold() for w in nm.words(c)} or _apposed(c, head, text)}
-    if not fits and head in ORG_HEADS:
-        fits = {c for c in named if not is_place(c) and entity_type(nm.strip_title(c)) != "PERSON"}
-    return _unique(fits)
 
 
 def _owner(name: str) -> str:
@@ -379,7 +309,7 @@ def _clipped(name: str, others: list[str]) -> str | None:
         first = next((w for w in nm.words(o) if w.casefold() == core[0]), "") if core else ""
         if len(first) >= len(ws[0]) + 3 and first.startswith(ws[0]) and first[len(ws[0])].islower():
             cands.add(o)  # "Libya" + "n", "Cuba" + "n" are adjectives, not clippings
-    return _unique(cands)
+    return ante.unique(cands)
 
 
 def _is_person(name: str) -> bool:
@@ -388,25 +318,6 @@ def _is_person(name: str) -> bool:
         return True
     low = {w.casefold() for w in nm.words(name)}
     return entity_type(name) == "PERSON" and not low & (DESIGNATORS | nm.CORPORATE)
-
-
-def _descriptor_lead(n: str, desc: tuple[str | None, str], leads: list[str], named: list[str],
-                     text: str) -> str | None:
-    """The party a descriptor stands for: the name the text sets beside it, then `_descriptor`,
-    then (no owner) the one name with its head word, then the nearest fitting name before it."""
-    lead = ante.apposed(n, named, text) if text else None
-    if lead is not None:
-        return lead
-    lead = _descriptor(n, leads, text)
-    if lead is not None or desc[0] is not None:
-        return lead
-    head = desc[1]
-    if head in ante.INSTITUTION_HEADS or head in ante.HEAD_WORDS \
-            or any(w.casefold() in ante.HEAD_WORDS for w in nm.words(n)[:-1]):  # "the auto firm"
-        lead = ante.by_head(n, head, leads)
-    if lead is None and text and (head in ORG_HEADS or head in ante.heads() or head in KIND_WORDS):
-        lead = ante.nearest(n, named, text, head in ante.TITLE_HEADS, _is_person, lambda c: is_place(c, text))
-    return lead
 
 
 def analyze(names: list[str], text: str = "") -> ArticleCoref:
@@ -422,12 +333,12 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
     phrases = {p for p in _PHRASE.findall(text)} if text else set()
     groups = [n for n in uniq if n not in named and descriptor(n) is None and not is_generic(n)]
     for n in uniq:  # "UOKiK, the Polish anti-monopoly agency"; "Juniper Airways, the low-cost carrier"
-        if not nm.is_acronym(n) and (lead := _apposition(n, [o for o in named if o != n], text)) is not None:
+        if not nm.is_acronym(n) and (lead := ante.apposition(n, [o for o in named if o != n], text)) is not None:
             co.lead[n] = (lead, "coreference")
     for g in groups:  # "American hyperscalers" are the article's "hyperscalers"
         gw = [w.casefold() for w in nm.words(g)]
         bare = {h for h in groups if len(nm.words(h)) == 1 and len(gw) > 1 and gw[-1] == nm.words(h)[0].casefold()}
-        if g not in co.lead and (lead := _unique(bare)) is not None:
+        if g not in co.lead and (lead := ante.unique(bare)) is not None:
             co.lead[g] = (lead, "coreference")
     for short, long in ante.paired(named, text).items():  # "Kurdistan Workers Party (PKK)"
         if short not in co.lead:
@@ -448,7 +359,7 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
                 or (lead := _surname(n, others)) is not None or (lead := _clipped(n, others)) is not None:
             co.lead[n] = (lead, "coreference")
     for n in uniq:  # "the canal authority" after "Panama Canal Authority"
-        if n not in co.lead and (lead := _lowercase_head(n, [o for o in named if o != n])) is not None:
+        if n not in co.lead and (lead := ante.lowercase_head(n, [o for o in named if o != n])) is not None:
             co.lead[n] = (lead, "coreference")
     for n in named:  # "Skyline's shares" goes where "Skyline" goes
         if n not in co.lead:
@@ -460,7 +371,7 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
         if n in named or desc is None or n in co.lead:
             continue
         leads = list(dict.fromkeys(r[0] if (r := co.resolve(c)) else c for c in named))
-        lead = _descriptor_lead(n, desc, leads, named, text)
+        lead = ante.lead_of(n, desc, leads, named, text, _is_person, lambda c: is_place(c, text))
         if lead is not None:
             co.lead[n] = (lead, "coreference")
         elif desc[0] is None:  # "the airline" with no single airline; "X's partner" stays a party
