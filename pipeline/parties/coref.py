@@ -340,7 +340,8 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
         bare = {h for h in groups if len(nm.words(h)) == 1 and len(gw) > 1 and gw[-1] == nm.words(h)[0].casefold()}
         if g not in co.lead and (lead := ante.unique(bare)) is not None:
             co.lead[g] = (lead, "coreference")
-    for short, long in ante.paired(named, text).items():  # "Kurdistan Workers Party (PKK)"
+    pairs = ante.paired(named, text)
+    for short, long in pairs.items():  # "Kurdistan Workers Party (PKK)"
         if short not in co.lead:
             co.lead[short] = (long, "acronym" if nm.is_acronym(short) else "coreference")
             if nm.is_acronym(short):
@@ -348,7 +349,7 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
     for n in named:
         others = [o for o in named if nm.name_key(o) != nm.name_key(n)]
         key = nm.name_key(n)
-        if n in co.lead:
+        if n in co.lead or n in pairs.values():  # a pair's long form leads: no further
             continue
         if key in def_of and nm.name_key(def_of[key]) != key:
             co.lead[n] = (def_of[key], "acronym" if nm.is_acronym(n) else "coreference")

@@ -91,16 +91,17 @@ def country_of(text: str) -> str | None:
 
 @lru_cache(maxsize=4096)
 def country_near(name: str, text: str) -> str | None:
-    """The country of the sentence that first writes `name` and the one before it, when they name
-    exactly one; else the article's."""
+    """The country the sentence that first writes `name` names clearly, else that sentence and the
+    one before it, else the article's."""
     flat = " ".join(text.split())
     m = re.search(r"(?<![\w-])" + re.escape(name.strip()) + r"(?![\w-])", flat)
     if m is not None:
         starts = [0, *(e.end() for e in re.finditer(r"[.!?][\"”']?\s+(?=[A-Z\"“])", flat[:m.start()]))]
         ends = re.search(r"[.!?](?:\s|$)", flat[m.end():])
-        window = flat[starts[-2] if len(starts) > 1 else 0:m.end() + (ends.end() if ends else 0)]
-        if (near := _clear(_counts(window), 1)) is not None:
-            return near
+        end = m.end() + (ends.end() if ends else 0)
+        for begin in (starts[-1], starts[-2] if len(starts) > 1 else 0):
+            if (near := _clear(_counts(flat[begin:end]), 1)) is not None:
+                return near
     return country_of(text)
 
 
