@@ -78,8 +78,9 @@ def descriptor(name: str) -> tuple[str | None, str] | None:
             return (pos[0], ws[-1].casefold())
         return None
     ws = _core(name)
-    if not ws or len(ws) > 4 or ws[-1].casefold() not in DESCRIPTORS | _extra_heads():
-        return None
+    head = ws[-1].casefold() if ws else ""
+    if not ws or len(ws) > 4 or not (head in DESCRIPTORS or (head in _extra_heads() and not nm.capitalized(ws[-1]))):
+        return None  # "the authority" stands for a party; "Parliament" is a name
     first = ws[0].casefold()
     adjective = first in TECH_ACRONYMS or (  # "AI vendor", "The Dutch company"
         ws[0] != nm.clean(name).split()[0] and (first in _NATIONALITIES or nm._DEMONYM.search(first) is not None))

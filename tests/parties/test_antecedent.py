@@ -57,14 +57,15 @@ def test_a_nationality_before_the_head_is_a_descriptor_a_technology_acronym_no_p
     assert descriptor("The Dutch company") == (None, "company")
     assert descriptor("Kaupthing bank") is None  # a name comes first
     assert descriptor("AI vendor") == (None, "vendor")
+    assert descriptor("the authority") == (None, "authority") and descriptor("Parliament") is None
     assert is_generic("GPU") and is_generic("EVs") and not is_generic("IBM")
 
 
 def test_clipped_possessive_and_of_a_place_short_forms(ner):
     ner(Niger="GPE", Nigeria="GPE", Ghana="GPE")
     text = ("The Federal Reserve cut rates and the Fed said more may come. Niger hosted Nigeria. "
-            "Corvex Systems supplied kiosks; Corvex's shares fell. The Parliament of Ghana met; "
-            "Parliament voted.")
+            "Corvex Systems supplied kiosks; Corvex's shares fell. Parliament voted first; the powers "
+            "of the Parliament of Ghana grew.")
     co = analyze(["Federal Reserve", "the Fed", "Niger", "Nigeria", "Corvex Systems", "Corvex's shares",
                   "Parliament of Ghana", "Parliament"], text)
     assert lead(co, "the Fed") == "Federal Reserve"
