@@ -49,6 +49,7 @@ US_STATES = (
     "oregon", "pennsylvania", "rhode island", "south carolina", "south dakota", "tennessee", "texas", "utah",
     "vermont", "virginia", "west virginia", "wisconsin", "wyoming", "wall street")
 _FORM = {form: c for c, forms in COUNTRIES.items() for form in (c, *forms)} | {s: "united states" for s in US_STATES}
+_FORM |= {" ".join(f.replace(".", " ").split()): c for f, c in list(_FORM.items()) if "." in f}  # "u s"
 # bodies every country has: the name alone does not say whose
 BARE_BODIES = {
     "senate", "congress", "parliament", "house of representatives", "national assembly", "supreme court",
@@ -105,17 +106,19 @@ def country_near(name: str, text: str) -> str | None:
     return country_of(text)
 
 
+@lru_cache(maxsize=65536)
 def _split(name: str) -> tuple[str | None, str]:
     """("philippines", "senate") for "Philippine Senate"; (None, key) without a country word."""
-    key = " ".join(w.casefold().replace(".", " ").strip() for w in nm.words(name) if w.casefold() != "the")
-    key = re.sub(r"\s+", " ", key)
-    for form in sorted(_FORM, key=len, reverse=True):
-        f = form.replace(".", " ").strip()
-        if key.startswith(f + " "):
-            return _FORM[form], _body(key[len(f) + 1:])
-        if key.endswith(" of " + f):
-            return _FORM[form], _body(key[:-len(f) - 4])
-    return None, _body(key)
+    ws = re.sub(r"\s+", " ", " ".join(w.casefold().replace(".", " ").strip() for w in nm.words(name)
+                                      if w.casefold() != "the")).split()
+    if not ws or (ws[-1].rstrip("s") not in _LAST and "of" not in ws):  # no body: most names
+        return None, " ".join(ws)
+    for n in (2, 1):  # a country word before the body, or "of" a country after it
+        if len(ws) > n and (c := _FORM.get(" ".join(ws[:n]))) is not None:
+            return c, _body(" ".join(ws[n:]))
+        if len(ws) > n + 1 and ws[-n - 1] == "of" and (c := _FORM.get(" ".join(ws[-n:]))) is not None:
+            return c, _body(" ".join(ws[:-n - 1]))
+    return None, _body(" ".join(ws))
 
 
 def _body(key: str) -> str:
@@ -156,3 +159,4 @@ def from_alias(alias: str) -> str | None:
 
 
 _BARE = {_body(b) for b in BARE_BODIES}
+_LAST = {b.split()[-1].rstrip("s") for b in BARE_BODIES} | {"affair"}

@@ -62,19 +62,22 @@ class _Linker:
         self.keys: dict[str, str] = {}  # name_key of every alias → party id (first party wins)
         self.acronyms: dict[str, str] = {}  # "AWS" → party id
         self.qkeys: dict[str, str] = {}  # "senate@philippines" → party id (`country.qualified`)
-        self.text, self.article = "", ""  # the article being linked
+        self.text = ""  # the article being linked
         for pid, p in index.parties.items():
             for a in [p.name, *p.aliases]:
                 self.keys.setdefault(nm.name_key(a), pid)
                 if (q := ctry.from_alias(a)) is not None:
                     self.qkeys.setdefault(q, pid)
+            if not any(ctry.from_alias(a) for a in p.aliases):  # a body whose country no article said
+                for a in p.aliases:
+                    if (q := ctry.qualified(a, "")) is not None:
+                        self.qkeys.setdefault(q, pid)
             for a in p.acronyms:
                 self.acronyms.setdefault(a, pid)
 
     def qualified(self, name: str) -> str | None:
-        """The country-qualified key of a bare public body (an unknown country: this article's own)."""
-        q = ctry.qualified(name, self.text)
-        return q + self.article if q is not None and q.endswith("@?") else q
+        """The country-qualified key of a bare public body ("senate@?" where no country is said)."""
+        return ctry.qualified(name, self.text)
 
     def lookup(self, name: str) -> str | None:
         """The party a name's key gives: a bare body ("Senate") only by its country's key."""
@@ -224,7 +227,7 @@ def resolve(mentions: Sequence[PartyMention], index: PartyIndex | None = None,
         if not pending:
             continue
         text = texts.get(aid, "")
-        linker.text, linker.article = text, aid
+        linker.text = text
         co = coref.analyze([m.name for m in ms], text)
         pending.sort(key=lambda m: (m.name in co.lead or m.name in co.dropped))  # leads first
         for m in pending:

@@ -15,6 +15,7 @@ TEXTS = {
     "us": "In Washington the Senate passed the bill; senators from Ohio and Texas backed it.",
     "us2": "The Senate in Washington will vote again, Ohio senators said.",
     "none": "The Senate met today.",
+    "none2": "The Senate adjourned.",
 }
 
 
@@ -36,10 +37,10 @@ def test_a_bare_body_is_keyed_by_its_country():
 
 def test_bare_bodies_of_different_countries_stay_apart_and_of_one_country_join():
     ms = [*mentions("ph", "Senate"), *mentions("us", "Senate"), *mentions("us2", "Senate"),
-          *mentions("none", "Senate")]
+          *mentions("none", "Senate"), *mentions("none2", "Senate")]
     res = resolve(ms, matcher=default_matcher(texts=TEXTS), texts=TEXTS)
-    ph, us, us2, none = (res.index.party_of(a, "Senate").id for a in ("ph", "us", "us2", "none"))
-    assert ph != us and us == us2 and none not in (ph, us)
+    ph, us, us2, none, none2 = (res.index.party_of(a, "Senate").id for a in ("ph", "us", "us2", "none", "none2"))
+    assert ph != us and us == us2 and none not in (ph, us) and none == none2  # no country said: one party
     # the country stays with the party: a later run links a new US article to the US Senate
     later = {**TEXTS, "us3": "Washington: the Senate, with Ohio and Texas votes, agreed."}
     grown = resolve([*ms, mention("us3", "Senate")], res.index, matcher=default_matcher(texts=later), texts=later)
