@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.parties import antecedent as ante
+from pipeline.parties import country as ctry
 from pipeline.parties import names as nm
 from pipeline.parties.generic import descriptor, entity_type, is_generic, is_group
 
@@ -205,14 +206,20 @@ def _introduced(name: str, others: list[str], phrases: set[str], text: str) -> s
 
 
 def _of_place(short: list[str], long: str, text: str) -> bool:
-    """`long` is `short` "of (the)" a place: a body named after its country ("Congress of the
-    Philippines", "Bank of Japan" is not: "Bank" alone is no name, so never a claim)."""
-    lw = nm.words(long)
+    """`long` is `short` with its country: "of (the)" a place after it ("Congress of the
+    Philippines"), or a country word before it and at most "of" a name after it ("Italian Supreme
+    Court of Cassation" for "Supreme Court"). "Bank of Japan" never: "Bank" alone is no name."""
+    lw, low = nm.words(long), [w.casefold() for w in short]
     n = len(short)
-    if len(lw) < n + 2 or [w.casefold() for w in lw[:n]] != [w.casefold() for w in short] or lw[n].casefold() != "of":
+    at = next((i for i in range(len(lw) - n + 1) if [w.casefold() for w in lw[i:i + n]] == low), None)
+    if at is None or len(lw) == n:
         return False
-    place = [w for w in lw[n + 1:] if w.casefold() != "the"]
-    return bool(place) and all(nm.capitalized(w) for w in place) and is_place(" ".join(place), "")
+    before, after = lw[:at], [w for w in lw[at + n:] if w.casefold() != "the"]
+    if after and (after[0].casefold() != "of" or len(after) < 2 or not all(nm.capitalized(w) for w in after[1:])):
+        return False
+    if before:
+        return all(ctry.country_of_word(w) for w in before)
+    return is_place(" ".join(after[1:]), "")
 
 
 def _a_unit(short: str, long: str, text: str) -> bool:
@@ -233,9 +240,16 @@ _PARTS = ("business", "businesses", "unit", "units", "division", "divisions", "a
           "subsidiaries", "operations", "segment", "segments", "service", "services", "platform")
 
 
+# words that open a sentence and are never part of a name
+_OPENERS = {"if", "when", "but", "while", "although", "though", "as", "after", "before", "since", "because",
+            "who", "what", "how", "why", "where", "and", "or", "so", "yet", "then", "once", "unless", "until",
+            "meanwhile", "however", "still", "now", "even", "also", "only", "without", "with", "for", "in"}
+
+
 def _common_word(word: str, text: str) -> bool:
-    """The text writes the word in lower case too: "If", "Who" are words, not names."""
-    return word[:1].isupper() and re.search(r"(?<![\w-])" + re.escape(word.casefold()) + r"(?![\w-])", text) is not None
+    """An opener ("If Tokyo declines") or a word the text writes in lower case too ("Who Loses
+    Halvorsen Lithography" under a heading): not part of a name."""
+    return word.casefold() in _OPENERS or word[:1].isupper() and re.search(r"(?<![\w-])" + re.escape(word.casefold()) + r"(?![\w-])", text) is not None
 
 
 def _short_form(name: str, others: list[str], text: str, phrases: set[str] | None = None) -> str | None:
@@ -263,6 +277,7 @@ def _short_form(name: str, others: list[str], text: str, phrases: set[str] | Non
     if not cands and text:  # "Chrome" after "Google Chrome"
         tails = {o for o in others if len(nm.words(o)) == len(ws) + 1
                  and [w.casefold() for w in nm.words(o)][1:] == low and nm.capitalized(nm.words(o)[0])
+                 and not _common_word(nm.words(o)[0], text)
                  and 0 <= _first(o, text) <= _first(name.strip(), text)}
         cands = tails
     lead = ante.unique(cands)
@@ -337,7 +352,8 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
             co.lead[n] = (lead, "coreference")
     for g in groups:  # "American hyperscalers" are the article's "hyperscalers"
         gw = [w.casefold() for w in nm.words(g)]
-        bare = {h for h in groups if len(nm.words(h)) == 1 and len(gw) > 1 and gw[-1] == nm.words(h)[0].casefold()}
+        bare = {h for h in groups if 0 < len(hw := [w.casefold() for w in nm.words(h)]) < len(gw)
+                and gw[-len(hw):] == hw}  # "pharmacy benefit managers" … "benefit managers"
         if g not in co.lead and (lead := ante.unique(bare)) is not None:
             co.lead[g] = (lead, "coreference")
     pairs = ante.paired(named, text)
@@ -359,6 +375,11 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
         elif (lead := _short_form(_owner(n), others, text, phrases)) is not None \
                 or (lead := _surname(n, others)) is not None or (lead := _clipped(n, others)) is not None:
             co.lead[n] = (lead, "coreference")
+    countries = {c: n for n in named if (c := ctry.country_name(n)) is not None}
+    for n in named:  # "If Tokyo declines" after "Japan has not said": the capital is its country
+        c = ctry.CAPITALS.get(" ".join(w.casefold() for w in nm.words(n)))
+        if n not in co.lead and c is not None and c in countries:
+            co.lead[n] = (countries[c], "coreference")
     for n in uniq:  # "the canal authority" after "Panama Canal Authority"
         if n not in co.lead and (lead := ante.lowercase_head(n, [o for o in named if o != n])) is not None:
             co.lead[n] = (lead, "coreference")

@@ -63,6 +63,35 @@ BARE_BODIES = {
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z.]*[A-Za-z]|[A-Z]")
 
 
+# capitals, which news writes for their country's government ("If Tokyo declines", "Washington
+# warned"); a claim naming one beside its country is that country (`coref`)
+CAPITALS = {"washington": "united states", "london": "united kingdom", "manila": "philippines",
+            "ottawa": "canada", "brasilia": "brazil", "paris": "france", "berlin": "germany", "rome": "italy",
+            "madrid": "spain", "lisbon": "portugal", "amsterdam": "netherlands", "bern": "switzerland",
+            "vienna": "austria", "warsaw": "poland", "budapest": "hungary", "athens": "greece", "ankara": "turkey",
+            "moscow": "russia", "kremlin": "russia", "kyiv": "ukraine", "stockholm": "sweden", "oslo": "norway",
+            "copenhagen": "denmark", "helsinki": "finland", "dublin": "ireland", "beijing": "china",
+            "tokyo": "japan", "seoul": "south korea", "delhi": "india", "new delhi": "india",
+            "islamabad": "pakistan", "jakarta": "indonesia", "canberra": "australia", "tehran": "iran",
+            "baghdad": "iraq", "cairo": "egypt", "riyadh": "saudi arabia", "tripoli": "libya",
+            "nicosia": "cyprus", "abuja": "nigeria", "nairobi": "kenya", "havana": "cuba", "caracas": "venezuela",
+            "taipei": "taiwan", "bangkok": "thailand", "hanoi": "vietnam", "pretoria": "south africa"}
+
+
+def country_name(name: str) -> str | None:
+    """"japan" for "Japan" or "the U.S." (a country's name, not a capital or a demonym)."""
+    key = " ".join(w.casefold().replace(".", " ").strip() for w in nm.words(name) if w.casefold() != "the")
+    key = " ".join(key.split())
+    c = _FORM.get(key)
+    return c if c is not None and key not in CAPITALS and (key == c or key in _SHORT_NAMES) else None
+
+
+def country_of_word(word: str) -> str | None:
+    """The country a word names or describes ("Italian" → italy), else None."""
+    return _FORM.get(word.casefold().replace(".", " ").strip())
+
+
+_SHORT_NAMES = {"us", "u s", "usa", "america", "uk", "u k", "britain"}
 _MENTION = re.compile(r"(?<![\w.])(?:[A-Z][a-z]+(?: [A-Z][a-z]+)?|U\.S\.|U\.K\.|US|UK|USA)(?![\w])")
 
 

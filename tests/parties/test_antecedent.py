@@ -76,7 +76,7 @@ def test_clipped_possessive_and_of_a_place_short_forms(ner):
 
 def test_a_short_form_the_text_shortens_even_with_a_possessive_but_no_sentence_opener(ner):
     text = ("The Meridian Jones Industrial Average fell. The Meridian has lost ten percent; the Meridian's "
-            "descent worries traders. If Lisbon declines, if nothing else, the deal waits.")
+            "descent worries traders. If Lisbon declines, the deal waits.")
     co = analyze(["Meridian Jones Industrial Average", "Meridian", "Lisbon"], text)
     assert lead(co, "Meridian") == "Meridian Jones Industrial Average"
     assert lead(co, "Lisbon") is None  # "If Lisbon" opens a sentence; it is no longer name
@@ -87,3 +87,28 @@ def test_a_capitalized_plural_that_ner_calls_an_organization_is_a_name(monkeypat
     monkeypatch.setattr(generic, "entity_type", lambda n: "ORG" if n == "Reuters" else "")
     text = "Reuters, citing sources, reported it. Buyers rushed in."
     assert not generic.is_group("Reuters", text) and generic.is_group("Buyers", text)
+
+
+def test_a_group_shortened_by_its_last_words_is_that_group(ner):
+    text = "Freight rail operators lose. The rail operators had asked for more time."
+    co = analyze(["Freight rail operators", "rail operators"], text)
+    assert lead(co, "Freight rail operators") == "rail operators"
+    co = analyze(["Freight rail operators", "bus operators"], text)
+    assert lead(co, "Freight rail operators") is None
+
+
+def test_a_body_with_its_country_word_and_an_of_name_is_its_short_form(ner):
+    text = ("The Spanish Constitutional Court of Appeals ruled on Monday. Later the Constitutional Court "
+            "said more. Acme Bank of Madrid lost.")
+    co = analyze(["Spanish Constitutional Court of Appeals", "Constitutional Court", "Acme Bank of Madrid"], text)
+    assert lead(co, "Constitutional Court") == "Spanish Constitutional Court of Appeals"
+    co = analyze(["Grand Constitutional Court of Appeals", "Constitutional Court"], text.replace("Spanish", "Grand"))
+    assert lead(co, "Constitutional Court") is None  # "Grand" is no country word
+
+
+def test_a_capital_beside_its_country_is_the_country(ner):
+    ner(Brazil="GPE", Brasilia="GPE")
+    text = "Brazil has not said whether it will follow. When Brasilia declines, Acme Corp loses."
+    co = analyze(["Brazil", "Brasilia", "Acme Corp"], text)
+    assert lead(co, "Brasilia") == "Brazil"
+    assert lead(analyze(["Brasilia", "Acme Corp"], text), "Brasilia") is None  # no country claim: its own
