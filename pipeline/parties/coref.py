@@ -313,7 +313,7 @@ def _owner(name: str) -> str:
 
 def _clipped(name: str, others: list[str]) -> str | None:
     """A clipped word: "Fed" for the one name whose first word it starts and whose first word goes
-    on in lower case ("Federal Reserve", "U.S. Federal Reserve"; "Citi" for "Citigroup Inc.")."""
+    on in lower case, in a name of two words or more ("Federal Reserve", "U.S. Federal Reserve")."""
     ws = [w for w in nm.words(name) if w.casefold() != "the"]
     if len(ws) != 1 or nm.is_acronym(ws[0]) or not 3 <= len(ws[0]) <= 5 or not nm.capitalized(ws[0]) \
             or entity_type(ws[0]) in ("GPE", "LOC", "NORP"):  # "Niger" is no clipped "Nigeria"
@@ -321,6 +321,8 @@ def _clipped(name: str, others: list[str]) -> str | None:
     cands = set()
     for o in others:
         core = nm.name_key(o).split()
+        if len(core) < 2:
+            continue  # "Intel" is no clipped "Intelsat": only a word of a longer name is clipped
         first = next((w for w in nm.words(o) if w.casefold() == core[0]), "") if core else ""
         if len(first) >= len(ws[0]) + 3 and first.startswith(ws[0]) and first[len(ws[0])].islower():
             cands.add(o)  # "Libya" + "n", "Cuba" + "n" are adjectives, not clippings

@@ -104,13 +104,13 @@ def _counts(text: str) -> dict[str, int]:
     return counts
 
 
-def _clear(counts: dict[str, int], least: int) -> str | None:
+def _clear(counts: dict[str, int], least: int, ahead: float = 1.5) -> str | None:
     ranked = sorted(counts.items(), key=lambda kv: -kv[1])
     if not ranked:
         return None
     top, n = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0
-    return top if n >= least and n >= 1.5 * second and n > second else None
+    return top if n >= least and n >= ahead * second and n > second else None
 
 
 @lru_cache(maxsize=1024)
@@ -121,12 +121,15 @@ def country_of(text: str) -> str | None:
 
 @lru_cache(maxsize=4096)
 def country_near(name: str, text: str) -> str | None:
-    """The country the sentence that first writes `name` names clearly, else that sentence and the
-    one before it, else the article's."""
+    """The country of an article about one country (named twice, twice as often as any other);
+    else the one the sentence that first writes `name` names, else that sentence and the one before
+    it; else the article's ("Congress approved aid to Ukraine" in a US article is the US Congress)."""
     flat = " ".join(text.split())
+    if (whole := _clear(_counts(flat), 2, 2.0)) is not None:  # an article about one country
+        return whole
     m = re.search(r"(?<![\w-])" + re.escape(name.strip()) + r"(?![\w-])", flat)
     if m is not None:
-        starts = [0, *(e.end() for e in re.finditer(r"[.!?][\"”']?\s+(?=[A-Z\"“])", flat[:m.start()]))]
+        starts = [0, *(e.end() for e in re.finditer(r"[.!?][\"”']?\s+(?=[A-Z\"“])", flat[:m.start() + 1]))]
         ends = re.search(r"[.!?](?:\s|$)", flat[m.end():])
         end = m.end() + (ends.end() if ends else 0)
         for begin in (starts[-1], starts[-2] if len(starts) > 1 else 0):

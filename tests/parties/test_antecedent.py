@@ -69,6 +69,7 @@ def test_clipped_possessive_and_of_a_place_short_forms(ner):
     co = analyze(["Federal Reserve", "the Fed", "Niger", "Nigeria", "Corvex Systems", "Corvex's shares",
                   "Parliament of Ghana", "Parliament"], text)
     assert lead(co, "the Fed") == "Federal Reserve"
+    assert lead(analyze(["Intel", "Intelsat"], "Intel and Intelsat rose."), "Intel") is None
     assert lead(co, "Niger") is None  # a place is no clipped name
     assert lead(co, "Corvex's shares") == "Corvex Systems"
     assert lead(co, "Parliament") == "Parliament of Ghana"

@@ -22,8 +22,10 @@ TEXTS = {
 def test_the_country_of_an_article_and_of_a_sentence():
     assert country_of(TEXTS["ph"]) == "philippines" and country_of(TEXTS["us"]) == "united states"
     assert country_of(TEXTS["none"]) is None
-    text = "Greece's debt worried Greece's lenders. A senator from Virginia called on Congress to act."
-    assert country_near("Congress", text) == "united states"  # the sentence says it, not the article
+    text = "Greece's debt worried lenders. A senator from Virginia called on Congress to act. Greece waits. Ohio too."
+    assert country_near("Congress", text) == "united states"  # the article is unclear: the sentence says
+    text = "Ohio and Texas voters, Washington insiders. Congress approved aid to Ukraine."
+    assert country_near("Congress", text) == "united states"  # the article is about one country
 
 
 def test_a_bare_body_is_keyed_by_its_country():
