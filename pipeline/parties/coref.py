@@ -12,11 +12,14 @@ claims or from the text):
    AG"), when exactly one such longer name is in the article and the short one is no place
    ("Japan" is never "Japan Airlines"); a longer name that adds any other word ("Google Cloud",
    "Amazon Web Services", "Tesco Polska") is another party;
+   Also: the owner of an aspect ("ScanPoint's shares"), the name with its country ("Congress of
+   the Philippines"), a clipped word ("Fed"), a capital beside its country ("Tokyo" ↔ "Japan");
 4. surname: "Hurley" ↔ "Doug Hurley" when the longer one is a person's name;
-5. descriptor: "the airline" → the one party of that kind the article names (its name or the
-   text says so: "Juniper Airways, the low-cost carrier"); "the company" → its one organization;
-   "Amazon's cloud unit" → the one name that starts with "Amazon" and adds words. None or several
-   → the descriptor is dropped as generic.
+5. descriptor (`antecedent.lead_of`): "the airline" → the name the text sets beside it, else the
+   one party of that kind the article names ("Juniper Airways, the low-cost carrier"), else the
+   one name with its head word ("the authority"), else its nearest fitting antecedent ("The
+   company said"). None → the descriptor is dropped as generic.
+Before 2, two claim names written "A (B)" are one party (`antecedent.paired`).
 
 Pure text work (regular expressions); spaCy is asked about a single short name only to tell a
 place or a person from an organization, and only when a rule needs it.

@@ -7,11 +7,13 @@
 3. compact: equal once spaces and hyphens go ("Wal-Mart" / "Walmart") → same;
 4. acronym: "AWS" / "Amazon Web Services" (initials, 3+ letters, or an acronym the text defined)
    → same; an acronym against any other name ("AWS" / "Amazon") → different;
-5. distinguishing word: one name's words inside the other's, or one compact key the start of the
+5. number and word order: a plural last word ("Defence Forces" / "Defence Force"), a government
+   body named both ways ("Foreign Ministry" / "Ministry of Foreign Affairs") → same;
+6. distinguishing word: one name's words inside the other's, or one compact key the start of the
    other ("Google" / "Google Cloud", "Japan" / "Japan Airlines", "Citi" / "Citigroup") →
    different: a parent is not its unit unless an article's text says so (see `coref`);
-6. spelling: rapidfuzz ratio ≥ `string` on keys with as many words (a typo) → same;
-7. meaning: MiniLM cosine of the keys ≥ `embedding` → same; in [`borderline`, `embedding`) the LLM
+7. spelling: rapidfuzz ratio ≥ `string` on keys with as many words (a typo) → same;
+8. meaning: MiniLM cosine of the keys ≥ `embedding` → same; in [`borderline`, `embedding`) the LLM
    is asked when `confirm_model` is set; otherwise different.
 
 Groups ("Buyers") and descriptors only ever match by key (`resolve` does that before calling here).

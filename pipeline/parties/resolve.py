@@ -7,7 +7,8 @@ in order (docs/parties.md):
 2. same-article coreference (`coref`): a dropped descriptor ("the airline" with two airlines) is
    generic; an alias ("AWS", "Skyline", "the carrier") takes its lead's party;
 3. the generic filter ("Companies", "it");
-4. the key (`names.name_key`) or an acronym the corpus defined;
+4. the key (`names.name_key`) or an acronym the corpus defined; a bare public body ("Senate")
+   by its key and country only (`country.qualified`);
 5. the `Matcher` (`match.NameMatcher`: spelling, acronyms, MiniLM, optional LLM) for named parties;
 6. otherwise a new party, id = slug of its key, `kind="group"` for a common-noun phrase.
 
