@@ -61,6 +61,7 @@ ORG_HEADS = {"company", "firm", "group", "business", "giant", "conglomerate", "m
              "producer", "platform", "network", "retailer", "chain", "grocer", "publisher", "studio",
              "distributor", "broker", "refiner", "miner", "partner"}
 UNIT_HEADS = {"unit", "division", "subsidiary", "arm"}
+_SUBJECT = re.compile(r"(?:['’]s)?\s+(?!(?:of|and|or|nor|to)\b)[a-z]|,\s+(?:the|a|an|its)\s")  # ", the largest ..."
 _SENT_END = re.compile(r"[.!?][\"”']?\s+(?=[\"“']?[A-Z])")
 
 
@@ -77,6 +78,10 @@ def paired(named: list[str], text: str) -> dict[str, str]:
     flat = re.sub(r"\s+", " ", text)
     for a in named:
         for m in re.finditer(r"(?<![\w-])" + re.escape(a) + r"\s*\(\s*(?:the\s+)?[\"“']?([^()\"”']{2,90}?)[\"”']?\s*\)", flat):
+            before = flat[:m.start()].split()[-1:]
+            if before and before[0][:1].isupper() and before[0] not in ("The", "A", "An") \
+                    and not re.search(r"[.!?:;,\"”]$", before[0]):
+                continue  # "Court of Justice" inside "Supreme Court of Justice (...)": not this name
             inner = m.group(1).strip()
             b = next((o for o in named if o != a and nm.name_key(o) == nm.name_key(inner)), None)
             if b is None:
@@ -114,8 +119,9 @@ def by_head(desc: str, head: str, named: list[str]) -> str | None:
 
 def nearest(desc: str, named: list[str], text: str, person: bool,
             is_person: Callable[[str], bool], is_place: Callable[[str], bool]) -> str | None:
-    """The fitting name written last before the descriptor's first use as a sentence's subject,
-    within the two sentences before it."""
+    """The fitting name written last as a subject ("Lattice Compute cut", "Mahan's director": a
+    lower-case word that is no preposition follows) before the descriptor's first use as a
+    sentence's subject, within the two sentences before it."""
     flat = re.sub(r"\s+", " ", text)
     core = re.sub(r"^(?:the|a|an)\s+", "", desc.strip(), flags=re.I)
     m = re.search(r"(?:^|[.!?][\"”']?\s+|\bthat\s+|,\s+)(?:the|The)\s+" + re.escape(core) + r"\s+[a-z]", flat)
@@ -128,7 +134,7 @@ def nearest(desc: str, named: list[str], text: str, person: bool,
     for c in named:
         if is_person(c) != person or (not person and is_place(c)):
             continue
-        pos = [p for p in _positions(c, flat) if window <= p < at]
+        pos = [p for p in _positions(c, flat) if window <= p < at and _SUBJECT.match(flat, p + len(c))]
         if pos and (best is None or pos[-1] > best[0]):
             best = (pos[-1], c)
     return best[1] if best else None
@@ -152,10 +158,13 @@ def lowercase_head(name: str, named: list[str]) -> str | None:
 
 
 def apposition(name: str, cands: list[str], text: str) -> str | None:
-    """"UOKiK, the Polish anti-monopoly agency": the one name the text sets `name` beside."""
+    """"UOKiK, the Polish anti-monopoly agency": the one name the text sets `name` beside (a
+    description: a lower-case word or a title; ", the Bank of Japan" is the next item of a list)."""
     core = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I)
-    if not text or len(core) < 3:
-        return None
+    ws = nm.words(core)
+    if not text or len(core) < 3 or (all(w[:1].isupper() or w.casefold() in nm.FUNCTION_WORDS for w in ws)
+                                     and not (ws and ws[0].casefold() in nm._TITLE_WORDS)):
+        return None  # "Elaine Chao, the Secretary of Transportation" is still a description
     hits = set()
     for m in re.finditer(r",\s+(?:the|an?)\s+" + re.escape(core) + r"(?![\w-])", text, re.I):
         before = text[max(0, m.start() - 100):m.start()]

@@ -113,3 +113,23 @@ def test_a_capital_beside_its_country_is_the_country(ner):
     co = analyze(["Brazil", "Brasilia", "Acme Corp"], text)
     assert lead(co, "Brasilia") == "Brazil"
     assert lead(analyze(["Brasilia", "Acme Corp"], text), "Brasilia") is None  # no country claim: its own
+
+
+def test_the_nearest_antecedent_is_a_subject_not_a_place_or_a_complement(ner):
+    text = ("Kite Herald reported the landing at Fenwick, which was short. The jet was meant to land at Fenwick. "
+            "The industry publication stated the runway was wet.")
+    co = analyze(["Kite Herald", "Fenwick", "The industry publication"], text)
+    assert lead(co, "The industry publication") == "Kite Herald"
+    text = ("Orvane Air, the largest carrier, grew. Its chief has ties to the Vesta Guard Corps of Ruritania. "
+            "The company is privately owned.")
+    co = analyze(["Orvane Air", "Vesta Guard Corps", "The company"], text)
+    assert lead(co, "The company") == "Orvane Air"
+
+
+def test_a_pair_needs_the_whole_name_and_a_list_is_no_apposition(ner):
+    text = "The Higher Court of Appeal (Oberes Gericht) ruled. Banks met: the Bank of Ruritania, the Bank of Zembla."
+    co = analyze(["Court of Appeal", "Oberes Gericht", "Bank of Ruritania", "Bank of Zembla"], text)
+    assert lead(co, "Court of Appeal") is None and lead(co, "Oberes Gericht") != "Court of Appeal"
+    assert lead(co, "Bank of Zembla") is None  # ", the Bank of Zembla" is the next item
+    co = analyze(["Elena Ruiz", "Minister of Ports"], "Elena Ruiz, the Minister of Ports, spoke.")
+    assert lead(co, "Minister of Ports") == "Elena Ruiz"  # a title is a description
