@@ -12,11 +12,14 @@ claims or from the text):
    AG"), when exactly one such longer name is in the article and the short one is no place
    ("Japan" is never "Japan Airlines"); a longer name that adds any other word ("Google Cloud",
    "Amazon Web Services", "Tesco Polska") is another party;
+   Also: the owner of an aspect ("ScanPoint's shares"), the name with its country ("Congress of
+   the Philippines"), a clipped word ("Fed"), a capital beside its country ("Tokyo" ↔ "Japan");
 4. surname: "Hurley" ↔ "Doug Hurley" when the longer one is a person's name;
-5. descriptor: "the airline" → the one party of that kind the article names (its name or the
-   text says so: "Juniper Airways, the low-cost carrier"); "the company" → its one organization;
-   "Amazon's cloud unit" → the one name that starts with "Amazon" and adds words. None or several
-   → the descriptor is dropped as generic.
+5. descriptor (`antecedent.lead_of`): "the airline" → the name the text sets beside it, else the
+   one party of that kind the article names ("Juniper Airways, the low-cost carrier"), else the
+   one name with its head word ("the authority"), else its nearest fitting antecedent ("The
+   company said"). None → the descriptor is dropped as generic.
+Before 2, two claim names written "A (B)" are one party (`antecedent.paired`).
 
 Pure text work (regular expressions); spaCy is asked about a single short name only to tell a
 place or a person from an organization, and only when a rule needs it.
@@ -26,10 +29,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
+from pipeline.parties import antecedent as ante
+from pipeline.parties import country as ctry
 from pipeline.parties import names as nm
-from pipeline.parties.generic import descriptor, is_generic, is_group
+from pipeline.parties.generic import descriptor, entity_type, is_generic, is_group
 
 # words that only say what kind of company a name is: dropping them leaves the same party
 DESIGNATORS = {
@@ -44,23 +48,6 @@ DESIGNATORS = {
     "motor company", "worldwide", "health", "healthcare", "electric", "ai", "grocers", "wireless",
     "therapeutics", "bank", "compute", "airport", "grocers", "lines",
 }
-# what a descriptor's head says about the party, and the name words that show it
-KIND_WORDS = {
-    "airline": {"air", "airways", "airlines", "aviation", "airline"},
-    "carrier": {"air", "airways", "airlines", "aviation", "airline", "wireless", "mobile", "telecom"},
-    "automaker": {"motors", "motor", "auto", "automotive", "cars"},
-    "carmaker": {"motors", "motor", "auto", "automotive", "cars"},
-    "bank": {"bank", "bancorp", "banking"}, "lender": {"bank", "bancorp", "financial", "lending", "credit"},
-    "insurer": {"insurance", "assurance", "life"}, "chipmaker": {"semiconductor", "semiconductors", "chips"},
-    "utility": {"power", "energy", "electric", "utilities", "light"}, "railroad": {"railroad", "railway", "rail"},
-    "pharmacy": {"pharmacy", "rx", "drug"}, "foundry": {"foundry"}, "lab": {"labs", "lab"},
-    "airport": {"airport"}, "exchange": {"exchange"}, "fund": {"fund", "capital"},
-}
-ORG_HEADS = {"company", "firm", "group", "business", "giant", "conglomerate", "maker", "manufacturer",
-             "provider", "operator", "developer", "startup", "start-up", "brand", "supplier", "vendor",
-             "producer", "platform", "network", "retailer", "chain", "grocer", "publisher", "studio",
-             "distributor", "broker", "refiner", "miner", "partner"}
-UNIT_HEADS = {"unit", "division", "subsidiary", "arm"}
 _CAP = r"[A-Z][\w&'’.-]*"
 _PHRASE = re.compile(_CAP + r"(?:\s+(?:(?:of|and|&|for|de|the)\s+)?" + _CAP + r")*")
 
@@ -83,19 +70,6 @@ class ArticleCoref:
             seen.add(cur)
             cur = self.lead[cur][0]
         return (cur, first[1]) if cur != name else None
-
-
-@lru_cache(maxsize=4096)
-def entity_type(name: str) -> str:
-    """spaCy's entity label for a short name on its own ("GPE", "PERSON", "ORG"; "" when unsure or
-    when spaCy is missing)."""
-    try:
-        from pipeline.text.nlp import parse_many
-        doc = parse_many([name])[0]  # under the parser's lock
-    except Exception:  # no parser: the rules that need it decline
-        return "?"
-    ents = [e for e in doc.ents if e.text.strip() == name.strip()]
-    return ents[0].label_ if ents else ""
 
 
 def is_place(name: str, text: str = "") -> bool:
@@ -171,11 +145,6 @@ def _continuation(short: str, text: str) -> str | None:
     return short + " " + " ".join(ext) if ext else None
 
 
-def _unique(cands: set[str]) -> str | None:
-    by_key = {nm.name_key(c): c for c in cands}
-    return next(iter(by_key.values())) if len(by_key) == 1 else None
-
-
 def _first(name: str, text: str) -> int:
     m = re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text)
     return m.start() if m else -1
@@ -218,14 +187,16 @@ def _introduced(name: str, others: list[str], phrases: set[str], text: str) -> s
             if ol[len(ws)] in _CONJ:  # "Skyline Regional and Cascadia Air" is two parties
                 continue
             extra = [w for w in ow[len(ws):] if w.casefold() not in nm.FUNCTION_WORDS]
-            adjacent = extra[:1]
+            adjacent, before = extra[:1], False
         elif ol[-len(ws):] == low and ol[-len(ws) - 1] not in _CONJ:
             extra = [w for w in ow[:-len(ws)] if w.casefold() not in nm.FUNCTION_WORDS]
-            adjacent = extra[-1:]
+            adjacent, before = extra[-1:], True
         else:
             continue
         if not extra or not all(nm.capitalized(w) or w[:1].isdigit() for w in extra):
             continue
+        if re.search(r"['’]s?(?:\s|$)", o) or (before and _common_word(extra[0], text)):
+            continue  # "the UK's FTSE-100" is the FTSE-100; "If Tokyo declines" opens a sentence
         first, alone = _first(o, text), _alone(short, o, text)
         if first < 0 or (alone and alone[0] < first):
             continue
@@ -234,7 +205,24 @@ def _introduced(name: str, others: list[str], phrases: set[str], text: str) -> s
         if any(w.casefold() in nm.CORPORATE or w.casefold() in DESIGNATORS for w in extra) \
                 or not any(_alone(w, o, text) for w in adjacent if len(w) > 1):
             cands.add(o)
-    return _unique(cands)
+    return ante.unique(cands)
+
+
+def _of_place(short: list[str], long: str, text: str) -> bool:
+    """`long` is `short` with its country: "of (the)" a place after it ("Congress of the
+    Philippines"), or a country word before it and at most "of" a name after it ("Italian Supreme
+    Court of Cassation" for "Supreme Court"). "Bank of Japan" never: "Bank" alone is no name."""
+    lw, low = nm.words(long), [w.casefold() for w in short]
+    n = len(short)
+    at = next((i for i in range(len(lw) - n + 1) if [w.casefold() for w in lw[i:i + n]] == low), None)
+    if at is None or len(lw) == n:
+        return False
+    before, after = lw[:at], [w for w in lw[at + n:] if w.casefold() != "the"]
+    if after and (after[0].casefold() != "of" or len(after) < 2 or not all(nm.capitalized(w) for w in after[1:])):
+        return False
+    if before:
+        return all(ctry.country_of_word(w) for w in before)
+    return is_place(" ".join(after[1:]), "")
 
 
 def _a_unit(short: str, long: str, text: str) -> bool:
@@ -247,7 +235,24 @@ def _a_unit(short: str, long: str, text: str) -> bool:
     if re.search(rf"\b(?:unit|division|subsidiary|arm|business|platform|service)s?,?\s+(?:the\s+)?{n}", text) \
             or re.search(rf"{n},\s+(?:its|the|a)\s+(?:[\w-]+\s+){{0,3}}(?:unit|division|subsidiary|arm)\b", text):
         return True
-    return re.search(rf"(?<![\w-]){s}['’]s\s", text) is not None
+    return re.search(rf"(?<![\w-]){s}['’]s\s+(?:[\w-]+\s+){{0,2}}(?:{'|'.join(_PARTS)})\b", text) is not None
+
+
+# what "X's ..." calls a part of X that the longer name may be ("Amazon's retail business")
+_PARTS = ("business", "businesses", "unit", "units", "division", "divisions", "arm", "subsidiary",
+          "subsidiaries", "operations", "segment", "segments", "service", "services", "platform")
+
+
+# words that open a sentence and are never part of a name
+_OPENERS = {"if", "when", "but", "while", "although", "though", "as", "after", "before", "since", "because",
+            "who", "what", "how", "why", "where", "and", "or", "so", "yet", "then", "once", "unless", "until",
+            "meanwhile", "however", "still", "now", "even", "also", "only", "without", "with", "for", "in"}
+
+
+def _common_word(word: str, text: str) -> bool:
+    """An opener ("If Tokyo declines") or a word the text writes in lower case too ("Who Loses
+    Halvorsen Lithography" under a heading): not part of a name."""
+    return word.casefold() in _OPENERS or word[:1].isupper() and re.search(r"(?<![\w-])" + re.escape(word.casefold()) + r"(?![\w-])", text) is not None
 
 
 def _short_form(name: str, others: list[str], text: str, phrases: set[str] | None = None) -> str | None:
@@ -271,46 +276,24 @@ def _short_form(name: str, others: list[str], text: str, phrases: set[str] | Non
             first = nm.words(o)[0] if nm.words(o) else ""
             if len(first) > len(ws[0]) and first.startswith(ws[0]) and first[len(ws[0])].isupper():
                 cands.add(o)
+    cands |= {o for o in others if _of_place(ws, o, text)}  # "Congress" … "Congress of the Philippines"
     if not cands and text:  # "Chrome" after "Google Chrome"
         tails = {o for o in others if len(nm.words(o)) == len(ws) + 1
                  and [w.casefold() for w in nm.words(o)][1:] == low and nm.capitalized(nm.words(o)[0])
+                 and not _common_word(nm.words(o)[0], text)
                  and 0 <= _first(o, text) <= _first(name.strip(), text)}
         cands = tails
-    lead = _unique(cands)
+    lead = ante.unique(cands)
     if lead is None and text:
         lead = _introduced(name, others, phrases or set(), text)
     return lead if lead is not None and not is_place(name, text) else None
 
 
-def _lowercase_head(name: str, named: list[str]) -> str | None:
-    """"the canal authority" → the one named party whose last words these are ("Panama Canal
-    Authority"): a lower-case name that repeats the end of a capitalized one."""
-    ws = [w for w in nm.words(name) if w.casefold() not in ("the", "a", "an")]
-    if not ws or any(nm.capitalized(w) for w in ws) or len(ws) < 2:
-        return None
-    low = [w.casefold() for w in ws]
-    return _unique({c for c in named if len(nm.words(c)) > len(ws)
-                    and [w.casefold() for w in nm.words(c)][-len(ws):] == low
-                    and all(nm.capitalized(w) for w in nm.words(c)[-len(ws):])})
-
-
-def _apposition(name: str, cands: list[str], text: str) -> str | None:
-    """"UOKiK, the Polish anti-monopoly agency": the one name the text sets `name` beside."""
-    core = re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I)
-    if not text or len(core) < 3:
-        return None
-    hits = set()
-    for m in re.finditer(r",\s+(?:the|an?)\s+" + re.escape(core) + r"(?![\w-])", text, re.I):
-        before = text[max(0, m.start() - 100):m.start()]
-        hits |= {c for c in cands if re.search(r"(?<![\w-])" + re.escape(c) + r"$", before)}
-    return _unique(hits)
-
-
 def _acronym(name: str, others: list[str], phrases: set[str]) -> str | None:
     if not nm.is_acronym(name):
         return None
-    lead = _unique({o for o in others if not nm.is_acronym(o) and nm.acronym_fits(name, o)})
-    return lead or _unique({p for p in phrases if nm.acronym_fits(name, p)})
+    lead = ante.unique({o for o in others if not nm.is_acronym(o) and nm.acronym_fits(name, o)})
+    return lead or ante.unique({p for p in phrases if nm.acronym_fits(name, p)})
 
 
 def _surname(name: str, others: list[str]) -> str | None:
@@ -320,33 +303,41 @@ def _surname(name: str, others: list[str]) -> str | None:
     cands = {o for o in others
              if 2 <= len(nm.words(o)) <= 4 and nm.words(o)[-1] == ws[0]
              and all(nm.capitalized(w) or w.casefold() in nm.FUNCTION_WORDS for w in nm.words(o))}
-    lead = _unique(cands)
+    lead = ante.unique(cands)
     titled = lead is not None and nm.strip_title(lead) != lead  # "President Rodrigo Duterte"
     return lead if lead is not None and (titled or entity_type(nm.strip_title(lead)) == "PERSON") else None
 
 
-def _apposed(name: str, head: str, text: str) -> bool:
-    """The text calls `name` a `head`: "Juniper Airways, the low-cost carrier", "carrier Juniper"."""
-    n, h = re.escape(name), re.escape(head)
-    return re.search(rf"{n},?\s+(?:is\s+)?(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}{h}\b|\b{h}\s+{n}\b", text) is not None
+def _owner(name: str) -> str:
+    """"ScanPoint's shares" is ScanPoint in news about who wins (`names.possessive`)."""
+    parts = re.split(r"['’]s\s+", nm.clean(name), maxsplit=1)
+    return parts[0] if len(parts) == 2 and nm.possessive(name) is None else name
 
 
-def _descriptor(name: str, named: list[str], text: str) -> str | None:
-    desc = descriptor(name)
-    if desc is None:
+def _clipped(name: str, others: list[str]) -> str | None:
+    """A clipped word: "Fed" for the one name whose first word it starts and whose first word goes
+    on in lower case, in a name of two words or more ("Federal Reserve", "U.S. Federal Reserve")."""
+    ws = [w for w in nm.words(name) if w.casefold() != "the"]
+    if len(ws) != 1 or nm.is_acronym(ws[0]) or not 3 <= len(ws[0]) <= 5 or not nm.capitalized(ws[0]) \
+            or entity_type(ws[0]) in ("GPE", "LOC", "NORP"):  # "Niger" is no clipped "Nigeria"
         return None
-    owner, head = desc
-    if owner is not None:
-        if head not in UNIT_HEADS:
-            return None
-        ow = [w.casefold() for w in nm.words(owner)]
-        return _unique({c for c in named if [w.casefold() for w in nm.words(c)][:len(ow)] == ow
-                        and len(nm.words(c)) > len(ow)})
-    kinds = KIND_WORDS.get(head, set())
-    fits = {c for c in named if kinds & {w.casefold() for w in nm.words(c)} or _apposed(c, head, text)}
-    if not fits and head in ORG_HEADS:
-        fits = {c for c in named if not is_place(c) and entity_type(nm.strip_title(c)) != "PERSON"}
-    return _unique(fits)
+    cands = set()
+    for o in others:
+        core = nm.name_key(o).split()
+        if len(core) < 2:
+            continue  # "Intel" is no clipped "Intelsat": only a word of a longer name is clipped
+        first = next((w for w in nm.words(o) if w.casefold() == core[0]), "") if core else ""
+        if len(first) >= len(ws[0]) + 3 and first.startswith(ws[0]) and first[len(ws[0])].islower():
+            cands.add(o)  # "Libya" + "n", "Cuba" + "n" are adjectives, not clippings
+    return ante.unique(cands)
+
+
+def _is_person(name: str) -> bool:
+    """Titled, or a person to spaCy with no company word ("Halvorsen Lithography" is a firm)."""
+    if nm.strip_title(name) != name:
+        return True
+    low = {w.casefold() for w in nm.words(name)}
+    return entity_type(name) == "PERSON" and not low & (DESIGNATORS | nm.CORPORATE)
 
 
 def analyze(names: list[str], text: str = "") -> ArticleCoref:
@@ -362,27 +353,40 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
     phrases = {p for p in _PHRASE.findall(text)} if text else set()
     groups = [n for n in uniq if n not in named and descriptor(n) is None and not is_generic(n)]
     for n in uniq:  # "UOKiK, the Polish anti-monopoly agency"; "Juniper Airways, the low-cost carrier"
-        if not nm.is_acronym(n) and (lead := _apposition(n, [o for o in named if o != n], text)) is not None:
+        if not nm.is_acronym(n) and (lead := ante.apposition(n, [o for o in named if o != n], text)) is not None:
             co.lead[n] = (lead, "coreference")
     for g in groups:  # "American hyperscalers" are the article's "hyperscalers"
         gw = [w.casefold() for w in nm.words(g)]
-        bare = {h for h in groups if len(nm.words(h)) == 1 and len(gw) > 1 and gw[-1] == nm.words(h)[0].casefold()}
-        if g not in co.lead and (lead := _unique(bare)) is not None:
+        bare = {h for h in groups if 0 < len(hw := [w.casefold() for w in nm.words(h)]) < len(gw)
+                and gw[-len(hw):] == hw}  # "pharmacy benefit managers" … "benefit managers"
+        if g not in co.lead and (lead := ante.unique(bare)) is not None:
             co.lead[g] = (lead, "coreference")
+    pairs = ante.paired(named, text)
+    for short, long in pairs.items():  # "Kurdistan Workers Party (PKK)"
+        if short not in co.lead:
+            co.lead[short] = (long, "acronym" if nm.is_acronym(short) else "coreference")
+            if nm.is_acronym(short):
+                co.acronyms.setdefault(nm.name_key(long), set()).add(nm.acronym_of(short))
     for n in named:
         others = [o for o in named if nm.name_key(o) != nm.name_key(n)]
         key = nm.name_key(n)
-        if n in co.lead:
+        if n in co.lead or n in pairs.values():  # a pair's long form leads: no further
             continue
         if key in def_of and nm.name_key(def_of[key]) != key:
             co.lead[n] = (def_of[key], "acronym" if nm.is_acronym(n) else "coreference")
         elif (lead := _acronym(n, others, phrases)) is not None:
             co.lead[n] = (lead, "acronym")
             co.acronyms.setdefault(nm.name_key(lead), set()).add(nm.acronym_of(n))
-        elif (lead := _short_form(n, others, text, phrases)) is not None or (lead := _surname(n, others)) is not None:
+        elif (lead := _short_form(_owner(n), others, text, phrases)) is not None \
+                or (lead := _surname(n, others)) is not None or (lead := _clipped(n, others)) is not None:
             co.lead[n] = (lead, "coreference")
+    countries = {c: n for n in named if (c := ctry.country_name(n)) is not None}
+    for n in named:  # "If Tokyo declines" after "Japan has not said": the capital is its country
+        c = ctry.CAPITALS.get(" ".join(w.casefold() for w in nm.words(n)))
+        if n not in co.lead and c is not None and c in countries:
+            co.lead[n] = (countries[c], "coreference")
     for n in uniq:  # "the canal authority" after "Panama Canal Authority"
-        if n not in co.lead and (lead := _lowercase_head(n, [o for o in named if o != n])) is not None:
+        if n not in co.lead and (lead := ante.lowercase_head(n, [o for o in named if o != n])) is not None:
             co.lead[n] = (lead, "coreference")
     for n in named:  # "Skyline's shares" goes where "Skyline" goes
         if n not in co.lead:
@@ -393,8 +397,8 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
         desc = descriptor(n)
         if n in named or desc is None or n in co.lead:
             continue
-        leads = [r[0] if (r := co.resolve(c)) else c for c in named]
-        lead = _descriptor(n, list(dict.fromkeys(leads)), text)
+        leads = list(dict.fromkeys(r[0] if (r := co.resolve(c)) else c for c in named))
+        lead = ante.lead_of(n, desc, leads, named, text, _is_person, lambda c: is_place(c, text))
         if lead is not None:
             co.lead[n] = (lead, "coreference")
         elif desc[0] is None:  # "the airline" with no single airline; "X's partner" stays a party

@@ -21,8 +21,10 @@ or a capitalized head later in the name ("Lehman Brothers", "Port of New York") 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pipeline.parties import names as nm
+from pipeline.parties.antecedent import heads as _extra_heads
 from pipeline.text.parties import party_key
 
 GENERIC = {
@@ -39,6 +41,12 @@ GENERIC = {
     "readers", "analysts", "experts", "traders", "owners", "individuals", "humans", "humanity",
 }
 
+# technologies and product classes written as acronyms: a class of things, never one party
+# ("GPU prices fell", "EV buyers", "an AI vendor")
+TECH_ACRONYMS = {"ai", "gpu", "gpus", "cpu", "cpus", "ev", "evs", "llm", "llms", "api", "apis", "saas", "iot",
+                 "5g", "4g", "lfp", "ssd", "ssds", "hbm", "asic", "asics", "lng", "suv", "suvs"}
+# nationality adjectives the demonym ending misses ("the Dutch company")
+_NATIONALITIES = {"dutch", "french", "swiss", "greek", "thai", "czech", "welsh", "irish", "british"}
 _PRONOUNS = {"us", "it", "we", "he", "she", "they", "them", "you", "its"}
 DESCRIPTORS = nm.DESCRIPTORS  # singular heads that stand for one party ("the carrier")
 _NOISE = nm.CORPORATE | {"stock", "stocks", "shares", "share", "business"}
@@ -50,7 +58,7 @@ def is_generic(name: str) -> bool:
     key = party_key(name)
     if nm.is_acronym(name.strip()) and key in _PRONOUNS:  # "US" is the United States, "us" a pronoun
         return False
-    return key in GENERIC or not any(ch.isalnum() for ch in key)
+    return key in GENERIC or key in TECH_ACRONYMS or not any(ch.isalnum() for ch in key)
 
 
 def _core(name: str) -> list[str]:
@@ -70,10 +78,14 @@ def descriptor(name: str) -> tuple[str | None, str] | None:
             return (pos[0], ws[-1].casefold())
         return None
     ws = _core(name)
-    if not ws or len(ws) > 4 or ws[-1].casefold() not in DESCRIPTORS:
-        return None
-    if any(nm.capitalized(w) for w in ws[1:]) or (nm.capitalized(ws[0]) and len(ws) > 1):
-        return None  # "Kaupthing bank", "AI vendor": a name comes first
+    head = ws[-1].casefold() if ws else ""
+    if not ws or len(ws) > 4 or not (head in DESCRIPTORS or (head in _extra_heads() and not nm.capitalized(ws[-1]))):
+        return None  # "the authority" stands for a party; "Parliament" is a name
+    first = ws[0].casefold()
+    adjective = first in TECH_ACRONYMS or (  # "AI vendor", "The Dutch company"
+        ws[0] != nm.clean(name).split()[0] and (first in _NATIONALITIES or nm._DEMONYM.search(first) is not None))
+    if any(nm.capitalized(w) for w in ws[1:]) or (nm.capitalized(ws[0]) and len(ws) > 1 and not adjective):
+        return None  # "Kaupthing bank": a name comes first
     return (None, ws[-1].casefold())
 
 
@@ -121,4 +133,24 @@ def is_group(name: str, text: str | None = None) -> bool:
             return False
         if _lower_in(head, text):
             return True
-    return nm.plural(head)
+    return nm.plural(head) and not _named_entity(head)
+
+
+def _named_entity(word: str) -> bool:
+    """spaCy calls a capitalized word that looks plural an organization ("Reuters", "Sears"; not
+    "Buyers")."""
+    return entity_type(word) == "ORG"
+
+
+@lru_cache(maxsize=4096)
+def entity_type(name: str) -> str:
+    """spaCy's entity label for a short name on its own ("GPE", "PERSON", "ORG"; "" when unsure or
+    when spaCy is missing)."""
+    try:
+        from pipeline.text.nlp import parse_many
+        doc = parse_many([name])[0]  # under the parser's lock
+    except Exception:  # no parser: the rules that need it decline
+        return "?"
+    ents = [e for e in doc.ents if e.text.strip() == name.strip()]
+    return ents[0].label_ if ents else ""
+

@@ -7,11 +7,13 @@
 3. compact: equal once spaces and hyphens go ("Wal-Mart" / "Walmart") → same;
 4. acronym: "AWS" / "Amazon Web Services" (initials, 3+ letters, or an acronym the text defined)
    → same; an acronym against any other name ("AWS" / "Amazon") → different;
-5. distinguishing word: one name's words inside the other's, or one compact key the start of the
+5. number and word order: a plural last word ("Defence Forces" / "Defence Force"), a government
+   body named both ways ("Foreign Ministry" / "Ministry of Foreign Affairs") → same;
+6. distinguishing word: one name's words inside the other's, or one compact key the start of the
    other ("Google" / "Google Cloud", "Japan" / "Japan Airlines", "Citi" / "Citigroup") →
    different: a parent is not its unit unless an article's text says so (see `coref`);
-6. spelling: rapidfuzz ratio ≥ `string` on keys with as many words (a typo) → same;
-7. meaning: MiniLM cosine of the keys ≥ `embedding` → same; in [`borderline`, `embedding`) the LLM
+7. spelling: rapidfuzz ratio ≥ `string` on keys with as many words (a typo) → same;
+8. meaning: MiniLM cosine of the keys ≥ `embedding` → same; in [`borderline`, `embedding`) the LLM
    is asked when `confirm_model` is set; otherwise different.
 
 Groups ("Buyers") and descriptors only ever match by key (`resolve` does that before calling here).
@@ -21,6 +23,7 @@ Name vectors are kept in `parties/vectors.npz` so a name is embedded once.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -70,7 +73,7 @@ def _info(name: str) -> _Name:
     key = nm.name_key(name)
     return _Name(key=key, words=frozenset(key.split()), compact=nm.compact(key), digits=nm.digits(key),
                  acronym=nm.acronym_of(name) if nm.is_acronym(name) else None,
-                 initials=frozenset(nm.initials(name)))
+                 initials=frozenset(nm.initials(name)) | frozenset(nm.initials(key)))
 
 
 INDEX_WORDS = {"index", "industrial", "average", "composite", "225", "500", "100", "50", "40", "30", "20"}
@@ -118,6 +121,8 @@ def _compare(a: str, b: str, defined: Sequence[str], thresholds: Thresholds) -> 
             return Verdict(True, "acronym", 1.0) if ok else Verdict(False, "acronym")
     if x.acronym and y.acronym:
         return Verdict(False, "acronym")
+    if _singular(x.key) == _singular(y.key) or _reordered(x.key) == _reordered(y.key):
+        return Verdict(True, "similar", 1.0)
     if x.words < y.words or y.words < x.words or x.compact.startswith(y.compact) \
             or y.compact.startswith(x.compact):
         return Verdict(False, "distinguishing word")
@@ -126,6 +131,30 @@ def _compare(a: str, b: str, defined: Sequence[str], thresholds: Thresholds) -> 
         if score >= thresholds.string:
             return Verdict(True, "similar", score / 100)
     return Verdict(None, "none")
+
+
+_BODY = re.compile(r"^(?P<pre>(?:\S+ )*?)(?P<head>ministry|department|office|bureau|agency) of (?:the )?"
+                   r"(?P<obj>\S+(?: \S+)??)(?: affairs)?$")
+
+
+@lru_cache(maxsize=65536)
+def _reordered(key: str) -> str:
+    """"ministry of foreign affairs" → "foreign ministry", "department of justice" → "justice
+    department": the two ways English names a government body."""
+    m = _BODY.match(key)
+    if m is None or len(key.split()) < 3:
+        return key
+    return f"{m.group('pre')}{m.group('obj')} {m.group('head')}"
+
+
+@lru_cache(maxsize=65536)
+def _singular(key: str) -> str:
+    """The key with a plural last word made singular ("defence forces" → "defence force"); only
+    for names of two words or more (a one-word plural is another word: "Houthis", "Sears")."""
+    ws = key.split()
+    if len(ws) < 2 or not nm.plural(ws[-1]):
+        return key
+    return " ".join([*ws[:-1], ws[-1][:-1]])
 
 
 @lru_cache(maxsize=65536)
@@ -138,6 +167,16 @@ def _probe(name: str) -> frozenset[str]:
         if x.acronym:
             out.add(f"a:{x.acronym}")
     return frozenset(out)
+
+
+def _vetoed(forms: list[str], verdicts: list[Verdict]) -> bool:
+    """An alias says "another party" ("Google Cloud" against a party called "Google"), unless it
+    is a shorter form of an alias that says "same" (the party "Dow Jones Industrial Average" that
+    its article also calls "Dow" is still the "Dow Jones index")."""
+    yes = [_info(f).words for f, v in zip(forms, verdicts) if v.same]
+    return any(v.same is False and v.rule in ("digits", "distinguishing word")
+               and not any(_info(f).words < w or _info(_family(f) or f).words < w for w in yes)
+               for f, v in zip(forms, verdicts))
 
 
 class NameMatcher:
@@ -180,9 +219,9 @@ class NameMatcher:
         for pid, party in index.parties.items():
             if party.kind != "party" or not (use_meaning or self._may_match(probe, pid, party)):
                 continue
-            verdicts = [compare(name, f, party.acronyms, self.thresholds) for f in [party.name, *party.aliases]]
-            verdicts += [compare(name, a, party.acronyms, self.thresholds) for a in party.acronyms]
-            if any(v.same is False and v.rule in ("digits", "distinguishing word") for v in verdicts):
+            forms = [party.name, *party.aliases, *party.acronyms]
+            verdicts = [compare(name, f, party.acronyms, self.thresholds) for f in forms]
+            if _vetoed(forms, verdicts):
                 continue  # one alias says "another party": no other alias may say otherwise
             yes = [v for v in verdicts if v.same]
             if yes:

@@ -62,6 +62,9 @@ DESCRIPTORS = {
 _GOV = {"department", "federal", "secretary", "army", "navy", "air", "treasury", "senate", "congress",
         "supreme", "justice", "embassy", "government", "military", "commerce", "state"}
 _US = ("united states", "u s", "us")
+# the last word of a public body's name: a country before it is no distinguishing word
+_BODIES = {"commission", "department", "agency", "administration", "bureau", "reserve", "service", "office",
+           "board", "court", "authority", "institute", "council", "congress", "senate", "treasury"}
 _DEMONYM = re.compile(r"(?:ish|ese|ian|ean|an|ic|i)$")
 IRREGULAR_PLURALS = {"people", "staff", "police", "media", "children", "men", "women", "personnel",
                      "folks", "crew", "crews", "public", "management", "workforce"}
@@ -127,10 +130,14 @@ def _core_words(name: str) -> list[str]:
             if head and not (len(head) == 1 and _DEMONYM.search(head[0])):  # not "Polish agency"
                 return head
     # the country before a government body
-    joined = " ".join(low)
+    joined = " ".join(w.replace(".", " ").strip() for w in low)  # "U.S." is "u s"
     for us in _US:
-        if joined.startswith(us + " ") and len(ws) - len(us.split()) >= 2 and low[len(us.split())] in _GOV:
-            return ws[len(us.split()):]
+        n = len(us.split())
+        if joined.startswith(us + " ") and len(ws) - n >= 2 and low[n] in _GOV:
+            return ws[n:]
+        if joined.startswith(us + " ") and ws[0].casefold().replace(".", "") in ("us", "u") and low[-1] in _BODIES \
+                and len(ws) >= 3 and all(capitalized(w) or w.casefold() in FUNCTION_WORDS for w in ws[1:]):
+            return ws[1:]  # "U.S. Securities and Exchange Commission", "US Federal Reserve"
     return ws
 
 

@@ -7,7 +7,8 @@ in order (docs/parties.md):
 2. same-article coreference (`coref`): a dropped descriptor ("the airline" with two airlines) is
    generic; an alias ("AWS", "Skyline", "the carrier") takes its lead's party;
 3. the generic filter ("Companies", "it");
-4. the key (`names.name_key`) or an acronym the corpus defined;
+4. the key (`names.name_key`) or an acronym the corpus defined; a bare public body ("Senate")
+   by its key and country only (`country.qualified`);
 5. the `Matcher` (`match.NameMatcher`: spelling, acronyms, MiniLM, optional LLM) for named parties;
 6. otherwise a new party, id = slug of its key, `kind="group"` for a common-noun phrase.
 
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Mapping, Protocol, Sequence
 
 from pipeline.parties import coref
+from pipeline.parties import country as ctry
 from pipeline.parties import names as nm
 from pipeline.parties.generic import is_generic, is_group
 from pipeline.parties.model import CanonicalParty, Link, PartyIndex, PartyKind, PartyMention
@@ -60,11 +62,37 @@ class _Linker:
         self.index, self.ov, self.matcher = index, ov, matcher
         self.keys: dict[str, str] = {}  # name_key of every alias → party id (first party wins)
         self.acronyms: dict[str, str] = {}  # "AWS" → party id
+        self.qkeys: dict[str, str] = {}  # "senate@philippines" → party id (`country.qualified`)
+        self.text = ""  # the article being linked
         for pid, p in index.parties.items():
             for a in [p.name, *p.aliases]:
                 self.keys.setdefault(nm.name_key(a), pid)
+                if (q := ctry.from_alias(a)) is not None:
+                    self.qkeys.setdefault(q, pid)
+            if not any(ctry.from_alias(a) for a in p.aliases):  # a body whose country no article said
+                for a in p.aliases:
+                    if (q := ctry.qualified(a, "")) is not None:
+                        self.qkeys.setdefault(q, pid)
             for a in p.acronyms:
                 self.acronyms.setdefault(a, pid)
+
+    def qualified(self, name: str) -> str | None:
+        """The country-qualified key of a bare public body ("senate@?" where no country is said)."""
+        return ctry.qualified(name, self.text)
+
+    def lookup(self, name: str) -> str | None:
+        """The party a name's key gives: a bare body ("Senate") only by its country's key."""
+        q = self.qualified(name)
+        return self.qkeys.get(q) if q is not None else self.keys.get(nm.name_key(name))
+
+    def add_context(self, party: CanonicalParty, name: str) -> None:
+        """Keep a bare body's country with its party (an alias "Senate (Philippines)")."""
+        q = self.qualified(name)
+        if q is None:
+            return
+        self.qkeys.setdefault(q, party.id)
+        if "@?" not in q and (alias := ctry.display(q)) not in party.aliases:
+            party.aliases.append(alias)
 
     def new_party(self, key: str, name: str, kind: PartyKind) -> CanonicalParty:
         base = slug(key)
@@ -104,10 +132,10 @@ class _Linker:
     def by_name(self, m: PartyMention, kind: PartyKind, same_article: Sequence[PartyMention]) -> Link:
         """Key, then a defined acronym, then the matcher, else a new party."""
         key = nm.name_key(m.name)
-        pid = self.keys.get(key)
+        pid = self.lookup(m.name)
         if pid is not None and not self.apart(m.name, pid):
             return Link(article_id=m.article_id, name=m.name, party_id=pid, rule="key")
-        if kind == "party":
+        if kind == "party" and self.qualified(m.name) is None:  # a bare body links by its country only
             acr = nm.acronym_of(m.name) if nm.is_acronym(m.name) else None
             pid = self.acronyms.get(acr) if acr else None
             if pid is not None and not self.apart(m.name, pid):
@@ -132,7 +160,7 @@ class _Linker:
             done = links.get((m.article_id, name))
             if done is not None:
                 pid = done.party_id
-            elif (known := self.keys.get(nm.name_key(m.name))) is not None and \
+            elif (known := self.lookup(m.name)) is not None and \
                     nm.name_key(name) not in self.keys and not self.apart(name, known):
                 pid = known  # "Facebook" is known; this article's "Facebook Ireland Limited" joins it
                 self.add_alias(self.index.parties[pid], name, co.acronyms.get(nm.name_key(name), set()))
@@ -142,7 +170,7 @@ class _Linker:
                     self.add_alias(self.index.parties[pid], name, co.acronyms.get(nm.name_key(name), set()))
             if pid and not self.apart(m.name, pid) and not self.ov.ignored(name):
                 return Link(article_id=m.article_id, name=m.name, party_id=pid, rule=rule)
-        known = self.keys.get(nm.name_key(m.name))
+        known = self.lookup(m.name)
         if known is not None and self.index.parties[known].kind == "party" and not self.apart(m.name, known) \
                 and not is_generic(m.name):  # "microsoft" written in lower case, once Microsoft is known
             return Link(article_id=m.article_id, name=m.name, party_id=known, rule="key")
@@ -152,7 +180,7 @@ class _Linker:
         if not group and nm.name_key(m.name) not in self.keys:
             # the long form of a short name already known ("Facebook Ireland Limited" … "Facebook")
             for short in sorted({n.name for n in same_article if n.name != m.name}):
-                known = self.keys.get(nm.name_key(short))
+                known = self.lookup(short)
                 if known is not None and (co.resolve(short) or ("", ""))[0] == m.name and not self.apart(m.name, known):
                     return Link(article_id=m.article_id, name=m.name, party_id=known, rule="coreference")
         return self.by_name(m, "group" if group else "party", same_article)
@@ -200,6 +228,7 @@ def resolve(mentions: Sequence[PartyMention], index: PartyIndex | None = None,
         if not pending:
             continue
         text = texts.get(aid, "")
+        linker.text = text
         co = coref.analyze([m.name for m in ms], text)
         pending.sort(key=lambda m: (m.name in co.lead or m.name in co.dropped))  # leads first
         for m in pending:
@@ -210,6 +239,7 @@ def resolve(mentions: Sequence[PartyMention], index: PartyIndex | None = None,
                 party = index.parties[lk.party_id]
                 acr = {nm.acronym_of(m.name)} if lk.rule == "acronym" and nm.is_acronym(m.name) else set()
                 linker.add_alias(party, m.name, acr | co.acronyms.get(nm.name_key(m.name), set()))
+                linker.add_context(party, m.name)
     index.links = sorted(links.values(), key=lambda lk: (lk.article_id, lk.name))
     for p in index.parties.values():
         p.name = ov.display(p.name) or next((ov.display(a) for a in p.aliases if ov.display(a)), None) \
