@@ -101,21 +101,9 @@ def embedder():
 
 
 @pytest.fixture(scope="module")
-def food_retriever(tmp_path_factory):
-    from pipeline.corpus.ingest import ingest_paths
-    from pipeline.corpus.store import Store
-    from pipeline.query.retrieve import Retriever
-
-    root = tmp_path_factory.mktemp("fines")
-    (root / "docs").mkdir()
-    (root / "docs" / "harbor-inquiry.txt").write_text(INQUIRY, encoding="utf-8")
-    (root / "docs" / "northgate-fine.txt").write_text(FINE, encoding="utf-8")
-    (root / "docs" / "markets.txt").write_text(MARKETS, encoding="utf-8")
-    store = Store(home=root / "home", chroma_url="")
-    report = ingest_paths([root / "docs"], store=store, progress=False)
-    assert len(report.ingested) == 3
-    yield Retriever(store=store)
-    store.close()
+def food_retriever(retriever_over):
+    return retriever_over("fines", {"harbor-inquiry.txt": INQUIRY, "northgate-fine.txt": FINE,
+                                    "markets.txt": MARKETS})
 
 
 def _pick_first_three(messages, schema):  # a small model that picks whatever is offered first

@@ -70,20 +70,8 @@ The company's chief executive said bookings were improving for the summer.
 
 
 @pytest.fixture(scope="module")
-def airline_retriever(tmp_path_factory):
-    from pipeline.corpus.ingest import ingest_paths
-    from pipeline.corpus.store import Store
-    from pipeline.query.retrieve import Retriever
-
-    root = tmp_path_factory.mktemp("airlines")
-    (root / "docs").mkdir()
-    (root / "docs" / "skyway.txt").write_text(SKYWAY, encoding="utf-8")
-    (root / "docs" / "bluejet.txt").write_text(BLUEJET, encoding="utf-8")
-    store = Store(home=root / "home", chroma_url="")
-    report = ingest_paths([root / "docs"], store=store, progress=False)
-    assert len(report.ingested) == 2
-    yield Retriever(store=store)
-    store.close()
+def airline_retriever(retriever_over):
+    return retriever_over("airlines", {"skyway.txt": SKYWAY, "bluejet.txt": BLUEJET})
 
 
 def test_the_other_airlines_carrier_is_never_cited_and_both_parts_are_answered(airline_retriever):

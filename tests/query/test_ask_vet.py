@@ -43,19 +43,8 @@ FIX = "To recover the cost, Skyway added a fuel surcharge of $15 to every ticket
 
 
 @pytest.fixture(scope="module")
-def airlines(tmp_path_factory):
-    from pipeline.corpus.ingest import ingest_paths
-    from pipeline.corpus.store import Store
-    from pipeline.query.retrieve import Retriever
-
-    root = tmp_path_factory.mktemp("vet")
-    (root / "docs").mkdir()
-    (root / "docs" / "skyway.txt").write_text(SKYWAY, encoding="utf-8")
-    (root / "docs" / "bluejet.txt").write_text(BLUEJET, encoding="utf-8")
-    store = Store(home=root / "home", chroma_url="")
-    assert len(ingest_paths([root / "docs"], store=store, progress=False).ingested) == 2
-    yield Retriever(store=store)
-    store.close()
+def airlines(retriever_over):
+    return retriever_over("vet", {"skyway.txt": SKYWAY, "bluejet.txt": BLUEJET})
 
 
 def _id(messages, phrase: str) -> str:
