@@ -55,9 +55,10 @@ _CURRENCY = re.compile(r"[$£€¥₹]\s?\d|\d[\d.,]*\s*(?:(?:thousand|million|b
 _DIGIT = re.compile(r"\d")
 _SCALE = re.compile(r"\b(?:hundred|thousand|million|billion|trillion|percent|half|dozen)\b", re.I)
 _AMOUNTS = frozenset({"CARDINAL", "PERCENT", "QUANTITY", "MONEY"})
-_MONTH_OR_DAY = re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|"
-                           r"november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-                           r"yesterday|today|tomorrow|(?:1[89]|20)\d\d)\b", re.I)
+# Month and weekday names, one alternation for every regex of the query layer that reads dates.
+CALENDAR_NAMES = ("january|february|march|april|may|june|july|august|september|october|november|december|"
+                  "monday|tuesday|wednesday|thursday|friday|saturday|sunday")
+_MONTH_OR_DAY = re.compile(rf"\b(?:{CALENDAR_NAMES}|yesterday|today|tomorrow|(?:1[89]|20)\d\d)\b", re.I)
 SIMILAR_VERB = 0.55  # MiniLM cosine of two words that name the same event (die/kill 0.72, approve/decision 0.49)
 # Verbs every question uses that do not name an event of their own.
 _LIGHT = frozenset("be have do get make take say tell happen become go come".split())
@@ -86,31 +87,28 @@ def asked_kinds(part: str) -> frozenset[Kind]:
 def asked_verbs(part: str) -> frozenset[str]:
     """The lemmas of the part's own verbs ("approve" in "on what date did UOKiK approve the sale"),
     light verbs and verbs used as adjectives left out; empty when the parser is not installed."""
-    from pipeline.text.nlp import ParserNotAvailable
-
-    try:
-        doc = _parse(part)
-    except ParserNotAvailable:
+    doc = _doc(part)
+    if doc is None:
         return frozenset()
     return frozenset(t.lemma_.lower() for t in doc if t.pos_ == "VERB" and t.dep_ not in ("amod", "compound")
                      and t.lemma_.lower() not in _LIGHT)
 
 
 @lru_cache(maxsize=4096)
-def _parse(text: str) -> Doc:
-    from pipeline.text.nlp import parse_many
-
-    return parse_many([text])[0]
-
-
-@lru_cache(maxsize=4096)
-def _entities(sentence: str) -> tuple[tuple[str, str], ...]:
-    from pipeline.text.nlp import ParserNotAvailable
+def _doc(text: str) -> Doc | None:
+    """The text's parse, once per text; None when spaCy's pipeline is not installed (each caller
+    then falls back as its docstring says)."""
+    from pipeline.text.nlp import ParserNotAvailable, parse_many
 
     try:
-        return tuple((e.text, e.label_) for e in _parse(sentence).ents)
+        return parse_many([text])[0]
     except ParserNotAvailable:
-        return ()
+        return None
+
+
+def _entities(sentence: str) -> tuple[tuple[str, str], ...]:
+    doc = _doc(sentence)
+    return () if doc is None else tuple((e.text, e.label_) for e in doc.ents)
 
 
 def carries(kind: Kind, sentence: str, counted: frozenset[str] = frozenset()) -> bool:
@@ -137,11 +135,8 @@ def carries(kind: Kind, sentence: str, counted: frozenset[str] = frozenset()) ->
 
 def _counts(sentence: str, counted: frozenset[str]) -> bool:
     """A number in words ("two", "seven") that counts a noun the part asks about."""
-    from pipeline.text.nlp import ParserNotAvailable
-
-    try:
-        doc = _parse(sentence)
-    except ParserNotAvailable:
+    doc = _doc(sentence)
+    if doc is None:
         return False
     return any(t.ent_type_ == "CARDINAL" and t.head.pos_ in ("NOUN", "PROPN") and _stems(t.head.lemma_) & counted
                for t in doc)
@@ -178,11 +173,8 @@ def says_event(verbs: frozenset[str], sentence: str, similar: WordSimilarity | N
 
 def _has_role(sentence: str, kind: Kind) -> bool:
     """A noun (not a pronoun) as a subject or agent ("who"), or as the object of a preposition ("where")."""
-    from pipeline.text.nlp import ParserNotAvailable
-
-    try:
-        doc = _parse(sentence)
-    except ParserNotAvailable:
+    doc = _doc(sentence)
+    if doc is None:
         return True
     deps = ("nsubj", "nsubjpass", "pobj") if kind == "agent" else ("pobj",)
     return any(t.dep_ in deps and t.pos_ in ("NOUN", "PROPN") for t in doc)
@@ -206,25 +198,18 @@ def _stems(text: str) -> frozenset[str]:
 
 @lru_cache(maxsize=4096)
 def _lemmas(sentence: str) -> tuple[str, ...]:
-    from pipeline.text.nlp import ParserNotAvailable
-
-    try:
-        return tuple(t.lemma_.lower() for t in _parse(sentence) if t.lemma_.isalpha())
-    except ParserNotAvailable:
-        return ()
+    doc = _doc(sentence)
+    return () if doc is None else tuple(t.lemma_.lower() for t in doc if t.lemma_.isalpha())
 
 
 @lru_cache(maxsize=4096)
 def _content_lemmas(sentence: str) -> frozenset[str]:
-    from pipeline.text.nlp import ParserNotAvailable
-
-    try:
-        doc = _parse(sentence)
-    except ParserNotAvailable:
+    doc = _doc(sentence)
+    if doc is None:
         return frozenset()
     return frozenset(t.lemma_.lower() for t in doc if t.pos_ in ("VERB", "NOUN") and t.lemma_.isalpha()
                      and t.lemma_.lower() not in _LIGHT)
 
 
-__all__ = ["MONEY_WORDS", "SIMILAR_VERB", "Kind", "WordSimilarity", "asked_kinds", "asked_verbs", "carries",
+__all__ = ["CALENDAR_NAMES", "MONEY_WORDS", "SIMILAR_VERB", "Kind", "WordSimilarity", "asked_kinds", "asked_verbs", "carries",
            "gives", "says_event"]

@@ -13,6 +13,7 @@ says the corpus does not contain it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from types import GenericAlias
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -22,7 +23,7 @@ from pydantic import BaseModel, Field, create_model
 from pipeline.templates import load_prompt
 from pipeline.query.answertype import WordSimilarity
 from pipeline.query.focus import Focus, about, focus
-from pipeline.query.parts import cover_parts, text_of
+from pipeline.query.parts import Cand, cover_parts, text_of
 from pipeline.query.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosine
 from pipeline.query.cite import (LEXICAL_SUPPORT, SEMANTIC_SUPPORT, Citation, SupportChecker, parse_citations,
                                  strip_citations, validate_citations)
@@ -134,6 +135,20 @@ def _article_text(r: Retriever, h: Hit) -> str:
     return (a.text if a is not None else "") or h.chunk.text
 
 
+def _where(c: Cand) -> tuple[str, int]:
+    """A candidate sentence's place in the corpus: its article and start offset."""
+    return c[0].article_id, c[0].chunk.start + c[1]
+
+
+def _add_new(into: list[Cand], more: Iterable[Cand]) -> None:
+    """Append the sentences of `more` not already in `into` (by place), in order."""
+    seen = {_where(c) for c in into}
+    for c in more:
+        if _where(c) not in seen:
+            seen.add(_where(c))
+            into.append(c)
+
+
 def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embedder: TextEmbedder,
                        max_tokens: int, f: Focus) -> tuple[str, bool, Usage, str, list[str]]:
     from pipeline.llm import generate
@@ -145,17 +160,9 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embed
     profile = provider.profile  # a picking model that is not small (the local Qwen aliases) reads more
     small = profile.small or profile.answer != "extractive"
     cands = pool[:CANDIDATES if small else WIDE_CANDIDATES]
-    offered = {(c[0].article_id, c[0].chunk.start + c[1]) for c in cands}
-    seen = {(c[0].article_id, c[0].chunk.start + c[1]) for c in pool}
-    for c in (c for ranked in per_part for c in ranked):
-        if (c[0].article_id, c[0].chunk.start + c[1]) not in seen:
-            seen.add((c[0].article_id, c[0].chunk.start + c[1]))
-            pool.append(c)
-    for ranked in per_part if not small else []:
-        for c in ranked[:PART_CANDIDATES]:
-            if (c[0].article_id, c[0].chunk.start + c[1]) not in offered:
-                offered.add((c[0].article_id, c[0].chunk.start + c[1]))
-                cands.append(c)
+    _add_new(pool, (c for ranked in per_part for c in ranked))
+    if not small:
+        _add_new(cands, (c for ranked in per_part for c in ranked[:PART_CANDIDATES]))
     if not cands:
         return NOT_IN_CORPUS, False, Usage(), "no sentences in the retrieved passages", []
     prompt = load_prompt("answer_extractive")

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pipeline.query.answertype import Kind, asked_kinds, asked_verbs
+from pipeline.query.answertype import CALENDAR_NAMES, Kind, asked_kinds, asked_verbs
 from pipeline.query.bm25 import tokenize
 from pipeline.text.parties import party_key
 
@@ -24,9 +24,7 @@ _QUESTION_WORDS = frozenset(
     "will would should shall may might in on at by for after before since during as of to and or the a an "
     "according tell name list give describe explain".split())
 # "on Thursday", "the March 2009 rally": when, not who; never a party an article must mention.
-_CALENDAR = re.compile(r"(?:(?:january|february|march|april|may|june|july|august|september|october|november|"
-                       r"december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|[0-9]{1,4})\s*)+",
-                       re.I)
+_CALENDAR = re.compile(rf"(?:(?:{CALENDAR_NAMES}|[0-9]{{1,4}})\s*)+", re.I)
 _NAME = re.compile(r"(?:[A-Z][\w&'\u2019.-]*|[0-9]+[A-Za-z][\w-]*)"
                    r"(?:\s+(?:of|de|du|von|van|and|&|for)\s+[A-Z][\w&'\u2019.-]*|\s+[A-Z][\w&'\u2019.-]*)*")
 # Parts: "..., and what ...", "... and why ...", "; how ..." (a question word after the joint).
