@@ -55,7 +55,9 @@ def ingest(
     else:
         for d in report.duplicates:
             kind = "a copy" if d["similarity"] >= 1.0 else f"a near-duplicate (similarity {d['similarity']})"
-            console.print(f"duplicate: {escape(d['path'])} ({d['id']}) is {kind} of {d['duplicate_of']}; not stored",
+            kept = f" ({escape(d['duplicate_path'])})" if d.get("duplicate_path") else ""
+            console.print(f"duplicate: {escape(d['path'])} ({d['id']}) is {kind} of {d['duplicate_of']}{kept}; "
+                          "not stored",
                           highlight=False, soft_wrap=True)
         for r in report.replaced:
             console.print(f"updated: {r['replaces']} → {r['id']}", highlight=False, soft_wrap=True)

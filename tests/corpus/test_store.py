@@ -173,6 +173,10 @@ def test_exact_and_near_duplicates_are_reported_not_stored(home, tmp_path):
     assert dups["copy.txt"]["duplicate_of"] == base.ingested[0] and dups["copy.txt"]["similarity"] == 1.0
     assert dups["wire.md"]["duplicate_of"] == base.ingested[0] and dups["wire.md"]["id"] != base.ingested[0]
     assert dups["twin2.txt"]["duplicate_of"] == report.ingested[0]
+    # each names where the kept copy came from: stored earlier, or picked earlier in this run
+    assert dups["copy.txt"]["duplicate_path"].endswith("a.txt")
+    assert dups["wire.md"]["duplicate_path"].endswith("a.txt")
+    assert dups["twin2.txt"]["duplicate_path"].endswith("twin1.txt")
     assert len(report.ingested) == 1 and len(store.list_articles()) == 2
     assert before < _chroma_ids(store)
     _consistent(store)

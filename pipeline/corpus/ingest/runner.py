@@ -135,11 +135,20 @@ class _Classifier:
         self.manifest = store.manifest
         self.lsh = dedupe.NearDuplicateIndex()
         self.by_hash: dict[str, tuple[str, str]] = {}  # content hash -> (id, source_key)
+        self.picked: dict[str, str] = {}  # id -> path of the articles this run stores
         self.manifest.rehash_minhashes(dedupe.signature_bytes, dedupe.VERSION)
         for article_id, content_hash, source_key, blob in self.manifest.signatures():
             if blob:
                 self.lsh.add(article_id, dedupe.from_bytes(blob))
             self.by_hash.setdefault(content_hash, (article_id, source_key))
+
+    def _path_of(self, article_id: str) -> str | None:
+        """Where the kept copy came from: the same id at another path (a second checkout) reads as
+        a copy of itself unless the message shows both paths."""
+        if article_id in self.picked:
+            return self.picked[article_id]
+        row = self.manifest.get(article_id, complete_only=False)
+        return row.article.path if row is not None else None
 
     def classify(self, cand: Candidate, report: IngestReport) -> Row | None:
         """A pending Row to write, or None when the article is skipped or a duplicate."""
@@ -154,14 +163,14 @@ class _Classifier:
         mh = dedupe.signature(article.text)
         exact = self.by_hash.get(article.content_hash)
         if exact is not None and exact[1] != cand.source_key:
-            report.duplicates.append({"id": article.id, "duplicate_of": exact[0],
-                                      "path": article.path, "similarity": 1.0})
+            report.duplicates.append({"id": article.id, "duplicate_of": exact[0], "path": article.path,
+                                      "similarity": 1.0, "duplicate_path": self._path_of(exact[0])})
             return None
         exclude = {existing.article.id} if existing is not None else set()
         near = self.lsh.match(mh, exclude=exclude)
         if near is not None:
-            report.duplicates.append({"id": article.id, "duplicate_of": near[0],
-                                      "path": article.path, "similarity": round(near[1], 3)})
+            report.duplicates.append({"id": article.id, "duplicate_of": near[0], "path": article.path,
+                                      "similarity": round(near[1], 3), "duplicate_path": self._path_of(near[0])})
             return None
         if existing is not None:
             self.lsh.remove(existing.article.id)
@@ -169,6 +178,7 @@ class _Classifier:
                 del self.by_hash[existing.article.content_hash]
         self.lsh.add(article.id, mh)
         self.by_hash[article.content_hash] = (article.id, cand.source_key)
+        self.picked[article.id] = article.path
         article.injection_flags = _injection_flags(article.text)
         return Row(article=article, source_key=cand.source_key, fingerprint=fp,
                    minhash=dedupe.to_bytes(mh), chunk_ids=[], status="pending",
