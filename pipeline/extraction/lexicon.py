@@ -83,7 +83,7 @@ PATIENT: dict[str, int] = {
     affect attack bomb target restrict curb limit condemn expel hamstring""".split(), -1),
     **dict.fromkeys("""boost help benefit favor favour aid lift award grant approve clear acquit
     upgrade rescue save reward protect shield bolster strengthen buoy support select choose pick
-    back compensate exempt spare bail hire""".split(), 1),
+    back compensate exempt spare bail hire uphold""".split(), 1),
 }
 # choices whose denial is a loss: "NASA did not choose them"
 SELECT = set("choose select pick award approve grant".split())
@@ -156,7 +156,7 @@ NOMINAL_PREPS = ("of", "on", "against", "into", "for", "to")
 # claims whose owner wins when they are accepted and loses when rejected
 CLAIM_NOUN = set("""appeal lawsuit suit claim case bid application request complaint petition
 challenge motion offer proposal plan merger takeover acquisition licence license patent
-argument objection attempt effort""".split())
+argument objection attempt effort protest defence defense""".split())
 
 # rulings for or against a party: "ruled against X", "sided with Y"
 RULING_PREP: dict[tuple[str, str], int] = {
