@@ -79,7 +79,7 @@ PATIENT: dict[str, int] = {
     reject dismiss deny overturn punish sanction downgrade fire oust undercut weaken derail batter
     slam pummel bar exclude cancel scrap revoke suspend charge indict accuse shut close strip
     cripple hamper hobble disrupt burden saddle lay axe ax force sack snub overrule strike
-    jeopardize jeopardise endanger devastate investigate probe raid subpoena delist slight
+    jeopardize jeopardise endanger imperil devastate investigate probe raid subpoena delist slight
     affect attack bomb target restrict curb limit condemn expel hamstring""".split(), -1),
     **dict.fromkeys("""boost help benefit favor favour aid lift award grant approve clear acquit
     upgrade rescue save reward protect shield bolster strengthen buoy support select choose pick
@@ -184,7 +184,7 @@ chain brand lab laboratory studio outlet firm business company bank insurer agen
 club fund hedge charity nonprofit cooperative co-op utility carrier airline railroad railway
 shipyard mill farm ranch station broadcaster network newspaper publisher app marketplace store
 retailer automaker enterprise corporation conglomerate authority regulator commission ministry
-council board administration department agency""".split())
+council board administration department agency dealership showroom""".split())
 # company words that need a modifier to name anyone ("oil companies", not "companies")
 GENERIC_HEAD = set("""company firm business community industry sector market people group
 everyone country nation government economy world organisation organization party side

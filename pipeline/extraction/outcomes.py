@@ -363,7 +363,8 @@ class _Reader:
                 self.noun(t)
             elif t.pos_ == "PROPN":
                 self.noun_direction(t)
-        for party, sign, why in roles.exceptions(self.doc, self.signs, self.ctx):
+        for party, sign, why in (roles.exceptions(self.doc, self.signs, self.ctx)
+                                 + roles.ellipsis(self.doc, self.signs, self.ctx)):
             self.add(party, sign, why)
         seen: set[tuple[str, str]] = set()
         out = []

@@ -24,6 +24,8 @@ Finding = tuple[str | None, int, "Token"]
 # who takes over a company or a stake in one gains it
 ACQUIRE = {"acquire", "buy", "purchase"}
 SELL = {"sell", "divest"}
+# what one party loses another takes: "its market share was taken by X"
+TAKE = {"take", "capture", "grab", "steal", "win", "seize"}
 # what a sale hands over, when it is not a named organisation
 ASSET = set("""stake share unit arm division subsidiary business operation asset brand plant
 factory store chain stakes assets""".split())
@@ -75,6 +77,29 @@ def _to(v: Token) -> list[Token]:
                            for p in c.children if p.dep_ == "pobj"])
 
 
+def _elided_subjects(t: Token) -> list[Token]:
+    """'as did those of X' stands for X's; otherwise the subject itself."""
+    out: list[Token] = []
+    for s in (c for c in t.children if c.dep_ == "nsubj"):
+        out += list(pobjs(s, ("of",))) if s.lower_ in ("those", "that") else [s]
+    return out
+
+
+def ellipsis(doc: Doc, signs: dict[int, int], ctx: Context) -> list[Finding]:
+    """'Ford shares fell, as did GM', '..., and so did Y', 'Y did too': the predicate is repeated
+    without being said, so its subject gets the outcome of the clause it leans on."""
+    out: list[Finding] = []
+    for t in doc:
+        if lem(t) != "do" or t.dep_ not in ("advcl", "conj") or any(c.dep_ == "dobj" for c in t.children):
+            continue
+        if not any((c.dep_ == "mark" and c.lower_ == "as") or (c.dep_ == "advmod" and c.lower_ in ("so", "too", "likewise"))
+                   for c in t.children):
+            continue
+        sign = signs.get(t.head.i, 0)
+        out += [(name(s, ctx), sign, t.head) for s in with_conjuncts(_elided_subjects(t))]
+    return out
+
+
 def contest(v: Token, objects: list[Token], ctx: Context) -> list[Finding]:
     """'X lost its lawsuit against Y', 'X lost market share to Y': the other side of the contest."""
     sign = CONTEST.get(lem(v), 0)
@@ -102,6 +127,8 @@ def transfer(v: Token, objects: list[Token], passive: bool, ctx: Context) -> lis
             return [(name(a, ctx), 1, v) for a in pobjs(v, ("by",))]
         if any(_taken(o, ctx) for o in objects):
             return [(name(s, ctx), 1, v) for s in subjects(v)]
+    if lemma in TAKE and passive and any(lem(s) in lx.QUANTITY for s in subjects(v)):
+        return [(name(a, ctx), 1, v) for a in pobjs(v, ("by",))]  # "market share taken by X"
     if lemma in SELL and any(_taken(o, ctx) for o in (subjects(v) if passive else objects)):
         return [(name(p, ctx), 1, v) for p in _to(v)]
     if lemma in PAYER:

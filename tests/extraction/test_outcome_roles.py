@@ -38,6 +38,18 @@ def read(*sentences: str) -> set[tuple[str, str]]:
     ("The tribunal rejected Kessler Logistics' complaint.", {("Kessler Logistics", "loser")}),
     # a party ordered or required to act is burdened
     ("Veltro Networks was ordered to refund its customers.", {("Veltro Networks", "loser")}),
+    # what a party loses another takes: "market share taken by X and Y"
+    ("Its market share has been taken by rival brewers Kolbeck and Arnhem.",
+     {("Kolbeck", "winner"), ("Arnhem", "winner")}),
+    # an elided repeat of the predicate: "..., as did Y", "and so did Y"
+    ("Shares of Tarvik Steel fell sharply, as did those of Mollen Metals.",
+     {("Tarvik Steel", "loser"), ("Mollen Metals", "loser")}),
+    ("Brannock Foods reported a big loss, and so did Ellery Dairy.",
+     {("Brannock Foods", "loser"), ("Ellery Dairy", "loser")}),
+    # a thing both parties own, and a share of what a party owns
+    ("The ruling imperils the Castor Energy and Delmont Gas pipeline plan.",
+     {("Castor Energy", "loser"), ("Delmont Gas", "loser")}),
+    ("Harwick Motors will close about 300 of its dealerships next year.", {("Harwick Motors dealerships", "loser")}),
 ])
 def test_outcomes_reach_parties_in_other_roles(sentence, expected):
     got = read(sentence)
