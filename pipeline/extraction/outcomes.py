@@ -274,6 +274,8 @@ class _Reader:
             return False
         sign = lx.PATIENT[lemma]
         patients = subjects if passive else list(objects)
+        if v.dep_ == "acl" and v.tag_ == "VBN" and not objects:
+            patients = [v.head]  # a reduced passive: "the airlines affected by the strike"
         if not passive and not objects and lemma in ("shut", "close") and "down" in prt:
             patients = subjects  # "the network shut down"
         for c in v.children:  # "awarded the contract to X"
@@ -364,7 +366,8 @@ class _Reader:
             elif t.pos_ == "PROPN":
                 self.noun_direction(t)
         for party, sign, why in (roles.exceptions(self.doc, self.signs, self.ctx)
-                                 + roles.ellipsis(self.doc, self.signs, self.ctx)):
+                                 + roles.ellipsis(self.doc, self.signs, self.ctx)
+                                 + roles.membership(self.doc, self.signs, self.ctx)):
             self.add(party, sign, why)
         seen: set[tuple[str, str]] = set()
         out = []

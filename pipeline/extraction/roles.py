@@ -100,6 +100,21 @@ def ellipsis(doc: Doc, signs: dict[int, int], ctx: Context) -> list[Finding]:
     return out
 
 
+def membership(doc: Doc, signs: dict[int, int], ctx: Context) -> list[Finding]:
+    """'X was among the airlines affected', 'among the firms that benefited were X and Y': a member
+    of a group shares what the group's own clause says happened to it."""
+    out: list[Finding] = []
+    for t in doc:
+        if t.lower_ != "among" or lem(t.head) != "be":
+            continue
+        for group in (c for c in t.children if c.dep_ == "pobj"):
+            clauses = [c for c in group.children if c.dep_ in ("acl", "relcl")]
+            sign = next((signs[c.i] for c in clauses if signs.get(c.i)), 0)
+            members = with_conjuncts([c for c in t.head.children if c.dep_ in ("nsubj", "nsubjpass")])
+            out += [(name(m, ctx), sign, t.head) for m in members if m.i != group.i]
+    return out
+
+
 def contest(v: Token, objects: list[Token], ctx: Context) -> list[Finding]:
     """'X lost its lawsuit against Y', 'X lost market share to Y': the other side of the contest."""
     sign = CONTEST.get(lem(v), 0)

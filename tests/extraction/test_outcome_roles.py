@@ -50,6 +50,11 @@ def read(*sentences: str) -> set[tuple[str, str]]:
     ("The ruling imperils the Castor Energy and Delmont Gas pipeline plan.",
      {("Castor Energy", "loser"), ("Delmont Gas", "loser")}),
     ("Harwick Motors will close about 300 of its dealerships next year.", {("Harwick Motors dealerships", "loser")}),
+    # a member of a group shares the group's outcome
+    ("Kestrel Air was among the airlines affected by the strike.", {("Kestrel Air", "loser")}),
+    ("Among the companies hit hardest were Dorran Foods and Pell Bakeries.",
+     {("Dorran Foods", "loser"), ("Pell Bakeries", "loser")}),
+    ("Dorran Foods was among the firms that benefited from the subsidy.", {("Dorran Foods", "winner")}),
 ])
 def test_outcomes_reach_parties_in_other_roles(sentence, expected):
     got = read(sentence)
