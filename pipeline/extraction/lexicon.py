@@ -79,11 +79,11 @@ PATIENT: dict[str, int] = {
     reject dismiss deny overturn punish sanction downgrade fire oust undercut weaken derail batter
     slam pummel bar exclude cancel scrap revoke suspend charge indict accuse shut close strip
     cripple hamper hobble disrupt burden saddle lay axe ax force sack snub overrule strike
-    jeopardize jeopardise endanger devastate investigate probe raid subpoena delist slight
+    jeopardize jeopardise endanger imperil devastate investigate probe raid subpoena delist slight
     affect attack bomb target restrict curb limit condemn expel hamstring""".split(), -1),
     **dict.fromkeys("""boost help benefit favor favour aid lift award grant approve clear acquit
     upgrade rescue save reward protect shield bolster strengthen buoy support select choose pick
-    back compensate exempt spare bail hire""".split(), 1),
+    back compensate exempt spare bail hire uphold""".split(), 1),
 }
 # choices whose denial is a loss: "NASA did not choose them"
 SELECT = set("choose select pick award approve grant".split())
@@ -156,7 +156,7 @@ NOMINAL_PREPS = ("of", "on", "against", "into", "for", "to")
 # claims whose owner wins when they are accepted and loses when rejected
 CLAIM_NOUN = set("""appeal lawsuit suit claim case bid application request complaint petition
 challenge motion offer proposal plan merger takeover acquisition licence license patent
-argument objection attempt effort""".split())
+argument objection attempt effort protest defence defense""".split())
 
 # rulings for or against a party: "ruled against X", "sided with Y"
 RULING_PREP: dict[tuple[str, str], int] = {
@@ -184,7 +184,7 @@ chain brand lab laboratory studio outlet firm business company bank insurer agen
 club fund hedge charity nonprofit cooperative co-op utility carrier airline railroad railway
 shipyard mill farm ranch station broadcaster network newspaper publisher app marketplace store
 retailer automaker enterprise corporation conglomerate authority regulator commission ministry
-council board administration department agency""".split())
+council board administration department agency dealership showroom""".split())
 # company words that need a modifier to name anyone ("oil companies", not "companies")
 GENERIC_HEAD = set("""company firm business community industry sector market people group
 everyone country nation government economy world organisation organization party side

@@ -297,17 +297,17 @@ def owners(q: Token, ctx: Context) -> list[str]:
         found = [n for p in pobjs(q, (prep,)) if (n := name(p, ctx))]
         if found:
             return list(dict.fromkeys(found))
-    n = _compound_owner(q, ctx)
-    return [n] if n else []
+    return _compound_owners(q, ctx)
 
 
-def _compound_owner(q: Token, ctx: Context) -> str | None:
+def _compound_owners(q: Token, ctx: Context) -> list[str]:
+    """'the Castor Energy and Delmont Gas pipeline plan': every name coordinated before the noun."""
     for c in q.lefts:
         if c.dep_ in ("compound", "nmod") and (c.pos_ == "PROPN" or c.ent_type_ in lx.PARTY_ENTS):
-            return name(c, ctx)
+            return list(dict.fromkeys(n for x in with_conjuncts([c]) if (n := name(x, ctx))))
         if c.dep_ == "compound" and lem(c) in lx.GROUP_NOUN | lx.ORG_DESCRIPTION:
-            return clean(c.text if c.text.endswith("s") else c.text + "s").capitalize()
-    return None
+            return [clean(c.text if c.text.endswith("s") else c.text + "s").capitalize()]
+    return []
 
 
 def subjects(v: Token) -> list[Token]:

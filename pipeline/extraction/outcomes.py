@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pipeline.extraction import lexicon as lx
+from pipeline.extraction import roles
 from pipeline.extraction.assertion import hypothetical, in_past_comparison, negated, nobody
 from pipeline.extraction.naming import (Context, is_index, lem, name, owner, owners, pobjs, subjects,
                                         with_conjuncts)
@@ -80,11 +81,14 @@ class _Reader:
     def __init__(self, doc: Doc, ctx: Context, index: int) -> None:
         self.doc, self.ctx, self.index = doc, ctx, index
         self.out: list[Reading] = []
+        self.signs: dict[int, int] = {}  # token index of a trigger -> the sign it gave, party named or not
 
     def name(self, t: Token) -> str | None:
         return name(t, self.ctx)
 
     def add(self, party: str | None, sign: int, trigger: Token, why: Token | None = None) -> None:
+        if sign:
+            self.signs.setdefault(trigger.i, sign)
         if not party or sign == 0 or is_index(party):
             return
         self.out.append(Reading(self.index, party, "winner" if sign > 0 else "loser",
@@ -92,6 +96,8 @@ class _Reader:
 
     def holder_of_jobs(self, jobs: Token, agent: Token | None) -> str | None:
         base = owner(jobs, self.ctx)
+        if base is None and jobs.head.pos_ == "VERB":  # "cut 800 jobs at its unit, Trevik"
+            base = next((n for p in pobjs(jobs.head, ("at",)) if (n := self.name(p))), None)
         if base is None and agent is not None:
             base = self.name(agent)
         if base is None:
@@ -102,14 +108,17 @@ class _Reader:
     def party_of(self, t: Token, sign: int) -> tuple[list[str], int]:
         """The parties behind an affected noun and the sign they get ("shares of X and Y" fell)."""
         lemma = lem(t)
-        if lemma in lx.QUANTITY:
+        claim = lemma in lx.CLAIM_NOUN and t.tag_ == "NN"  # "X's complaint" is a claim, "complaints rose" a count
+        if lemma in lx.QUANTITY and not claim:
             return owners(t, self.ctx), sign * lx.QUANTITY[lemma]
-        if lemma in lx.CLAIM_NOUN or lemma in lx.DATA_NOUN:
+        if claim or lemma in lx.DATA_NOUN:
             return owners(t, self.ctx), sign
         n = self.name(t)
         return ([n] if n else []), sign
 
     def add_all(self, parties: tuple[list[str], int], trigger: Token, why: Token | None = None) -> None:
+        if parties[1]:
+            self.signs.setdefault(trigger.i, parties[1])
         for p in parties[0]:
             self.add(p, parties[1], trigger, why)
 
@@ -128,6 +137,9 @@ class _Reader:
         prt = {c.lower_ for c in v.children if c.dep_ == "prt"}
         if self.jobs(v, lemma, subj, objects, passive, prt):
             return
+        for party, sign, why in (roles.contest(v, objects, self.ctx) + roles.transfer(v, objects, passive, self.ctx)
+                                 + roles.obliged(v, objects, passive, self.ctx)):
+            self.add(party, sign, why)
         if lemma in lx.LEAK:
             for t in (subj if passive else objects):
                 if lem(t) in lx.DATA_NOUN:
@@ -168,6 +180,10 @@ class _Reader:
             for o in objects:
                 if lem(o) in lx.QUANTITY:
                     self.add_all(self.party_of(o, lx.ADJUST[lemma]), v)
+            if (own := roles.quantity_of_subject(v, objects)) and not any(
+                    owners(o, self.ctx) for o in objects if lem(o) in lx.QUANTITY):
+                for s in subj:  # "X lost market share to Y": the share is X's own
+                    self.add(self.name(s), own, v)
             return
         if self.patient(v, lemma, subj, objects, passive, prt):
             return
@@ -185,8 +201,8 @@ class _Reader:
                 if lem(s) not in lx.SOURCE_NOUN:
                     self.add_all(self.party_of(s, sign), v)
             return
-        self.state_prep(v, lemma, subj)
-        self.ruling(v, lemma)
+        for party, sign, why in roles.state_prep(v, subj, self.ctx) + roles.ruling(v, self.ctx):
+            self.add(party, sign, why)
 
     def led_by(self, v: Token) -> bool:
         """'gains were led by Boeing', 'the Dow rose 2%, led by Boeing': who drove the move."""
@@ -258,6 +274,8 @@ class _Reader:
             return False
         sign = lx.PATIENT[lemma]
         patients = subjects if passive else list(objects)
+        if v.dep_ == "acl" and v.tag_ == "VBN" and not objects:
+            patients = [v.head]  # a reduced passive: "the airlines affected by the strike"
         if not passive and not objects and lemma in ("shut", "close") and "down" in prt:
             patients = subjects  # "the network shut down"
         for c in v.children:  # "awarded the contract to X"
@@ -266,27 +284,6 @@ class _Reader:
         for p in patients:
             self.add_all(self.party_of(p, sign), v)
         return bool(patients)
-
-    def state_prep(self, v: Token, lemma: str, subjects: list[Token]) -> None:
-        """'X filed for bankruptcy', 'Turkey is under EU sanctions', 'customers were without power'."""
-        for (verb, prep), sign in lx.STATE_PREP.items():
-            if lemma != verb or not sign:
-                continue
-            for p in pobjs(v, (prep,)):
-                if lem(p) in lx.STATE_OBJECT or (prep == "without"):
-                    for s in subjects:
-                        self.add(self.name(s), sign, v)
-
-    def ruling(self, v: Token, lemma: str) -> None:
-        for (verb, prep), sign in lx.RULING_PREP.items():
-            if lemma == verb:
-                for p in pobjs(v, (prep,)):
-                    self.add(self.name(p), sign, v)
-        if lemma in ("rule", "decide", "find"):
-            for p in pobjs(v, ("in",)):
-                if lem(p) in lx.IN_FAVOUR:
-                    for x in pobjs(p, ("of",)):
-                        self.add(self.name(x), 1, v)
 
     # -- copulas and nouns ---------------------------------------------------------------------
 
@@ -331,7 +328,7 @@ class _Reader:
             for p in pobjs(n, ("for", "to")):
                 self.add(self.name(p), sign, n, why)
         nominal = lx.NOMINAL.get(lemma, 0)
-        if nominal:
+        if nominal and not (n.dep_ == "dobj" and lem(n.head) in roles.CONTEST):  # "lost its lawsuit against X
             for p in pobjs(n, lx.NOMINAL_PREPS):
                 parties, sign = self.party_of(p, nominal)
                 # "an investigation of Ford's testing practices": whose practices
@@ -368,6 +365,10 @@ class _Reader:
                 self.noun(t)
             elif t.pos_ == "PROPN":
                 self.noun_direction(t)
+        for party, sign, why in (roles.exceptions(self.doc, self.signs, self.ctx)
+                                 + roles.ellipsis(self.doc, self.signs, self.ctx)
+                                 + roles.membership(self.doc, self.signs, self.ctx)):
+            self.add(party, sign, why)
         seen: set[tuple[str, str]] = set()
         out = []
         for r in self.out:
