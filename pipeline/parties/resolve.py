@@ -24,9 +24,10 @@ from typing import Mapping, Protocol, Sequence
 from pipeline.parties import coref
 from pipeline.parties import country as ctry
 from pipeline.parties import names as nm
-from pipeline.parties.generic import is_generic, is_group
+from pipeline.parties.generic import entity_type, is_generic, is_group
 from pipeline.parties.model import CanonicalParty, Link, PartyIndex, PartyKind, PartyMention
 from pipeline.parties.overrides import Overrides
+from pipeline.parties.persons import Surnames
 from pipeline.text.parties import party_key
 from pipeline.types import utcnow_iso
 
@@ -70,10 +71,13 @@ class _Linker:
         for lk in index.links:
             if lk.party_id and nm.anaphor(lk.name):
                 self.local.setdefault((lk.article_id, nm.name_key(lk.name)), lk.party_id)
+        self.surnames = Surnames(entity_type)  # "Musk" → the one "Elon Musk" (`persons`)
         for pid, p in index.parties.items():
             for a in [p.name, *p.aliases]:
                 if not nm.anaphor(a):
                     self.keys.setdefault(nm.name_key(a), pid)
+                    if p.kind == "party":
+                        self.surnames.add(pid, a)
                 if (q := ctry.from_alias(a)) is not None:
                     self.qkeys.setdefault(q, pid)
             if not any(ctry.from_alias(a) for a in p.aliases):  # a body whose country no article said
@@ -121,6 +125,8 @@ class _Linker:
             self.local.setdefault((self.article, nm.name_key(name)), party.id)
         else:
             self.keys.setdefault(nm.name_key(name), party.id)
+            if party.kind == "party":
+                self.surnames.add(party.id, name)
         for a in sorted(acronyms):
             if a not in party.acronyms:
                 party.acronyms.append(a)
@@ -154,6 +160,9 @@ class _Linker:
             pid = self.acronyms.get(acr) if acr else None
             if pid is not None and not self.apart(m.name, pid):
                 return Link(article_id=m.article_id, name=m.name, party_id=pid, rule="acronym")
+            pid = self.surnames.link(m.name, [n.name for n in same_article])
+            if pid is not None and not self.apart(m.name, pid):  # "Musk" … "Elon Musk"
+                return Link(article_id=m.article_id, name=m.name, party_id=pid, rule="surname")
             if self.matcher is not None:
                 link = self.matcher.match(m, self.index, same_article)
                 if link is not None and link.party_id and not self.apart(m.name, link.party_id):

@@ -11,6 +11,7 @@ article with no source; Cato a loser on 06-02; Dax a loser whose quote is not in
 from __future__ import annotations
 
 import hashlib
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -160,6 +161,7 @@ def ner(monkeypatch) -> Iterator[Callable[..., None]]:
 
     monkeypatch.setattr(coref, "entity_type", fake)
     monkeypatch.setattr(shortform, "entity_type", fake)
+    monkeypatch.setattr(importlib.import_module("pipeline.parties.resolve"), "entity_type", fake)
 
     def set_labels(**labels: str) -> None:
         table.update({k.replace("_", " "): v for k, v in labels.items()})
