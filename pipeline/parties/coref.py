@@ -167,7 +167,10 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
     groups = [n for n in uniq if n not in named and descriptor(n) is None and not is_generic(n)]
     for n in uniq:  # "UOKiK, the Polish anti-monopoly agency"; "Juniper Airways, the low-cost carrier"
         if not nm.is_acronym(n) and (lead := ante.apposition(n, [o for o in named if o != n], text)) is not None:
-            co.lead[n] = (lead, "coreference")
+            if not nm.capitalized(nm.words(lead)[0]) and nm.capitalized(nm.words(n)[0]) and lead not in co.lead:
+                co.lead[lead] = (n, "coreference")  # "the primary UK index, the FTSE 100": the name leads
+            else:
+                co.lead[n] = (lead, "coreference")
     for n in uniq:  # "the President" … "Philippine President Rodrigo Duterte"; "Dave Lewis, CEO of Tesco"
         if n not in co.lead and (lead := roles.person_for(n, named, text)) is not None:
             co.lead[n] = (lead, "coreference")
@@ -209,12 +212,20 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
             twin = next((o for o in named if o != n and o in co.lead and nm.name_key(o) == nm.name_key(n)), None)
             if twin is not None:
                 co.lead[n] = co.lead[twin]
+    proper = [c for c in named if not nm.anaphor(c) and not roles.is_role(c)]  # not "the President"
     for n in uniq:
         desc = descriptor(n)
         if n in named or desc is None or n in co.lead or nm.distinct(n):
             continue  # "another automaker" is not the automaker the text names
-        leads = list(dict.fromkeys(r[0] if (r := co.resolve(c)) else c for c in named))
-        lead = ante.lead_of(n, desc, leads, named, text, _is_person, lambda c: is_place(c, text))
+        resolved: dict[str, str] = {}
+        for c in proper:
+            r = co.resolve(c)
+            resolved[c] = r[0] if r else c
+        forms: dict[str, list[str]] = {}
+        for c, lead_name in resolved.items():
+            forms.setdefault(lead_name, []).append(c)  # "Dow" is a form of "Dow Jones Industrial Average"
+        lead = ante.lead_of(n, desc, list(dict.fromkeys(resolved.values())), proper, text, _is_person,
+                            lambda c: is_place(c, text), forms)
         if lead is not None:
             co.lead[n] = (lead, "coreference")
         elif desc[0] is None:  # "the airline" with no single airline; "X's partner" stays a party

@@ -27,7 +27,7 @@ DESIGNATORS = {
     "automotive", "auto", "petroleum", "oil", "mining", "steel", "chemicals", "logistics", "robotics",
     "capital markets", "bancorp", "insurance", "partners", "ventures", "orbit", "aerospace",
     "motor company", "worldwide", "health", "healthcare", "electric", "ai", "grocers", "wireless",
-    "therapeutics", "bank", "compute", "airport", "grocers", "lines",
+    "therapeutics", "bank", "compute", "airport", "grocers", "lines", "storage",
 }
 
 

@@ -195,19 +195,20 @@ def test_a_long_form_joins_the_party_its_short_form_already_has(ner):
 
 def test_an_anaphor_links_in_its_own_article_only(ner):
     texts = {"p1": "Valdorian President Ilse Marrow spoke, and the President left.",
-             "p2": "The White House said the President would veto it. The index fell.",
-             "p3": "The Brenner 40 closed lower. The index fell again, and the network went dark.",
-             "p4": "Kestrel Net said the network was back."}
-    ms = [*mentions("p1", "Ilse Marrow", "the President"), *mentions("p2", "the President", "the index"),
-          *mentions("p3", "Brenner 40", "the index", "the network"), *mentions("p4", "Kestrel Net", "the network")]
+             "p2": "The White House said the President would veto the agreement.",
+             "p3": "Orsk and Halden signed the agreement; the network went dark.",
+             "p4": "Kestrel Net said the network was back.",
+             "p5": "The agreement would take effect in May."}
+    ms = [*mentions("p1", "Ilse Marrow", "the President"), *mentions("p2", "the President", "the agreement"),
+          *mentions("p3", "the agreement", "the network"), *mentions("p4", "Kestrel Net", "the network")]
     res = resolve(ms, matcher=default_matcher(texts=texts), texts=texts)
     assert party_of(res, "p1", "the President") is party_of(res, "p1", "Ilse Marrow")
     assert party_of(res, "p2", "the President").id != party_of(res, "p1", "the President").id
-    assert party_of(res, "p2", "the index").id != party_of(res, "p3", "the index").id
+    assert party_of(res, "p2", "the agreement").id != party_of(res, "p3", "the agreement").id
     n3, n4 = party_of(res, "p3", "the network"), party_of(res, "p4", "the network")
     assert n3 is None or n4 is None or n3.id != n4.id
-    again = resolve([*ms, *mentions("p5", "the index")], index=res.index, matcher=default_matcher(texts=texts))
-    assert party_of(again, "p5", "the index").id not in {party_of(res, a, "the index").id for a in ("p2", "p3")}
+    again = resolve([*ms, *mentions("p5", "The agreement")], index=res.index, matcher=default_matcher(texts=texts))
+    assert party_of(again, "p5", "The agreement").id not in {party_of(res, a, "the agreement").id for a in ("p2", "p3")}
     assert {p.id for p in again.index.parties.values()} >= {p.id for p in res.index.parties.values()}
 
 
