@@ -213,6 +213,7 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
             if twin is not None:
                 co.lead[n] = co.lead[twin]
     proper = [c for c in named if not nm.anaphor(c) and not roles.is_role(c)]  # not "the President"
+    people = {co.lead[n][0] for n in uniq if n in co.lead and roles.is_role(n)}  # "the plaintiff, Eva ..."
     for n in uniq:
         desc = descriptor(n)
         if n in named or desc is None or n in co.lead or nm.distinct(n):
@@ -224,8 +225,8 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
         forms: dict[str, list[str]] = {}
         for c, lead_name in resolved.items():
             forms.setdefault(lead_name, []).append(c)  # "Dow" is a form of "Dow Jones Industrial Average"
-        lead = ante.lead_of(n, desc, list(dict.fromkeys(resolved.values())), proper, text, _is_person,
-                            lambda c: is_place(c, text), forms)
+        lead = ante.lead_of(n, desc, list(dict.fromkeys(resolved.values())), proper, text,
+                            lambda c: _is_person(c) or c in people, lambda c: is_place(c, text), forms)
         if lead is not None:
             co.lead[n] = (lead, "coreference")
         elif desc[0] is None:  # "the airline" with no single airline; "X's partner" stays a party

@@ -42,3 +42,10 @@ def test_coref_links_the_role_to_its_person(ner):
     assert co.resolve("the President")[0] == co.resolve("Marrow")[0]
     assert co.resolve("the President")[0].endswith("President Ilse Marrow")
     assert co.resolve("CEO of Kestrel Freight")[0] == "Tomas Brandt"
+
+
+def test_a_person_found_by_role_is_no_antecedent_of_an_institution(ner):
+    text = "The ruling favored the claimant, Rhea Oakes. Rhea Oakes won. The Luxen-based court said it was final."
+    co = analyze(["Rhea Oakes", "the claimant", "Luxen-based court"], text)
+    assert co.resolve("the claimant")[0] == "Rhea Oakes"
+    assert co.resolve("Luxen-based court") is None  # Rhea Oakes is a person, whatever spaCy says
