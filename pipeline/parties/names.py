@@ -57,7 +57,7 @@ DESCRIPTORS = {
     "provider", "platform", "network", "lab", "giant", "conglomerate", "brand", "supplier", "partner",
     "broker", "exchange", "fund", "airport", "railroad", "pharmacy", "distributor", "foundry", "vendor",
     "publisher", "studio", "producer", "refiner", "miner", "kingdom", "country", "nation", "regulator",
-    "agency", "automaker", "bank", "airframer", "index",
+    "agency", "automaker", "bank", "airframer", "index", "pipeline", "project",
 }
 _GOV = {"department", "federal", "secretary", "army", "navy", "air", "treasury", "senate", "congress",
         "supreme", "justice", "embassy", "government", "military", "commerce", "state"}

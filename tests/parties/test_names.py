@@ -119,3 +119,10 @@ def test_an_anaphor_is_a_determiner_and_common_words_only():
         assert not anaphor(n), n
     assert distinct("another automaker") and distinct("a rival carrier") and distinct("other lenders")
     assert not distinct("the automaker") and not distinct("Another Round Inc")
+
+
+def test_a_name_before_pipeline_or_project_is_that_name():
+    from pipeline.parties.names import name_key
+    assert name_key("Kestrel pipeline") == name_key("Kestrel project") == name_key("Kestrel") == "kestrel"
+    assert name_key("Norvia gas pipeline") == "norvia"
+    assert name_key("Kestrel Pipeline Company") != "kestrel"  # a capitalized head is a name of its own
