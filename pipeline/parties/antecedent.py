@@ -18,7 +18,7 @@ Pure text work like `coref`; spaCy only tells a person or a place from an organi
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Callable, Mapping, Sequence
 
 from pipeline.parties import names as nm
 
@@ -55,6 +55,10 @@ KIND_WORDS = {
     "utility": {"power", "energy", "electric", "utilities", "light"}, "railroad": {"railroad", "railway", "rail"},
     "pharmacy": {"pharmacy", "rx", "drug"}, "foundry": {"foundry"}, "lab": {"labs", "lab"},
     "airport": {"airport"}, "exchange": {"exchange"}, "fund": {"fund", "capital"},
+    # a market index: its own word, or the first word of a well-known index family
+    "index": {"index", "average", "composite", "dow", "djia", "nikkei", "ftse", "nasdaq", "dax", "cac", "hang",
+              "kospi", "sensex", "s&p", "stoxx", "tsx", "asx", "ibex", "topix", "bovespa", "russell",
+              "20", "30", "40", "50", "100", "225", "500"},  # "CAC 40", "FTSE 100", "Nikkei 225"
 }
 ORG_HEADS = {"company", "firm", "group", "business", "giant", "conglomerate", "maker", "manufacturer",
              "provider", "operator", "developer", "startup", "start-up", "brand", "supplier", "vendor",
@@ -102,7 +106,7 @@ def apposed(desc: str, named: list[str], text: str) -> str | None:
         return None
     d = re.escape(core)
     hits = {c for c in named if re.search(rf"(?<![\w-]){re.escape(c)},\s+(?:the\s+|a\s+|an\s+)?{d}(?![\w-])", text, re.I)
-            or re.search(rf"(?<![\w-]){d},\s+{re.escape(c)}(?![\w-])", text, re.I)}
+            or re.search(rf"(?<![\w-]){d},?\s+(?:the\s+)?{re.escape(c)}(?![\w-])", text, re.I)}
     return next(iter(hits)) if len(hits) == 1 else None
 
 
@@ -178,9 +182,22 @@ def _apposed(name: str, head: str, text: str) -> bool:
     return re.search(rf"{n},?\s+(?:is\s+)?(?:the|a|an)\s+(?:[\w-]+\s+){{0,3}}{h}\b|\b{h}\s+{n}\b", text) is not None
 
 
+def salient(cands: set[str], forms: Mapping[str, Sequence[str]], text: str) -> str | None:
+    """The candidate the text names most (any of its forms, counted once per place), when at least
+    twice and twice as often as any other: the Dow of a story about the Dow that also quotes the
+    FTSE and the Nikkei."""
+    counts = {c: len({p for f in {c, *forms.get(c, ())} for p in _positions(f, text)}) for c in cands}
+    ranked = sorted(counts.values(), reverse=True)
+    if not ranked or ranked[0] < 2 or (len(ranked) > 1 and ranked[0] < 2 * ranked[1]):
+        return None
+    return next(c for c, n in counts.items() if n == ranked[0])
+
+
 def _descriptor(desc: tuple[str | None, str], named: list[str], text: str,
-                is_person: Callable[[str], bool], is_place: Callable[[str], bool]) -> str | None:
-    """Rule 5 of `coref`: a unit of its owner, a name of the head's kind, the one organization."""
+                is_person: Callable[[str], bool], is_place: Callable[[str], bool],
+                forms: Mapping[str, Sequence[str]]) -> str | None:
+    """Rule 5 of `coref`: a unit of its owner, a name of the head's kind (the one, else the one the
+    text is about), the one organization."""
     owner, head = desc
     if owner is not None:
         if head not in UNIT_HEADS:
@@ -190,19 +207,22 @@ def _descriptor(desc: tuple[str | None, str], named: list[str], text: str,
                         and len(nm.words(c)) > len(ow)})
     kinds = KIND_WORDS.get(head, set())
     fits = {c for c in named if kinds & {w.casefold() for w in nm.words(c)} or _apposed(c, head, text)}
+    if len(fits) > 1 and unique(fits) is None:
+        return salient(fits, forms, text)
     if not fits and head in ORG_HEADS:
         fits = {c for c in named if not is_place(c) and not is_person(c)}
     return unique(fits)
 
 
 def lead_of(n: str, desc: tuple[str | None, str], leads: list[str], named: list[str], text: str,
-            is_person: Callable[[str], bool], is_place: Callable[[str], bool]) -> str | None:
+            is_person: Callable[[str], bool], is_place: Callable[[str], bool],
+            forms: Mapping[str, Sequence[str]] | None = None) -> str | None:
     """The party a descriptor stands for: the name the text sets beside it, then `_descriptor`,
     then (no owner) the one name with its head word, then the nearest fitting name before it."""
     lead = apposed(n, named, text) if text else None
     if lead is not None:
         return lead
-    lead = _descriptor(desc, leads, text, is_person, is_place)
+    lead = _descriptor(desc, leads, text, is_person, is_place, forms or {})
     if lead is not None or desc[0] is not None:
         return lead
     head = desc[1]
@@ -211,4 +231,23 @@ def lead_of(n: str, desc: tuple[str | None, str], leads: list[str], named: list[
         lead = by_head(n, head, leads)
     if lead is None and text and (head in ORG_HEADS or head in heads() or head in KIND_WORDS):
         lead = nearest(n, named, text, head in TITLE_HEADS, is_person, is_place)
+    if lead is None and text and (head in ORG_HEADS or head in TITLE_HEADS):
+        lead = in_sentence(n, named, text, head in TITLE_HEADS, is_person, is_place)
     return lead
+
+
+def in_sentence(desc: str, named: list[str], text: str, person: bool,
+                is_person: Callable[[str], bool], is_place: Callable[[str], bool]) -> str | None:
+    """The one fitting name written earlier in the sentence where the descriptor is first the
+    subject of a verb ("Boeing did not comment, telling reporters the company "extends ...",
+    "Bear Stearns fell, and the company announced ..."; not "the company's costs")."""
+    flat = re.sub(r"\s+", " ", text)
+    core = re.sub(r"^(?:the|a|an)\s+", "", desc.strip(), flags=re.I)
+    m = re.search(r"(?<![\w-])(?:the|The)\s+" + re.escape(core) + r"\s+[\"“]?(?!(?:of|and|or|nor|to|in)\b)[a-z]",
+                  flat)
+    if m is None:
+        return None
+    starts = [s.end() for s in _SENT_END.finditer(flat, 0, m.start())]
+    span = flat[starts[-1] if starts else 0:m.start()]
+    fits = {c for c in named if is_person(c) == person and (person or not is_place(c)) and _positions(c, span)}
+    return unique(fits)

@@ -13,13 +13,17 @@ claims or from the text):
    ("Japan" is never "Japan Airlines"); a longer name that adds any other word ("Google Cloud",
    "Amazon Web Services", "Tesco Polska") is another party;
    Also: the owner of an aspect ("ScanPoint's shares"), the name with its country ("Congress of
-   the Philippines"), a clipped word ("Fed"), a capital beside its country ("Tokyo" ↔ "Japan");
+   the Philippines"), a clipped word ("Fed"), a capital beside its country ("Tokyo" ↔ "Japan")
+   (`shortform`);
 4. surname: "Hurley" ↔ "Doug Hurley" when the longer one is a person's name;
 5. descriptor (`antecedent.lead_of`): "the airline" → the name the text sets beside it, else the
    one party of that kind the article names ("Juniper Airways, the low-cost carrier"), else the
    one name with its head word ("the authority"), else its nearest fitting antecedent ("The
    company said"). None → the descriptor is dropped as generic.
-Before 2, two claim names written "A (B)" are one party (`antecedent.paired`).
+Before 2, two claim names written "A (B)" are one party (`antecedent.paired`), and a role is the
+one person the text names in it ("the President" ↔ "President Rodrigo Duterte", "Dave Lewis, CEO
+of Tesco": `roles`). "another automaker", "a rival carrier" never take a lead: they are marked as
+some other party than the one named beside them.
 
 Pure text work (regular expressions); spaCy is asked about a single short name only to tell a
 place or a person from an organization, and only when a rule needs it.
@@ -33,21 +37,10 @@ from dataclasses import dataclass, field
 from pipeline.parties import antecedent as ante
 from pipeline.parties import country as ctry
 from pipeline.parties import names as nm
+from pipeline.parties import roles
 from pipeline.parties.generic import descriptor, entity_type, is_generic, is_group
+from pipeline.parties.shortform import DESIGNATORS, is_place, short_form
 
-# words that only say what kind of company a name is: dropping them leaves the same party
-DESIGNATORS = {
-    "motors", "motor", "regional", "air", "airways", "airlines", "aviation", "labs", "lab", "systems",
-    "energy", "technologies", "technology", "tech", "pharma", "pharmaceuticals", "financial",
-    "foundry", "semiconductor", "semiconductors", "equipment", "lithography", "industries",
-    "international", "global", "holdings", "group", "corp", "corporation", "inc", "co", "company",
-    "ltd", "plc", "ag", "sa", "gmbh", "llc", "enterprises", "networks", "communications", "telecom",
-    "software", "therapeutics", "biosciences", "entertainment", "brands", "foods", "stores",
-    "automotive", "auto", "petroleum", "oil", "mining", "steel", "chemicals", "logistics", "robotics",
-    "capital markets", "bancorp", "insurance", "partners", "ventures", "orbit", "aerospace",
-    "motor company", "worldwide", "health", "healthcare", "electric", "ai", "grocers", "wireless",
-    "therapeutics", "bank", "compute", "airport", "grocers", "lines",
-}
 _CAP = r"[A-Z][\w&'’.-]*"
 _PHRASE = re.compile(_CAP + r"(?:\s+(?:(?:of|and|&|for|de|the)\s+)?" + _CAP + r")*")
 
@@ -70,19 +63,6 @@ class ArticleCoref:
             seen.add(cur)
             cur = self.lead[cur][0]
         return (cur, first[1]) if cur != name else None
-
-
-def is_place(name: str, text: str = "") -> bool:
-    """spaCy calls the name a place and, given the text, the text uses it as one ("in Japan",
-    "Japan's government"): spaCy alone calls "Mahan" or "Halden" places."""
-    if entity_type(name) not in ("GPE", "LOC", "NORP", "FAC", "?"):
-        return False
-    if not text:
-        return True
-    n = re.escape(name.strip())
-    return re.search(rf"\b(?:in|to|from|across|inside|outside|throughout|near|into|of|around)\s+{n}"
-                     rf"(?![\w-])(?!\s+[A-Z])|(?<![\w-]){n}'s\s+(?:economy|government|capital|people|"
-                     rf"president|prime minister|population|border|coast)", text) is not None
 
 
 def definitions(text: str) -> list[tuple[str, str]]:
@@ -120,173 +100,6 @@ def definitions(text: str) -> list[tuple[str, str]]:
                 out.append((cand, short))
                 break
     return out
-
-
-def _designated(short: list[str], long: list[str]) -> bool:
-    """`long` is `short` plus company-type words only."""
-    if len(long) <= len(short) or [w.casefold() for w in long[:len(short)]] != [w.casefold() for w in short]:
-        return False
-    extra = [w.casefold() for w in long[len(short):]]
-    return all(w in DESIGNATORS or w in nm.CORPORATE for w in extra) or " ".join(extra) in DESIGNATORS
-
-
-def _continuation(short: str, text: str) -> str | None:
-    """What the text writes at the first use of `short`: "Ardent Motors" where it opens with
-    "Ardent Motors cut ...", None where it first writes "Ardent" alone."""
-    m = re.search(r"(?<![\w-])" + re.escape(short) + r"(?![\w-])((?:\s" + _CAP + r")*)", text)
-    if m is None:
-        return None
-    ext = []
-    for w in m.group(1).split():
-        w = w.rstrip(".,;:")
-        if w.casefold() in nm.FUNCTION_WORDS or not w:
-            break
-        ext.append(w)
-    return short + " " + " ".join(ext) if ext else None
-
-
-def _first(name: str, text: str) -> int:
-    m = re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text)
-    return m.start() if m else -1
-
-
-_CONJ = {"and", "&", "or", "nor", "with", "vs", "versus"}
-
-
-def _alone(word: str, name: str, text: str) -> list[int]:
-    """Where the text writes `word` other than inside `name` ("Azure" alone, beside "Microsoft
-    Azure")."""
-    out = []
-    for m in re.finditer(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", text):
-        around = text[max(0, m.start() - len(name) - 1):m.end() + len(name) + 1]
-        if name not in around:
-            out.append(m.start())
-    return out
-
-
-def _introduced(name: str, others: list[str], phrases: set[str], text: str) -> str | None:
-    """Usage: the article introduces a longer name and then shortens it ("Polaris Satcom" …
-    "Polaris"; "Steven F. Udvar-Hazy Center" … "Udvar-Hazy Center"). The longer name holds the
-    short one as whole words at its start or end, comes no later in the text than the short one
-    on its own, and the word it adds next to the short one is never written apart from it (so
-    "Microsoft" stays apart from "Microsoft Azure" where the text also writes "Azure"; "Japan" and
-    "Japan Airlines" are kept apart by the place test of `_short_form`)."""
-    short = name.strip()
-    ws = nm.words(short)
-    if not ws or len(ws) > 3 or _first(short, text) < 0:
-        return None
-    low = [w.casefold() for w in ws]
-    cands = set()
-    clean_phrases = {p.rstrip(".,;:") for p in phrases if not re.search(r"[.;:]\s", p)}  # one sentence
-    for o in {*others, *clean_phrases}:
-        ow = nm.words(o)
-        ol = [w.casefold() for w in ow]
-        if len(ow) <= len(ws) or len(ow) > len(ws) + 3:
-            continue
-        if ol[:len(ws)] == low:
-            if ol[len(ws)] in _CONJ:  # "Skyline Regional and Cascadia Air" is two parties
-                continue
-            extra = [w for w in ow[len(ws):] if w.casefold() not in nm.FUNCTION_WORDS]
-            adjacent, before = extra[:1], False
-        elif ol[-len(ws):] == low and ol[-len(ws) - 1] not in _CONJ:
-            extra = [w for w in ow[:-len(ws)] if w.casefold() not in nm.FUNCTION_WORDS]
-            adjacent, before = extra[-1:], True
-        else:
-            continue
-        if not extra or not all(nm.capitalized(w) or w[:1].isdigit() for w in extra):
-            continue
-        if re.search(r"['’]s?(?:\s|$)", o) or (before and _common_word(extra[0], text)):
-            continue  # "the UK's FTSE-100" is the FTSE-100; "If Tokyo declines" opens a sentence
-        first, alone = _first(o, text), _alone(short, o, text)
-        if first < 0 or (alone and alone[0] < first):
-            continue
-        if _a_unit(short, o, text):
-            continue
-        if any(w.casefold() in nm.CORPORATE or w.casefold() in DESIGNATORS for w in extra) \
-                or not any(_alone(w, o, text) for w in adjacent if len(w) > 1):
-            cands.add(o)
-    return ante.unique(cands)
-
-
-def _of_place(short: list[str], long: str, text: str) -> bool:
-    """`long` is `short` with its country: "of (the)" a place after it ("Congress of the
-    Philippines"), or a country word before it and at most "of" a name after it ("Italian Supreme
-    Court of Cassation" for "Supreme Court"). "Bank of Japan" never: "Bank" alone is no name."""
-    lw, low = nm.words(long), [w.casefold() for w in short]
-    n = len(short)
-    at = next((i for i in range(len(lw) - n + 1) if [w.casefold() for w in lw[i:i + n]] == low), None)
-    if at is None or len(lw) == n:
-        return False
-    before, after = lw[:at], [w for w in lw[at + n:] if w.casefold() != "the"]
-    if after and (after[0].casefold() != "of" or len(after) < 2 or not all(nm.capitalized(w) for w in after[1:])):
-        return False
-    if before:
-        return all(ctry.country_of_word(w) for w in before)
-    return is_place(" ".join(after[1:]), "")
-
-
-def _a_unit(short: str, long: str, text: str) -> bool:
-    """The text treats the longer name as a party of its own beside the short one: it gives it an
-    acronym ("Amazon Web Services (AWS)"), calls it a unit ("its cloud unit, Google Cloud
-    Platform"), or gives the short one things of its own ("Amazon's retail business")."""
-    n, s = re.escape(long), re.escape(short)
-    if re.search(rf"{n}\s*\(\s*[A-Z]", text):
-        return True
-    if re.search(rf"\b(?:unit|division|subsidiary|arm|business|platform|service)s?,?\s+(?:the\s+)?{n}", text) \
-            or re.search(rf"{n},\s+(?:its|the|a)\s+(?:[\w-]+\s+){{0,3}}(?:unit|division|subsidiary|arm)\b", text):
-        return True
-    return re.search(rf"(?<![\w-]){s}['’]s\s+(?:[\w-]+\s+){{0,2}}(?:{'|'.join(_PARTS)})\b", text) is not None
-
-
-# what "X's ..." calls a part of X that the longer name may be ("Amazon's retail business")
-_PARTS = ("business", "businesses", "unit", "units", "division", "divisions", "arm", "subsidiary",
-          "subsidiaries", "operations", "segment", "segments", "service", "services", "platform")
-
-
-# words that open a sentence and are never part of a name
-_OPENERS = {"if", "when", "but", "while", "although", "though", "as", "after", "before", "since", "because",
-            "who", "what", "how", "why", "where", "and", "or", "so", "yet", "then", "once", "unless", "until",
-            "meanwhile", "however", "still", "now", "even", "also", "only", "without", "with", "for", "in"}
-
-
-def _common_word(word: str, text: str) -> bool:
-    """An opener ("If Tokyo declines") or a word the text writes in lower case too ("Who Loses
-    Halvorsen Lithography" under a heading): not part of a name."""
-    return word.casefold() in _OPENERS or word[:1].isupper() and re.search(r"(?<![\w-])" + re.escape(word.casefold()) + r"(?![\w-])", text) is not None
-
-
-def _short_form(name: str, others: list[str], text: str, phrases: set[str] | None = None) -> str | None:
-    """The longer name `name` is short for (see rule 3 of the module docstring), else None."""
-    ws = nm.words(name)
-    if not ws or nm.is_acronym(name):
-        return None
-    if not nm.capitalized(ws[0]):
-        if not (ws[0][:1].isdigit() and len(ws) > 1) or not text:  # "737 Max" after "Boeing 737 Max"
-            return None
-        lead = _introduced(name, others, phrases or set(), text)
-        return lead if lead is not None else None
-    low = [w.casefold() for w in ws]
-    longer = [o for o in others if [w.casefold() for w in nm.words(o)][:len(ws)] == low
-              and len(nm.words(o)) > len(ws)]
-    cands = {o for o in longer if _designated(ws, nm.words(o))}
-    if text and (cont := _continuation(name.strip(), text)) is not None and _designated(ws, cont.split()):
-        cands.add(cont)  # the article opens with "Ardent Motors", then writes "Ardent"
-    if len(ws) == 1 and len(ws[0]) >= 4:  # "Daimler" in "DaimlerChrysler AG"
-        for o in others:
-            first = nm.words(o)[0] if nm.words(o) else ""
-            if len(first) > len(ws[0]) and first.startswith(ws[0]) and first[len(ws[0])].isupper():
-                cands.add(o)
-    cands |= {o for o in others if _of_place(ws, o, text)}  # "Congress" … "Congress of the Philippines"
-    if not cands and text:  # "Chrome" after "Google Chrome"
-        tails = {o for o in others if len(nm.words(o)) == len(ws) + 1
-                 and [w.casefold() for w in nm.words(o)][1:] == low and nm.capitalized(nm.words(o)[0])
-                 and not _common_word(nm.words(o)[0], text)
-                 and 0 <= _first(o, text) <= _first(name.strip(), text)}
-        cands = tails
-    lead = ante.unique(cands)
-    if lead is None and text:
-        lead = _introduced(name, others, phrases or set(), text)
-    return lead if lead is not None and not is_place(name, text) else None
 
 
 def _acronym(name: str, others: list[str], phrases: set[str]) -> str | None:
@@ -354,6 +167,12 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
     groups = [n for n in uniq if n not in named and descriptor(n) is None and not is_generic(n)]
     for n in uniq:  # "UOKiK, the Polish anti-monopoly agency"; "Juniper Airways, the low-cost carrier"
         if not nm.is_acronym(n) and (lead := ante.apposition(n, [o for o in named if o != n], text)) is not None:
+            if not nm.capitalized(nm.words(lead)[0]) and nm.capitalized(nm.words(n)[0]) and lead not in co.lead:
+                co.lead[lead] = (n, "coreference")  # "the primary UK index, the FTSE 100": the name leads
+            else:
+                co.lead[n] = (lead, "coreference")
+    for n in uniq:  # "the President" … "Philippine President Rodrigo Duterte"; "Dave Lewis, CEO of Tesco"
+        if n not in co.lead and (lead := roles.person_for(n, named, text)) is not None:
             co.lead[n] = (lead, "coreference")
     for g in groups:  # "American hyperscalers" are the article's "hyperscalers"
         gw = [w.casefold() for w in nm.words(g)]
@@ -377,7 +196,7 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
         elif (lead := _acronym(n, others, phrases)) is not None:
             co.lead[n] = (lead, "acronym")
             co.acronyms.setdefault(nm.name_key(lead), set()).add(nm.acronym_of(n))
-        elif (lead := _short_form(_owner(n), others, text, phrases)) is not None \
+        elif (lead := short_form(_owner(n), others, text, phrases)) is not None \
                 or (lead := _surname(n, others)) is not None or (lead := _clipped(n, others)) is not None:
             co.lead[n] = (lead, "coreference")
     countries = {c: n for n in named if (c := ctry.country_name(n)) is not None}
@@ -393,12 +212,21 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
             twin = next((o for o in named if o != n and o in co.lead and nm.name_key(o) == nm.name_key(n)), None)
             if twin is not None:
                 co.lead[n] = co.lead[twin]
+    proper = [c for c in named if not nm.anaphor(c) and not roles.is_role(c)]  # not "the President"
+    people = {co.lead[n][0] for n in uniq if n in co.lead and roles.is_role(n)}  # "the plaintiff, Eva ..."
     for n in uniq:
         desc = descriptor(n)
-        if n in named or desc is None or n in co.lead:
-            continue
-        leads = list(dict.fromkeys(r[0] if (r := co.resolve(c)) else c for c in named))
-        lead = ante.lead_of(n, desc, leads, named, text, _is_person, lambda c: is_place(c, text))
+        if n in named or desc is None or n in co.lead or nm.distinct(n):
+            continue  # "another automaker" is not the automaker the text names
+        resolved: dict[str, str] = {}
+        for c in proper:
+            r = co.resolve(c)
+            resolved[c] = r[0] if r else c
+        forms: dict[str, list[str]] = {}
+        for c, lead_name in resolved.items():
+            forms.setdefault(lead_name, []).append(c)  # "Dow" is a form of "Dow Jones Industrial Average"
+        lead = ante.lead_of(n, desc, list(dict.fromkeys(resolved.values())), proper, text,
+                            lambda c: _is_person(c) or c in people, lambda c: is_place(c, text), forms)
         if lead is not None:
             co.lead[n] = (lead, "coreference")
         elif desc[0] is None:  # "the airline" with no single airline; "X's partner" stays a party

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from pipeline.parties import country as ctry
 from pipeline.parties import names as nm
 from pipeline.parties.antecedent import heads as _extra_heads
 from pipeline.text.parties import party_key
@@ -82,8 +83,9 @@ def descriptor(name: str) -> tuple[str | None, str] | None:
     if not ws or len(ws) > 4 or not (head in DESCRIPTORS or (head in _extra_heads() and not nm.capitalized(ws[-1]))):
         return None  # "the authority" stands for a party; "Parliament" is a name
     first = ws[0].casefold()
-    adjective = first in TECH_ACRONYMS or (  # "AI vendor", "The Dutch company"
-        ws[0] != nm.clean(name).split()[0] and (first in _NATIONALITIES or nm._DEMONYM.search(first) is not None))
+    adjective = first in TECH_ACRONYMS or first.endswith("-based") or (  # "AI vendor", "Arizona-based maker"
+        ws[0] != nm.clean(name).split()[0] and (first in _NATIONALITIES or nm._DEMONYM.search(first) is not None)) \
+        or (ctry.country_of_word(first) is not None and ctry.country_name(first) is None)  # "Japanese index"
     if any(nm.capitalized(w) for w in ws[1:]) or (nm.capitalized(ws[0]) and len(ws) > 1 and not adjective):
         return None  # "Kaupthing bank": a name comes first
     return (None, ws[-1].casefold())

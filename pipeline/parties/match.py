@@ -128,9 +128,19 @@ def _compare(a: str, b: str, defined: Sequence[str], thresholds: Thresholds) -> 
         return Verdict(False, "distinguishing word")
     if len(x.words) == len(y.words) and min(len(x.compact), len(y.compact)) >= 5:
         score = fuzz.ratio(x.key, y.key)
-        if score >= thresholds.string:
+        if score >= thresholds.string and _typo_words(x.key, y.key):
             return Verdict(True, "similar", score / 100)
     return Verdict(None, "none")
+
+
+def _typo_words(a: str, b: str) -> bool:
+    """Each word that differs is a misspelling of its counterpart, not another word: "Deutsche
+    Bank" / "Deutsche Bahn" share "Deutsche" and are two parties ("bank"/"bahn" ratio 75)."""
+    return all(u == v or (min(len(u), len(v)) >= 4 and fuzz.ratio(u, v) >= TYPO_WORD)
+               for u, v in zip(a.split(), b.split()))
+
+
+TYPO_WORD = 80.0  # rapidfuzz ratio a differing word needs ("halvorson"/"halvorsen" 89, "bahn"/"bank" 75)
 
 
 _BODY = re.compile(r"^(?P<pre>(?:\S+ )*?)(?P<head>ministry|department|office|bureau|agency) of (?:the )?"
@@ -219,7 +229,9 @@ class NameMatcher:
         for pid, party in index.parties.items():
             if party.kind != "party" or not (use_meaning or self._may_match(probe, pid, party)):
                 continue
-            forms = [party.name, *party.aliases, *party.acronyms]
+            forms = [f for f in (party.name, *party.aliases, *party.acronyms) if not nm.anaphor(f)]
+            if not forms:
+                continue  # "the index" alone: a party of one article (`names.anaphor`)
             verdicts = [compare(name, f, party.acronyms, self.thresholds) for f in forms]
             if _vetoed(forms, verdicts):
                 continue  # one alias says "another party": no other alias may say otherwise
@@ -228,7 +240,7 @@ class NameMatcher:
                 v = max(yes, key=lambda v: v.score or 0.0)
                 hits.append((v.score or 0.0, pid, v))
             elif all(v.same is None for v in verdicts):
-                open_forms += [(pid, f) for f in dict.fromkeys([party.name, *party.aliases])]
+                open_forms += [(pid, f) for f in dict.fromkeys([party.name, *party.aliases]) if not nm.anaphor(f)]
         if hits:
             hits.sort(key=lambda h: -h[0])
             top = [h for h in hits if h[0] == hits[0][0]]

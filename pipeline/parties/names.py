@@ -57,7 +57,7 @@ DESCRIPTORS = {
     "provider", "platform", "network", "lab", "giant", "conglomerate", "brand", "supplier", "partner",
     "broker", "exchange", "fund", "airport", "railroad", "pharmacy", "distributor", "foundry", "vendor",
     "publisher", "studio", "producer", "refiner", "miner", "kingdom", "country", "nation", "regulator",
-    "agency", "automaker", "bank", "airframer",
+    "agency", "automaker", "bank", "airframer", "index", "pipeline", "project",
 }
 _GOV = {"department", "federal", "secretary", "army", "navy", "air", "treasury", "senate", "congress",
         "supreme", "justice", "embassy", "government", "military", "commerce", "state"}
@@ -226,3 +226,35 @@ def capitalized(word: str) -> bool:
 
 def digits(key: str) -> str:
     return "".join(re.findall(r"\d+", key))
+
+
+# words a person's role is made of ("the President", "CEO of Tesco", "Merkel's spokesperson")
+ROLE_WORDS = _TITLE_WORDS | {"chairperson", "ceo", "cfo", "chief", "executive", "founder", "director",
+                             "chancellor", "king", "queen", "prince", "pope", "plaintiff", "defendant",
+                             "claimant", "prosecutor", "judge", "leader", "head", "envoy", "representative"}
+_ANAPHOR_DETERMINERS = {"the", "a", "an", "another", "other", "this", "that"}
+# "another automaker", "a rival carrier": a party other than the one the text just named
+_DISTINCT = {"another", "other", "rival", "different", "second", "competing"}
+
+
+@lru_cache(maxsize=65536)
+def anaphor(name: str) -> bool:
+    """A determiner and common words only ("the index", "The network", "the President", "another
+    automaker"): it stands for whoever its own article means, never for a name across articles."""
+    ws = words(name)
+    if len(ws) < 2 or len(ws) > 4 or ws[0].casefold() not in _ANAPHOR_DETERMINERS:
+        return False
+    rest = ws[1:]
+    if plural(rest[-1]):
+        return False
+    return all(not capitalized(w) or w.casefold() in ROLE_WORDS for w in rest)
+
+
+def distinct(name: str) -> bool:
+    """"another automaker", "a rival carrier", "other lender": marked as a party other than the
+    named one beside it (never its antecedent)."""
+    raw = words(name)
+    ws = [w.casefold() for w in raw]
+    if len(ws) < 2 or capitalized(raw[-1]):
+        return False  # "Another Round Inc" is a name
+    return ws[0] in _DISTINCT or (len(ws) > 2 and ws[0] in ("a", "an", "the") and ws[1] in _DISTINCT)

@@ -24,9 +24,10 @@ from typing import Mapping, Protocol, Sequence
 from pipeline.parties import coref
 from pipeline.parties import country as ctry
 from pipeline.parties import names as nm
-from pipeline.parties.generic import is_generic, is_group
+from pipeline.parties.generic import entity_type, is_generic, is_group
 from pipeline.parties.model import CanonicalParty, Link, PartyIndex, PartyKind, PartyMention
 from pipeline.parties.overrides import Overrides
+from pipeline.parties.persons import Surnames
 from pipeline.text.parties import party_key
 from pipeline.types import utcnow_iso
 
@@ -63,10 +64,20 @@ class _Linker:
         self.keys: dict[str, str] = {}  # name_key of every alias → party id (first party wins)
         self.acronyms: dict[str, str] = {}  # "AWS" → party id
         self.qkeys: dict[str, str] = {}  # "senate@philippines" → party id (`country.qualified`)
+        # (article id, name_key) → party id of an anaphor ("the index"), which links in its article only
+        self.local: dict[tuple[str, str], str] = {}
         self.text = ""  # the article being linked
+        self.article = ""
+        for lk in index.links:
+            if lk.party_id and nm.anaphor(lk.name):
+                self.local.setdefault((lk.article_id, nm.name_key(lk.name)), lk.party_id)
+        self.surnames = Surnames(entity_type)  # "Musk" → the one "Elon Musk" (`persons`)
         for pid, p in index.parties.items():
             for a in [p.name, *p.aliases]:
-                self.keys.setdefault(nm.name_key(a), pid)
+                if not nm.anaphor(a):
+                    self.keys.setdefault(nm.name_key(a), pid)
+                    if p.kind == "party":
+                        self.surnames.add(pid, a)
                 if (q := ctry.from_alias(a)) is not None:
                     self.qkeys.setdefault(q, pid)
             if not any(ctry.from_alias(a) for a in p.aliases):  # a body whose country no article said
@@ -81,7 +92,10 @@ class _Linker:
         return ctry.qualified(name, self.text)
 
     def lookup(self, name: str) -> str | None:
-        """The party a name's key gives: a bare body ("Senate") only by its country's key."""
+        """The party a name's key gives: a bare body ("Senate") only by its country's key, an
+        anaphor ("the President") only in its own article."""
+        if nm.anaphor(name):
+            return self.local.get((self.article, nm.name_key(name)))
         q = self.qualified(name)
         return self.qkeys.get(q) if q is not None else self.keys.get(nm.name_key(name))
 
@@ -107,7 +121,12 @@ class _Linker:
     def add_alias(self, party: CanonicalParty, name: str, acronyms: set[str] = set()) -> None:
         if name not in party.aliases:
             party.aliases.append(name)
-        self.keys.setdefault(nm.name_key(name), party.id)
+        if nm.anaphor(name):
+            self.local.setdefault((self.article, nm.name_key(name)), party.id)
+        else:
+            self.keys.setdefault(nm.name_key(name), party.id)
+            if party.kind == "party":
+                self.surnames.add(party.id, name)
         for a in sorted(acronyms):
             if a not in party.acronyms:
                 party.acronyms.append(a)
@@ -135,11 +154,15 @@ class _Linker:
         pid = self.lookup(m.name)
         if pid is not None and not self.apart(m.name, pid):
             return Link(article_id=m.article_id, name=m.name, party_id=pid, rule="key")
-        if kind == "party" and self.qualified(m.name) is None:  # a bare body links by its country only
+        if kind == "party" and self.qualified(m.name) is None and not nm.anaphor(m.name):
+            # a bare body links by its country only; an anaphor in its article only
             acr = nm.acronym_of(m.name) if nm.is_acronym(m.name) else None
             pid = self.acronyms.get(acr) if acr else None
             if pid is not None and not self.apart(m.name, pid):
                 return Link(article_id=m.article_id, name=m.name, party_id=pid, rule="acronym")
+            pid = self.surnames.link(m.name, [n.name for n in same_article])
+            if pid is not None and not self.apart(m.name, pid):  # "Musk" … "Elon Musk"
+                return Link(article_id=m.article_id, name=m.name, party_id=pid, rule="surname")
             if self.matcher is not None:
                 link = self.matcher.match(m, self.index, same_article)
                 if link is not None and link.party_id and not self.apart(m.name, link.party_id):
@@ -228,7 +251,7 @@ def resolve(mentions: Sequence[PartyMention], index: PartyIndex | None = None,
         if not pending:
             continue
         text = texts.get(aid, "")
-        linker.text = text
+        linker.text, linker.article = text, aid
         co = coref.analyze([m.name for m in ms], text)
         pending.sort(key=lambda m: (m.name in co.lead or m.name in co.dropped))  # leads first
         for m in pending:

@@ -11,6 +11,7 @@ article with no source; Cato a loser on 06-02; Dax a loser whose quote is not in
 from __future__ import annotations
 
 import hashlib
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -151,7 +152,7 @@ class ToyEmbedder:
 def ner(monkeypatch) -> Iterator[Callable[..., None]]:
     """Replace spaCy's entity label of a short name with a table: `ner(Japan="GPE", ...)`;
     names not in the table are organizations ("ORG"). Keeps unit tests free of the parser."""
-    from pipeline.parties import coref
+    from pipeline.parties import coref, shortform
 
     table: dict[str, str] = {}
 
@@ -159,6 +160,8 @@ def ner(monkeypatch) -> Iterator[Callable[..., None]]:
         return table.get(name.strip(), "ORG")
 
     monkeypatch.setattr(coref, "entity_type", fake)
+    monkeypatch.setattr(shortform, "entity_type", fake)
+    monkeypatch.setattr(importlib.import_module("pipeline.parties.resolve"), "entity_type", fake)
 
     def set_labels(**labels: str) -> None:
         table.update({k.replace("_", " "): v for k, v in labels.items()})

@@ -133,3 +133,38 @@ def test_a_pair_needs_the_whole_name_and_a_list_is_no_apposition(ner):
     assert lead(co, "Bank of Zembla") is None  # ", the Bank of Zembla" is the next item
     co = analyze(["Elena Ruiz", "Minister of Ports"], "Elena Ruiz, the Minister of Ports, spoke.")
     assert lead(co, "Minister of Ports") == "Elena Ruiz"  # a title is a description
+
+
+def test_the_index_is_the_one_index_or_the_one_the_story_is_about(ner):
+    one = "The Brenner 40 fell 3%. After the news the index dipped again."
+    assert lead(analyze(["Brenner 40", "Ostbank", "the index"], one), "the index") == "Brenner 40"
+    many = ("The Kestrel Composite fell 300 points, its worst day since March. The Kestrel Composite has lost "
+            "9% this month, and the Norvish Composite slipped too. The index fell over 2,000 points in nine days.")
+    co = analyze(["Kestrel Composite", "Norvish Composite", "The index"], many)
+    assert lead(co, "The index") == "Kestrel Composite"  # named twice, the other once
+    even = "Prices fell on the Kestrel Composite and on the Norvish Composite. The index is down."
+    assert co.resolve("The index") and analyze(["Kestrel Composite", "Norvish Composite", "The index"],
+                                               even).resolve("The index") is None
+
+
+def test_a_descriptor_written_right_before_a_name_and_a_place_adjective(ner):
+    text = "The Norwegian index the Brenner 40 rose. Meridel Foundry wins. The Tessin-based contract maker has grown."
+    co = analyze(["Brenner 40", "Norwegian index", "Meridel Foundry", "Tessin-based contract maker"], text)
+    assert descriptor("Japanese index") == (None, "index") and descriptor("Tessin-based contract maker") == (None, "maker")
+    assert lead(co, "Norwegian index") == "Brenner 40"
+    assert lead(co, "Tessin-based contract maker") == "Meridel Foundry"
+
+
+def test_a_company_descriptor_is_the_one_name_before_it_in_its_sentence(ner):
+    text = ("Regulators met on Monday with Orsk Air and Halden Rail. Brightmoor did not comment, telling "
+            "reporters the company \"extends its condolences\". Later, the costs of the company grew.")
+    co = analyze(["Orsk Air", "Halden Rail", "Brightmoor", "the company"], text)
+    assert lead(co, "the company") == "Brightmoor"
+    costs = "Orsk Air and Halden Rail met. Brightmoor grew most of the company's costs."
+    assert analyze(["Orsk Air", "Halden Rail", "Brightmoor", "the company"], costs).resolve("the company") is None
+
+
+def test_an_apposed_name_leads_its_description(ner):
+    text = "Shares fell on the primary Norvish index, the Brenner 40, for a third day."
+    co = analyze(["primary Norvish index", "Brenner 40"], text)
+    assert lead(co, "primary Norvish index") == "Brenner 40" and co.resolve("Brenner 40") is None

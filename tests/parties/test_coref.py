@@ -180,3 +180,8 @@ def test_a_titled_person_and_a_lower_case_repeat(ner):
     co = analyze(["Skyline", "Skyline Regional", "Skyline's shares"],
                  "Skyline Regional agreed to merge. Skyline's shares rose after Skyline said so.")
     assert lead(co, "Skyline's shares") == lead(co, "Skyline") == "Skyline Regional"
+
+
+def test_storage_is_a_company_type_word(ner):
+    text = "Kelvary Storage will build two sites. Kelvary and the other storage developers gain."
+    assert lead(analyze(["Kelvary Storage", "Kelvary"], text), "Kelvary") == "Kelvary Storage"

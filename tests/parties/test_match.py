@@ -146,3 +146,9 @@ def test_real_minilm_vectors_are_kept_beside_the_index(tmp_path):
     m.save()
     with np.load(tmp_path / "vectors.npz") as data:
         assert sorted(data["keys"]) == ["acme", "zenith labs"] and data["vecs"].shape == (2, 384)
+
+
+def test_a_typo_changes_letters_of_a_word_not_the_word():
+    assert compare("Halvorsen Lithography", "Halvorson Lithography").same is True
+    assert compare("Nordwerk Bank", "Nordwerk Bahn").same is not True  # ratio 92, "bank"/"bahn" another word
+    assert compare("Kestrel Freight Lines", "Kestrel Freigth Lines").same is True

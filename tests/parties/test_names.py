@@ -109,3 +109,20 @@ def test_descriptors():
                                       ("Justice Department", "justice department")])
 def test_a_company_that_starts_like_a_title_keeps_its_name(name, key):
     assert name_key(name) == key
+
+
+def test_an_anaphor_is_a_determiner_and_common_words_only():
+    from pipeline.parties.names import anaphor, distinct
+    for n in ("the index", "The network", "the President", "another automaker", "the company", "a rival carrier"):
+        assert anaphor(n), n
+    for n in ("the Fed", "the Senate", "the White House", "Kestrel", "the big five banks", "index"):
+        assert not anaphor(n), n
+    assert distinct("another automaker") and distinct("a rival carrier") and distinct("other lenders")
+    assert not distinct("the automaker") and not distinct("Another Round Inc")
+
+
+def test_a_name_before_pipeline_or_project_is_that_name():
+    from pipeline.parties.names import name_key
+    assert name_key("Kestrel pipeline") == name_key("Kestrel project") == name_key("Kestrel") == "kestrel"
+    assert name_key("Norvia gas pipeline") == "norvia"
+    assert name_key("Kestrel Pipeline Company") != "kestrel"  # a capitalized head is a name of its own

@@ -191,3 +191,30 @@ def test_a_long_form_joins_the_party_its_short_form_already_has(ner):
     fb = party_of(res, "a", "Facebook")
     assert party_of(res, "b", "Facebook Ireland Limited") is fb and party_of(res, "b", "Facebook") is fb
     assert fb.id == "facebook" and len(res.index.parties) == 1
+
+
+def test_an_anaphor_links_in_its_own_article_only(ner):
+    texts = {"p1": "Valdorian President Ilse Marrow spoke, and the President left.",
+             "p2": "The White House said the President would veto the agreement.",
+             "p3": "Orsk and Halden signed the agreement; the network went dark.",
+             "p4": "Kestrel Net said the network was back.",
+             "p5": "The agreement would take effect in May."}
+    ms = [*mentions("p1", "Ilse Marrow", "the President"), *mentions("p2", "the President", "the agreement"),
+          *mentions("p3", "the agreement", "the network"), *mentions("p4", "Kestrel Net", "the network")]
+    res = resolve(ms, matcher=default_matcher(texts=texts), texts=texts)
+    assert party_of(res, "p1", "the President") is party_of(res, "p1", "Ilse Marrow")
+    assert party_of(res, "p2", "the President").id != party_of(res, "p1", "the President").id
+    assert party_of(res, "p2", "the agreement").id != party_of(res, "p3", "the agreement").id
+    n3, n4 = party_of(res, "p3", "the network"), party_of(res, "p4", "the network")
+    assert n3 is None or n4 is None or n3.id != n4.id
+    again = resolve([*ms, *mentions("p5", "The agreement")], index=res.index, matcher=default_matcher(texts=texts))
+    assert party_of(again, "p5", "The agreement").id not in {party_of(res, a, "the agreement").id for a in ("p2", "p3")}
+    assert {p.id for p in again.index.parties.values()} >= {p.id for p in res.index.parties.values()}
+
+
+def test_another_x_is_never_the_named_one(ner):
+    texts = {"f1": "Brightwater Motors recalled cars. The defect was an issue with another automaker before."}
+    res = resolve(mentions("f1", "Brightwater Motors", "another automaker"), texts=texts,
+                  matcher=default_matcher(texts=texts))
+    other = party_of(res, "f1", "another automaker")
+    assert other is None or other.id != party_of(res, "f1", "Brightwater Motors").id

@@ -1,0 +1,72 @@
+"""People named by their role in one article: "the President", "CEO of Tesco", "Angela Merkel's
+spokesperson", "Egyptian foreign minister" are the one person the text names in that role, either
+right after it ("Philippine President Rodrigo Duterte", "Merkel's spokesperson, Steffen Seibert",
+"the plaintiff, Eva Glawischnig-Piesczek") or apposed before it ("Dave Lewis, CEO of Tesco").
+
+Used by `coref`; pure text work. A role the text gives to two people (or to none) has no lead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.parties import names as nm
+
+# a word of a person's name: "Duterte", "Erdoğan", "el-Sisi", "O'Brien", an initial "F."
+_TOKEN = r"(?:[a-z]{1,3}-)?[A-Z][\w'’-]*|[A-Z]\."
+_PERSON = rf"(?:{_TOKEN})(?:\s+(?:{_TOKEN})){{0,3}}"
+_FORMER = re.compile(r"(?i:\b(?:former|ex-|late|then|acting|outgoing|previous)(?:\s+\S+)?\s*)$")
+_TITLE_CAP = "|".join(sorted((w.capitalize() for w in nm.ROLE_WORDS), key=len, reverse=True))
+
+
+def is_role(name: str) -> bool:
+    """A role word ("president", "CEO", "spokesperson", "plaintiff") that no person's name follows
+    ("President Rodrigo Duterte" is a name with its title)."""
+    ws = nm.words(name)
+    low = [w.casefold() for w in ws]
+    at = [i for i, w in enumerate(low) if w in nm.ROLE_WORDS]
+    if not at:
+        return False
+    after = ws[at[-1] + 1:]
+    return not after or (low[at[-1] + 1] in ("of", "to", "for", "at") and len(after) <= 4)
+
+
+def _core(name: str) -> str:
+    return re.sub(r"^(?:the|a|an)\s+", "", nm.clean(name), flags=re.I)
+
+
+def _people(role: str, text: str) -> list[str]:
+    """Every person the text writes right after the role or apposed before it."""
+    r = r"\s+".join(re.escape(w) for w in role.split())
+    flat = re.sub(r"\s+", " ", text).replace("\u2019", "'")
+    found = []
+    after = rf"(?<![\w-])(?i:{r}),?\s+(?:(?:{_TITLE_CAP})\s+)*(?P<p>{_PERSON})"
+    before = rf"(?P<p>{_PERSON}),\s+(?:the\s+|an?\s+)?(?i:{r})(?![\w-])"
+    for pat in (after, before):
+        for m in re.finditer(pat, flat):
+            if pat is after and _FORMER.search(flat[max(0, m.start() - 40):m.start()]):
+                continue  # "former Philippine President Ferdinand Marcos" holds the role no more
+            ws = m.group("p").split()
+            while ws and ws[0].casefold() in nm.ROLE_WORDS | nm.FUNCTION_WORDS:
+                ws = ws[1:]  # "AU chairperson President Abdel Fattah el-Sisi"
+            if ws:
+                found.append(" ".join(ws[-4:]))
+    return found
+
+
+def person_for(name: str, named: list[str], text: str) -> str | None:
+    """The person the article names in the role `name`: the claim name that is that person (its
+    last word the person's surname), else the name as the text writes it; None unless exactly one
+    person holds the role in the text."""
+    if not text or not is_role(name):
+        return None
+    people = _people(_core(name), text)
+    surnames = {nm.words(p)[-1].casefold(): p for p in people if nm.words(p)}
+    if len(surnames) != 1:
+        return None
+    surname, person = next(iter(surnames.items()))
+    claims = [c for c in named if c != name and not is_role(c) and nm.words(c)
+              and nm.words(c)[-1].casefold() == surname]
+    if claims:
+        return max(claims, key=lambda c: (len(nm.words(c)), c))
+    return person if len(nm.words(person)) >= 2 else None
