@@ -183,7 +183,7 @@ def profile_for(model: str) -> ModelProfile:
     spec = gguf_parts.MODELS.get(model.lower())
     name, first = (spec.alias, spec.structured_mode) if spec is not None else ("gguf", "grammar")
     return ModelProfile(name=name, structured_modes=_modes(first), context_window=MAX_CTX, concurrency=1,
-                        serial=True, extraction="small", small_mode="hybrid", answer="extractive")
+                        serial=True, extraction="small", small_mode="confirm", answer="extractive")
 
 
 def default_mode(model: str) -> str:

@@ -238,6 +238,24 @@ def test_small_hybrid_mode_asks_one_constrained_question_per_candidate(home, mon
     assert rec.analysis.losers == []  # the model vetoed the cue
 
 
+def test_small_confirm_mode_asks_only_about_cue_only_readings(home, monkeypatch):
+    """confirm: a reading parsed from the sentence's structure stands; the model confirms or vetoes
+    only what the cues alone suggested (here the section and a cue word, not a predicate)."""
+    monkeypatch.setenv("PIPELINE_SMALL_MODE", "confirm")
+    text = ("Who Wins\nAcme Corp wins a big contract.\nBeta Industries loses its biggest customer.\n"
+            "Shares of Gamma Foods rose 5% on Monday.\nDelta Air said the outlook looks bright for the winners.")
+    fake = FakeProvider(script=[{"label": "none"}] * 4)
+    rec = extract_article(make_article(text), fake, strategy="small")
+    assert len(fake.calls) == 1 and "Delta Air" in fake.calls[0]["messages"][-1].content
+    assert fake.calls[0]["schema"]["properties"]["label"]["enum"] == ["winner", "none"]
+    assert {c.party for c in rec.analysis.winners} == {"Acme Corp", "Gamma Foods"}  # parsed: they stand
+    assert [c.party for c in rec.analysis.losers] == ["Beta Industries"]
+    monkeypatch.setenv("PIPELINE_SMALL_MODE", "hybrid")  # hybrid asks about every reading: all vetoed
+    fake = FakeProvider(script=[{"label": "none"}] * 4)
+    rec = extract_article(make_article(text), fake, strategy="small")
+    assert len(fake.calls) == 4 and rec.analysis.winners == rec.analysis.losers == []
+
+
 def test_small_hybrid_mode_cannot_invent_a_label_the_cues_do_not_allow(home, monkeypatch):
     monkeypatch.setenv("PIPELINE_SMALL_MODE", "hybrid")
     # "loser" is outside the question's grammar (winner | none): the answer is re-asked, once

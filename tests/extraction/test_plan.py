@@ -127,8 +127,8 @@ def test_record_strategy_and_prompt_hash_are_unchanged_for_each_kind_of_model(ho
         return P(script=[{"label": "none"}])
 
     # (profile, strategy records get by default, label mode in the hash) as before profiles
-    cases = [(SMOLLM_PROFILE, "small", "rules"), (local_profile("qwen2.5-coder-1.5b"), "small", "hybrid"),
-             (local_profile("/m/any.gguf"), "small", "hybrid"), (FakeProvider.profile_for("x"), "single", None)]
+    cases = [(SMOLLM_PROFILE, "small", "rules"), (local_profile("qwen2.5-coder-1.5b"), "small", "confirm"),
+             (local_profile("/m/any.gguf"), "small", "confirm"), (FakeProvider.profile_for("x"), "single", None)]
     for profile, strategy, mode in cases:
         provider = as_provider(profile)
         rec_plan = plan_extraction(provider)

@@ -49,10 +49,10 @@ def test_only_the_embedded_smollm_is_small():
     for alias in ("qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"):
         qwen = profile_for(f"local:{alias}")
         assert qwen.name == alias and not qwen.small and qwen.serial
-        assert qwen.output_mode == "tool" and qwen.small_mode == "hybrid"
+        assert qwen.output_mode == "tool" and qwen.small_mode == "confirm"
         assert qwen.extraction == "small" and qwen.answer == "extractive"  # the defaults they always had
     gguf = profile_for("local:/models/any.gguf")
-    assert not gguf.small and gguf.output_mode == "grammar" and gguf.small_mode == "hybrid"
+    assert not gguf.small and gguf.output_mode == "grammar" and gguf.small_mode == "confirm"
     for spec in ("openai:gpt-4o-mini", "anthropic:claude-3-5-haiku-latest", "fake:x"):
         prof = profile_for(spec)
         assert not prof.small and not prof.serial and prof.extraction == "single" and prof.answer == "free"
