@@ -294,9 +294,9 @@ def _clause_head(tok: Token) -> Token:
 
 def _own_clause(tok: Token) -> str:
     """The words of the token's clause, without the clauses inside it that have subjects of their own
-    ("X underlined [that construction is ...]": "X underlined that")."""
+    ("X underlined [that the deal is ...], and [construction is ...]": "X underlined that, and")."""
     head = _clause_head(tok)
-    inner = {t.i for c in head.children if c.pos_ in ("VERB", "AUX") and _has_subject(c) and c.dep_ != "conj"
+    inner = {t.i for c in head.children if c.pos_ in ("VERB", "AUX") and _has_subject(c)
              for t in c.subtree}
     return " ".join(t.text for t in head.subtree if t.i not in inner)
 
