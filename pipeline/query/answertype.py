@@ -11,6 +11,11 @@ a date but not the approval). When no sentence does, the part is unanswered, and
 part of which is answered is refused. "Who" and "where" parts are typed loosely (a name, or a noun
 in the role: "government ministries", "on any cloud platform"), so for them the asked verb is what
 counts; "why" is left to `parts` (a stated cause), its answers being too varied to type.
+A right-typed value about the thing next door does not answer either: the value must sit in a
+clause that says the asked event ("now that we're in 2011, it's time to say goodbye" is not the
+date support ends), and a part asked for a place ("deaths in Ohio") needs a sentence naming it.
+"Which companies/investors/countries" parts want a named instance the question does not name, as
+an argument of a clause that says the asked verb; "how was X decided" wants X and the decision.
 """
 
 from __future__ import annotations
