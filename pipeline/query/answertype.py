@@ -11,6 +11,11 @@ a date but not the approval). When no sentence does, the part is unanswered, and
 part of which is answered is refused. "Who" and "where" parts are typed loosely (a name, or a noun
 in the role: "government ministries", "on any cloud platform"), so for them the asked verb is what
 counts; "why" is left to `parts` (a stated cause), its answers being too varied to type.
+A right-typed value about the thing next door does not answer either: the value must sit in a
+clause that says the asked event ("now that we're in 2011, it's time to say goodbye" is not the
+date support ends), and a part asked for a place ("deaths in Ohio") needs a sentence naming it.
+"Which companies/investors/countries" parts want a named instance the question does not name, as
+an argument of a clause that says the asked verb; "how was X decided" wants X and the decision.
 """
 
 from __future__ import annotations
@@ -24,11 +29,11 @@ import numpy as np
 from pipeline.query.bm25 import tokenize
 
 if TYPE_CHECKING:
-    from spacy.tokens import Doc
+    from spacy.tokens import Doc, Token
 
     from pipeline.corpus.protocols import TextEmbedder
 
-Kind = Literal["money", "number", "date", "agent", "place"]
+Kind = Literal["money", "number", "date", "agent", "place", "instance", "manner"]
 
 # "how much money", "how large a fine", "what penalty": the thing asked for is a sum of money.
 MONEY_WORDS = frozenset(tokenize(["money cash compensation fine fines penalty penalties fee fees price prices "
@@ -81,7 +86,42 @@ def asked_kinds(part: str) -> frozenset[Kind]:
         kinds.add("agent")
     if _WHERE.search(part):
         kinds.add("place")
+    if instance_labels(part):
+        kinds.add("instance")
+    if not kinds and _MANNER.search(part) and manner_verbs(part):
+        kinds.add("manner")
     return frozenset(kinds)
+
+
+# "How was the petition decided", "how were the purchases paid for": the outcome of an event.
+_MANNER = re.compile(r"^\s*how\s+(?:was|were|is|are|has|have|had|will\s+be)\s+", re.I)
+
+
+def manner_verbs(part: str) -> frozenset[str]:
+    """The event a "how was X <done>" part asks about: the participle its subject leads to ("decided"
+    in "how was the petition that Calida filed decided"), not a verb of a clause inside the subject."""
+    doc = _doc(part)
+    if doc is None:
+        return frozenset()
+    verb = _manner_verb(doc)
+    return frozenset({verb.lemma_.lower()}) if verb is not None else frozenset()
+
+
+def manner_subject(part: str) -> str:
+    """What a "how was X <done>" part asks about: the subject's head noun ("petition" in "how was the
+    petition that Calida filed decided"); an answer names it ("his application is being decided upon"
+    is another thing's decision). Empty for any other part."""
+    doc = _doc(part)
+    if doc is None or not _MANNER.search(part):
+        return ""
+    verb = _manner_verb(doc)
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and c.pos_ == "NOUN"] if verb else []
+    return subjects[0].lemma_ if subjects else ""
+
+
+def _manner_verb(doc: Doc) -> Token | None:
+    verbs = [t for t in doc if t.pos_ == "VERB" and t.dep_ not in ("relcl", "acl", "amod")]
+    return verbs[-1] if verbs else None
 
 
 def asked_verbs(part: str) -> frozenset[str]:
@@ -171,6 +211,122 @@ def says_event(verbs: frozenset[str], sentence: str, similar: WordSimilarity | N
     return similar is not None and similar(verbs, _content_lemmas(sentence)) >= SIMILAR_VERB
 
 
+def _value_clauses(kind: Kind, sentence: str) -> list[str]:
+    """The clauses that hold a value of the kind: from each value (a spaCy entity of the kind, or
+    what `carries`' patterns match), up to the nearest verb with a subject of its own, and that verb's words. "Now that we're
+    in 2011, it's time to say goodbye" holds a year in a clause about being in 2011, not the end of
+    anything. The whole sentence when the parser is not installed."""
+    doc = _doc(sentence)
+    if doc is None:
+        return [sentence]
+    labels = {"money": {"MONEY"}, "date": {"DATE", "TIME"}}.get(kind, _AMOUNTS)
+    starts = [e.start_char for e in doc.ents if e.label_ in labels]
+    pattern = {"money": _CURRENCY, "date": _MONTH_OR_DAY}.get(kind, _DIGIT)
+    starts += [m.start() for m in pattern.finditer(sentence)]
+    clauses: list[str] = []
+    for start in starts:
+        tok = next((t for t in doc if t.idx <= start < t.idx + max(len(t), 1)), None)
+        if tok is None:
+            continue
+        tok = _clause_head(tok)  # a clause without a subject of its own ("ending down 12%") is its head's
+        clauses.append(doc[tok.left_edge.i:tok.right_edge.i + 1].text)
+    return clauses or [sentence]
+
+
+def _has_subject(verb: Token) -> bool:
+    return any(c.dep_ in ("nsubj", "nsubjpass", "csubj", "expl") for c in verb.children)
+
+
+def says_event_of_value(kind: Kind, verbs: frozenset[str], sentence: str,
+                        similar: WordSimilarity | None = None) -> bool:
+    """Does a clause that holds the value also say the asked event (the value is the event's, not a
+    neighbouring clause's)? No verbs: it does."""
+    if not verbs:
+        return True
+    return any(says_event(verbs, clause, similar) for clause in dict.fromkeys(_value_clauses(kind, sentence)))
+
+
+# "Which companies ...", "what private investors ...": the answer names one (a company, an investor).
+_AGENT_CLASS = ("compan(?:y|ies)|firms?|investors?|banks?|lenders?|insurers?|airlines?|carriers?|bidders?|buyers?|"
+                "sellers?|retailers?|manufacturers?|makers?|suppliers?|partners?|rivals?|competitors?|"
+                "shareholders?|owners?|sponsors?|donors?|businesses|organi[sz]ations?|institutions?|funds?|"
+                "brands?|operators?|contractors?")
+_PLACE_CLASS = "countr(?:y|ies)|nations?|cities|city|states?|provinces?|regions?"
+_PERSON_CLASS = "officials?|executives?|ministers?|politicians?|leaders?|persons?|individuals?|directors?"
+_CLASS = re.compile(rf"^\s*(?:[Ww]hich|[Ww]hat)\s+(?:(?!(?:did|does|do|is|are|was|were|has|have|had|will|can)\b)"
+                    rf"[a-z-]+\s+)?(?:({_AGENT_CLASS})|({_PLACE_CLASS})|({_PERSON_CLASS}))\b")
+# A named instance must be an argument of its clause (subject, object), not a modifier of another noun
+# ("competition from (LNG) terminals" names no investor).
+_ARGUMENT = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "attr", "appos", "conj", "poss", "ROOT", "dative",
+                       "oprd", "agent"})
+
+
+def instance_labels(part: str) -> frozenset[str]:
+    """The entity labels of what a "which/what <class>" part asks for ({ORG, PERSON} for "which
+    companies", {GPE} for "which country"); empty for any other part."""
+    m = _CLASS.search(part)
+    if not m:
+        return frozenset()
+    return frozenset(("ORG", "PERSON") if m.group(1) else ("GPE",) if m.group(2) else ("PERSON",))
+
+
+def names_instance(labels: frozenset[str], sentence: str, names: tuple[str, ...] = (),
+                   verbs: frozenset[str] = frozenset(), similar: WordSimilarity | None = None) -> bool:
+    """Does the sentence name an instance of the asked class that the question does not already
+    name ("which companies bid against HDT": not HDT), as an argument of a clause that itself says
+    one of the part's verbs ("the Party underlined that construction is up to investors" names a
+    party, but of underlining)?"""
+    doc = _doc(sentence)
+    if doc is None:
+        return says_event(verbs, sentence, similar)
+    own = [n.casefold() for n in names]
+    for e in doc.ents:
+        text = e.text.casefold()
+        if e.root.dep_ == "appos" and e.root.head.pos_ != "PROPN":
+            continue  # "liquefied gas (LNG)": a common noun's abbreviation, not a named party
+        if e.label_ in labels and e.root.dep_ in _ARGUMENT and not any(n in text or text in n for n in own):
+            if says_event(verbs, _own_clause(e.root), similar):
+                return True
+    return False
+
+
+def _clause_head(tok: Token) -> Token:
+    """The verb whose clause a token is in, a clause without a subject of its own being its head's."""
+    while tok.head.i != tok.i and (tok.pos_ not in ("VERB", "AUX") or not _has_subject(tok)):
+        tok = tok.head
+    return tok
+
+
+def _own_clause(tok: Token) -> str:
+    """The words of the token's clause, without the clauses inside it that have subjects of their own
+    ("X underlined [that the deal is ...], and [construction is ...]": "X underlined that, and")."""
+    head = _clause_head(tok)
+    inner = {t.i for c in head.children if c.pos_ in ("VERB", "AUX") and _has_subject(c)
+             for t in c.subtree}
+    return " ".join(t.text for t in head.subtree if t.i not in inner)
+
+
+def asked_places(part: str) -> frozenset[str]:
+    """The places that restrict what a part asks ("how many deaths in Ohio"): a place named after "in"."""
+    doc = _doc(part)
+    if doc is None:
+        return frozenset()
+    return frozenset(e.text for e in doc.ents if e.label_ in ("GPE", "LOC") and e.start > 0
+                     and doc[e.start - 1].lower_ in ("in", "across", "within"))
+
+
+def in_scope(places: frozenset[str], sentence: str) -> bool:
+    """A part restricted to a place ("how many deaths in Ohio") is answered only by a sentence that
+    names it: "16,000 deaths in the United States", or a national rate, is another place's figure."""
+    if not places:
+        return True
+    doc = _doc(sentence)
+    if doc is None:
+        return True
+    low = sentence.casefold()
+    return any(p.casefold() in low for p in places)
+
+
 def _has_role(sentence: str, kind: Kind) -> bool:
     """A noun (not a pronoun) as a subject or agent ("who"), or as the object of a preposition ("where")."""
     doc = _doc(sentence)
@@ -181,14 +337,27 @@ def _has_role(sentence: str, kind: Kind) -> bool:
 
 
 def gives(kinds: frozenset[Kind], verbs: frozenset[str], sentence: str,
-          similar: WordSimilarity | None = None, counted: frozenset[str] = frozenset()) -> bool:
-    """Does the sentence answer a typed part: a value of an asked kind, and one of the part's verbs
-    (`says_event`)? Untyped parts always pass."""
+          similar: WordSimilarity | None = None, counted: frozenset[str] = frozenset(),
+          instance: frozenset[str] = frozenset(), names: tuple[str, ...] = (),
+          places: frozenset[str] = frozenset()) -> bool:
+    """Does the sentence answer a typed part: a value of an asked kind, in a clause that says one of
+    the part's verbs (`says_event_of_value`) and for the asked place (`in_scope`); for a "which
+    <class>" part, an instance of the class the question does not name (`names_instance`) and one
+    of the part's verbs? Untyped parts always pass."""
     if not kinds:
         return True
-    if not any(carries(k, sentence, counted) for k in kinds):
+    if "instance" in kinds:
+        return names_instance(instance, sentence, names, verbs, similar)
+    if "manner" in kinds:  # the event itself must be told, not only its subject ("the petition was filed")
+        return says_event(verbs, sentence, similar)
+    valued = [k for k in kinds if carries(k, sentence, counted)]
+    if not valued:
         return False
-    return says_event(verbs, sentence, similar)
+    if not in_scope(places, sentence):
+        return False
+    if not any(k in ("money", "number", "date") for k in valued):
+        return says_event(verbs, sentence, similar)
+    return any(says_event_of_value(k, verbs, sentence, similar) for k in valued if k in ("money", "number", "date"))
 
 
 @lru_cache(maxsize=4096)
@@ -211,5 +380,6 @@ def _content_lemmas(sentence: str) -> frozenset[str]:
                      and t.lemma_.lower() not in _LIGHT)
 
 
-__all__ = ["CALENDAR_NAMES", "MONEY_WORDS", "SIMILAR_VERB", "Kind", "WordSimilarity", "asked_kinds", "asked_verbs", "carries",
-           "gives", "says_event"]
+__all__ = ["CALENDAR_NAMES", "MONEY_WORDS", "SIMILAR_VERB", "Kind", "WordSimilarity", "asked_kinds", "asked_places",
+           "asked_verbs", "carries", "gives", "in_scope", "instance_labels", "names_instance", "says_event",
+           "says_event_of_value"]

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from pipeline.query.answertype import CALENDAR_NAMES, Kind, asked_kinds, asked_verbs
+from pipeline.query.answertype import (CALENDAR_NAMES, Kind, asked_kinds, asked_places, asked_verbs, instance_labels,
+                                       manner_subject, manner_verbs)
 from pipeline.query.bm25 import tokenize
 from pipeline.text.parties import party_key
 
@@ -28,7 +29,7 @@ _CALENDAR = re.compile(rf"(?:(?:{CALENDAR_NAMES}|[0-9]{{1,4}})\s*)+", re.I)
 _NAME = re.compile(r"(?:[A-Z][\w&'\u2019.-]*|[0-9]+[A-Za-z][\w-]*)"
                    r"(?:\s+(?:of|de|du|von|van|and|&|for)\s+[A-Z][\w&'\u2019.-]*|\s+[A-Z][\w&'\u2019.-]*)*")
 # Parts: "..., and what ...", "... and why ...", "; how ..." (a question word after the joint).
-_PART = re.compile(r"(?:,\s*(?:and\s+)?|\s+and\s+|;\s*)(?=(?:what|why|how|when|where|which|who|did|does|do|"
+_PART = re.compile(r"(?:,\s*(?:and\s+)?|\s+and\s+|;\s*)(?=(?:what|why|how|when|where|which|who|did|does|do|can|could|will|"
                    r"is|are|was|were|has|have)\b)", re.I)
 # Words every question has: not what it asks about.
 _GENERIC = frozenset(tokenize(["what why how when where which who happen happened said say says about "
@@ -39,7 +40,7 @@ _GENERIC = frozenset(tokenize(["what why how when where which who happen happene
 # for, which an answer must name (a sentence about the loss does not say how many jobs went).
 _WANTS = re.compile(r"\b(?:how\s+(?:many|much|large|big|long|high|far)(?:\s+an?)?|what(?:\s+kind\s+of)?|which)\s+"
                     r"((?:(?!(?:did|does|do|is|are|was|were|has|have|had|will|can|could|would|should|the|a|an|its|"
-                    r"their)\b)[a-z][\w-]*\s+){1,3}?)(?=(?:did|does|do|is|are|was|were|has|have|had|will|can|could|"
+                    r"their)\b)[a-z][\w-]*\s+){1,3}?)(?:(?:in|at|on|from|for)\s+[A-Z][\w&'\u2019.-]*\s+){0,1}(?=(?:did|does|do|is|are|was|were|has|have|had|will|can|could|"
                     r"would|should)\b)", re.I)
 
 
@@ -54,6 +55,8 @@ class Focus:
     part_quantity: tuple[bool, ...] = field(default=())  # "how many/much ...": a number is asked for
     part_kinds: tuple[frozenset[Kind], ...] = field(default=())  # money / number / date asked for, per part
     part_verbs: tuple[frozenset[str], ...] = field(default=())  # the part's own verbs (stems), per part
+    part_instance: tuple[frozenset[str], ...] = field(default=())  # "which companies": entity labels, per part
+    part_places: tuple[frozenset[str], ...] = field(default=())  # "in Ohio": the place a part is asked for
 
 
 def question_names(question: str) -> list[str]:
@@ -88,10 +91,12 @@ def focus(question: str) -> Focus:
     terms = tuple(frozenset(t for t in tokenize([p])[0] if t not in name_terms and t not in _GENERIC)
                   for p in parts)
     return Focus(names=tuple(names), parts=tuple(parts), part_terms=terms,
-                 part_wants=tuple(wanted(p, name_terms) for p in parts),
+                 part_wants=tuple(wanted(p, name_terms) | frozenset(tokenize([manner_subject(p)])[0]) for p in parts),
                  part_quantity=tuple(bool(_QUANTITY.search(p)) for p in parts),
                  part_kinds=tuple(asked_kinds(p) for p in parts),
-                 part_verbs=tuple(asked_verbs(p) for p in parts))
+                 part_verbs=tuple(manner_verbs(p) if "manner" in asked_kinds(p) else asked_verbs(p) for p in parts),
+                 part_instance=tuple(instance_labels(p) for p in parts),
+                 part_places=tuple(asked_places(p) for p in parts))
 
 
 def wanted(part: str, name_terms: set[str] | frozenset[str] = frozenset()) -> frozenset[str]:

@@ -29,8 +29,10 @@ def _asks(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> b
     verbs = f.part_verbs[i] if i < len(f.part_verbs) else frozenset()
     text = text_of(c)
     wants = f.part_wants[i] - MONEY_WORDS if "money" in kinds else f.part_wants[i]
+    instance = f.part_instance[i] if i < len(f.part_instance) else frozenset()
+    places = f.part_places[i] if i < len(f.part_places) else frozenset()
     return (names_wanted(wants, text, f.part_quantity[i] and not kinds)
-            and gives(kinds, verbs, text, similar, f.part_wants[i] | f.part_terms[i]))
+            and gives(kinds, verbs, text, similar, f.part_wants[i] | f.part_terms[i], instance, f.names, places))
 
 
 def _fits(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> bool:
