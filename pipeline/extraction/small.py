@@ -56,7 +56,7 @@ from pipeline.config import Settings, read_env
 PROMPT = "extract_small.md"
 EXAMPLES = "extract_small_examples.yaml"
 FILES = [PROMPT, EXAMPLES]
-ALGO_VERSION = "small-4"  # 2: parse-based outcome reader and party naming; 3: roles (exceptions, contests, sales); 4: continuity from the clause structure
+ALGO_VERSION = "small-4"  # 2: parse-based outcome reader and party naming; 3: roles (exceptions, contests, sales); 4: continuity from the clause structure, a workforce apart from its firm
 LABELS = ("winner", "loser", "unchanged", "none")
 MAX_CALLS = 60  # per article: the cue filter keeps typical articles far below this
 
