@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline.extraction.lexicon import WORKER_NOUN
 from pipeline.text.parties import party_key
 from pipeline.types import ArticleAnalysis, Evidence, PartyClaim, UnchangedClaim
 
@@ -45,15 +46,24 @@ def merge_party_claims(claims: list[PartyClaim]) -> list[PartyClaim]:
     return list(out.values())
 
 
+def _names_a_group(name: str) -> bool:
+    """'GM employees', 'Ford Motor Company workers': a name followed by its workforce names the
+    party's people (whose jobs go), a party of its own, not a fuller spelling of the name."""
+    words = name.split()
+    return len(words) > 1 and words[-1].islower() and words[-1].rstrip("s") in WORKER_NOUN
+
+
 def canonical_names(names: list[str]) -> dict[str, str]:
     """Within one article, a short name that starts a longer one names the same party:
-    'Calder' and 'Calder Therapeutics', 'Tanaka' and 'Tanaka Process Systems'. Maps each name's
-    key to the key of the longest such name."""
+    'Calder' and 'Calder Therapeutics', 'Tanaka' and 'Tanaka Process Systems' (never 'GM' and 'GM
+    employees'). Maps each name's key to the key of the longest such name."""
     keys = sorted({k for n in names if (k := party_key(n))}, key=lambda k: -len(k.split()))
+    group = {k for n in names if (k := party_key(n)) and _names_a_group(n)}
     out: dict[str, str] = {}
     for k in keys:
         words = k.split()
-        longer = [o for o in keys if len(o.split()) > len(words) and o.split()[:len(words)] == words]
+        longer = [o for o in keys if len(o.split()) > len(words) and o.split()[:len(words)] == words
+                  and o not in group]
         out[k] = out.get(longer[0], longer[0]) if longer else k
     return out
 

@@ -37,7 +37,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, create_model
 
-from pipeline.extraction import naming, outcomes
+from pipeline.extraction import continuity, naming, outcomes
 from pipeline.extraction.assertion import asserted
 from pipeline.extraction.cues import cue_labels, heading_label, strip_markup
 from pipeline.extraction.parties import merge_party_claims, settle_sides
@@ -56,7 +56,7 @@ from pipeline.config import Settings, read_env
 PROMPT = "extract_small.md"
 EXAMPLES = "extract_small_examples.yaml"
 FILES = [PROMPT, EXAMPLES]
-ALGO_VERSION = "small-3"  # 2: parse-based outcome reader and party naming; 3: roles (exceptions, contests, sales)
+ALGO_VERSION = "small-4"  # 2: parse-based outcome reader and party naming; 3: roles (exceptions, contests, sales); 4: continuity from the clause structure, a workforce apart from its firm
 LABELS = ("winner", "loser", "unchanged", "none")
 MAX_CALLS = 60  # per article: the cue filter keeps typical articles far below this
 
@@ -114,6 +114,9 @@ def _candidates(text: str) -> tuple[list[Candidate], list[outcomes.Reading]]:
             head = next((t for t in doc if t.dep_ in ("nsubj", "nsubjpass") and t.idx < end), None)
             c.subject_head = head.lemma_.lower() if head is not None else ""
             c.near = cue_labels(doc.text[end:end + 70])
+            if continuity.continues(doc):  # "X say that the deal does not affect ...", "has continued to"
+                c.near.add("unchanged")
+                c.cues.add("unchanged")
     return out, readings
 
 

@@ -136,6 +136,14 @@ def test_short_names_that_begin_a_longer_one_are_one_party():
     assert canon["beta"] == "beta"
 
 
+def test_a_party_and_its_workforce_are_two_parties():
+    canon = canonical_names(["Orland", "Orland Motors workers", "Orland employees", "Orland Motors"])
+    assert canon["orland"] == "orland motors"  # a fuller spelling, not its workers
+    assert canon["orland motors workers"] == "orland motors workers"
+    w, lo = settle_sides([claim("Orland", 1)], [claim("Orland employees", 2)])
+    assert [c.party for c in w] == ["Orland"] and [c.party for c in lo] == ["Orland employees"]
+
+
 def test_a_party_on_both_sides_keeps_the_side_more_sentences_support():
     w, lo = settle_sides([claim("Calder", 1), claim("Calder Therapeutics", 2)], [claim("Calder", 3)])
     assert [c.party for c in w] == ["Calder Therapeutics", "Calder Therapeutics"] and lo == []
