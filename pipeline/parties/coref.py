@@ -38,6 +38,7 @@ from pipeline.parties import antecedent as ante
 from pipeline.parties import country as ctry
 from pipeline.parties import names as nm
 from pipeline.parties import roles
+from pipeline.parties.beside import named_beside
 from pipeline.parties.generic import descriptor, entity_type, is_generic, is_group
 from pipeline.parties.shortform import DESIGNATORS, is_place, short_form
 
@@ -173,6 +174,9 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
                 co.lead[n] = (lead, "coreference")
     for n in uniq:  # "the President" … "Philippine President Rodrigo Duterte"; "Dave Lewis, CEO of Tesco"
         if n not in co.lead and (lead := roles.person_for(n, named, text)) is not None:
+            co.lead[n] = (lead, "coreference")
+    for n in uniq:  # "United States airframer Boeing", "Fritz Henderson, the current chief operating officer"
+        if n not in co.lead and (lead := named_beside(n, named, text)) is not None:
             co.lead[n] = (lead, "coreference")
     for g in groups:  # "American hyperscalers" are the article's "hyperscalers"
         gw = [w.casefold() for w in nm.words(g)]
