@@ -230,7 +230,8 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
         for c, lead_name in resolved.items():
             forms.setdefault(lead_name, []).append(c)  # "Dow" is a form of "Dow Jones Industrial Average"
         lead = ante.lead_of(n, desc, list(dict.fromkeys(resolved.values())), proper, text,
-                            lambda c: _is_person(c) or c in people, lambda c: is_place(c, text), forms)
+                            lambda c: _is_person(c) or c in people or _is_person(resolved.get(c, c)),
+                            lambda c: is_place(c, text), forms)  # "Papermaster" is "Mark Papermaster"
         if lead is not None:
             co.lead[n] = (lead, "coreference")
         elif desc[0] is None:  # "the airline" with no single airline; "X's partner" stays a party
