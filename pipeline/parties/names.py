@@ -127,8 +127,8 @@ def _core_words(name: str) -> list[str]:
         caps = [i for i, w in enumerate(ws) if capitalized(w) and low[i] not in FUNCTION_WORDS]
         if caps and all(not capitalized(w) for w in ws[caps[-1] + 1:]):
             head = [w for w in ws[:caps[-1] + 1] if w.casefold() not in ("the", "a", "an")]
-            if head and not (len(head) == 1 and _DEMONYM.search(head[0])):  # not "Polish agency"
-                return head
+            if head and not (len(head) == 1 and _DEMONYM.search(head[0])) and not _country(head):
+                return head  # not "Polish agency", not "United States airframer" (no country)
     # the country before a government body
     joined = " ".join(w.replace(".", " ").strip() for w in low)  # "U.S." is "u s"
     for us in _US:
@@ -139,6 +139,14 @@ def _core_words(name: str) -> list[str]:
                 and len(ws) >= 3 and all(capitalized(w) or w.casefold() in FUNCTION_WORDS for w in ws[1:]):
             return ws[1:]  # "U.S. Securities and Exchange Commission", "US Federal Reserve"
     return ws
+
+
+def _country(ws: list[str]) -> bool:
+    """A country's name or word ("United States", "Surinam"): before a descriptor it describes."""
+    from pipeline.parties import country  # country.py reads names through this module
+
+    joined = " ".join(ws)
+    return country.country_of_word(joined) is not None or country.country_name(joined) is not None
 
 
 def strip_title(key: str) -> str:

@@ -139,3 +139,9 @@ def test_a_class_with_only_counting_or_market_words_is_generic(name):
                                   "the Zorvex firms", "Stock Exchange"])
 def test_a_class_with_any_other_word_is_no_generic_name(name):
     assert not is_generic(name)
+
+
+@pytest.mark.parametrize("name,key", [("United States airframer", "united states airframer"),
+                                      ("Norway carrier", "norway carrier"), ("Kaupthing bank", "kaupthing")])
+def test_a_country_before_a_descriptor_describes_a_party_it_does_not_name(name, key):
+    assert name_key(name) == key  # "United States airframer" is no "United States"
