@@ -11,6 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from pipeline.parties.places import FORM
 from pipeline.text.parties import party_key
 
 FUNCTION_WORDS = {"of", "and", "&", "the", "for", "de", "du", "la", "le", "von", "van", "der", "del",
@@ -143,10 +144,7 @@ def _core_words(name: str) -> list[str]:
 
 def _country(ws: list[str]) -> bool:
     """A country's name or word ("United States", "Surinam"): before a descriptor it describes."""
-    from pipeline.parties import country  # country.py reads names through this module
-
-    joined = " ".join(ws)
-    return country.country_of_word(joined) is not None or country.country_name(joined) is not None
+    return " ".join(" ".join(w.casefold().replace(".", " ").split()) for w in ws) in FORM
 
 
 def strip_title(key: str) -> str:
