@@ -52,24 +52,25 @@ def _trim(found: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _beside(name: str, text: str) -> frozenset[str]:
+def _beside(name: str, text: str) -> tuple[int, frozenset[str]]:
     desc = r"(?<![\w-])(?:(?:the|a|an|The|A|An)\s+)?" + re.escape(nm.clean(name).strip()) + r"(?![\w-])"
     flat = " ".join(text.replace("\u2019", "'").split())
-    for pat in (desc + r"\s+" + _NAME,  # "United States airframer Boeing"
+    for i, pat in enumerate((desc + r"\s+" + _NAME,  # "United States airframer Boeing"
                 desc + r",\s+" + _NAME + r"(?=\s*[,(.;]|\s+(?:has|had|is|was|said|says|announced))",
-                _BEFORE + r",\s+" + _LINK + re.escape(nm.clean(name).strip()) + r"(?![\w-])"):
+                _BEFORE + r",\s+" + _LINK + re.escape(nm.clean(name).strip()) + r"(?![\w-])")):
         out = {found for m in re.finditer(pat, flat)
                if (found := _trim(m.group("name"))) and found.split()[0].casefold() not in _NOT_NAMES}
         if out:  # the first way the text writes it decides ("the US, Boeing Executive Vice President
-            return frozenset(out)  # Scott Carson": the name after it, not the list before)
-    return frozenset()
+            return i, frozenset(out)  # Scott Carson": the name after it, not the list before)
+    return 0, frozenset()
 
 
 def named_beside(name: str, claims: list[str], text: str) -> str | None:
     """The party the text names beside the description `name` (module doc), else None."""
     if not text or not is_description(name):
         return None
-    found = {f for f in _beside(name, text) if nm.name_key(f) != nm.name_key(name)}
+    way, beside = _beside(name, text)
+    found = {f for f in beside if nm.name_key(f) != nm.name_key(name)}
     keys = {nm.name_key(f) for f in found}
     if len(keys) != 1:
         return None
@@ -81,7 +82,10 @@ def named_beside(name: str, claims: list[str], text: str) -> str | None:
     low = [w.casefold() for w in nm.words(written)]
     parts = [c for c in claims if c != name and not is_description(c) and 0 < (n := len(nm.words(c))) < len(low)
              and [w.casefold() for w in nm.words(c)] in (low[:n], low[-n:])]  # "Blue Wing Airlines was"
-    return parts[0] if len(parts) == 1 else written
+    if len(parts) == 1:
+        return parts[0]
+    # only a name written right after it counts unclaimed ("Yesterday, the chief officer" is no name)
+    return written if way == 0 else None
 
 
 __all__ = ["is_description", "named_beside"]

@@ -52,3 +52,10 @@ def test_coreference_links_the_description_to_its_name(ner):
     co = analyze(["Zephyr", "Norwegian airframer", "Ola Brekke", "Zephyr Senior Vice President"], TEXT)
     assert co.resolve("Norwegian airframer") == ("Zephyr", "coreference")
     assert co.resolve("Zephyr Senior Vice President") == ("Ola Brekke", "coreference")
+
+
+def test_an_apposed_word_no_claim_names_is_no_lead():
+    text = "Yesterday, the chief design officer resigned. Ola Brekke, the new chief design officer, spoke."
+    assert named_beside("chief design officer", ["Zephyr"], "Yesterday, the chief design officer resigned.") is None
+    assert named_beside("chief design officer", ["Ola Brekke"], text) is None  # two: Yesterday, Ola Brekke
+    assert named_beside("Lapland carrier", ["Zephyr"], TEXT) == "Borealis Air Lines"  # written right after it
