@@ -105,7 +105,8 @@ def descriptor(name: str) -> tuple[str | None, str] | None:
     adjective = first in TECH_ACRONYMS or first.endswith("-based") or (  # "AI vendor", "Arizona-based maker"
         ws[0] != nm.clean(name).split()[0] and (first in _NATIONALITIES or nm._DEMONYM.search(first) is not None)) \
         or (ctry.country_of_word(first) is not None and ctry.country_name(first) is None)  # "Japanese index"
-    if any(nm.capitalized(w) for w in ws[1:]) or (nm.capitalized(ws[0]) and len(ws) > 1 and not adjective):
+    if any(nm.capitalized(w) and ctry.country_of_word(w) is None for w in ws[1:]) \
+            or (nm.capitalized(ws[0]) and len(ws) > 1 and not adjective):  # "large Korean battery maker" is one
         return None  # "Kaupthing bank": a name comes first
     return (None, ws[-1].casefold())
 

@@ -144,7 +144,8 @@ def _core_words(name: str) -> list[str]:
 
 def _country(ws: list[str]) -> bool:
     """A country's name or word ("United States", "Surinam"): before a descriptor it describes."""
-    return " ".join(" ".join(w.casefold().replace(".", " ").split()) for w in ws) in FORM
+    named = [w for w in ws if capitalized(w)]  # "large Korean" describes as "Korean" does
+    return bool(named) and " ".join(" ".join(w.casefold().replace(".", " ").split()) for w in named) in FORM
 
 
 def strip_title(key: str) -> str:

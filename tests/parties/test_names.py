@@ -145,3 +145,9 @@ def test_a_class_with_any_other_word_is_no_generic_name(name):
                                       ("Norway carrier", "norway carrier"), ("Kaupthing bank", "kaupthing")])
 def test_a_country_before_a_descriptor_describes_a_party_it_does_not_name(name, key):
     assert name_key(name) == key  # "United States airframer" is no "United States"
+
+
+def test_a_country_word_inside_a_descriptor_keeps_it_a_descriptor():
+    assert descriptor("large Norwegian battery maker") == (None, "maker")
+    assert name_key("large Norwegian battery maker") == "large norwegian battery maker"  # not "large norwegian"
+    assert descriptor("large Zorvex battery maker") is None  # a name inside: "Zorvex"'s maker
