@@ -20,7 +20,9 @@ from __future__ import annotations
 import re
 from typing import Callable, Mapping, Sequence
 
+from pipeline.parties import country as ctry
 from pipeline.parties import names as nm
+from pipeline.parties.forms import GOVERNMENT_HEADS
 
 # descriptor heads beyond `names.DESCRIPTORS`: public bodies and titles ("the authority",
 # "the commissioner"); a title stands for a person
@@ -219,6 +221,10 @@ def lead_of(n: str, desc: tuple[str | None, str], leads: list[str], named: list[
             forms: Mapping[str, Sequence[str]] | None = None) -> str | None:
     """The party a descriptor stands for: the name the text sets beside it, then `_descriptor`,
     then (no owner) the one name with its head word, then the nearest fitting name before it."""
+    company = desc[1] in ORG_HEADS and desc[1] not in TITLE_HEADS
+    if company:  # "the company, CEO Jane Roe" is no Jane Roe; "The company" is no Treasury
+        named = [c for c in named if not is_person(c) and not _public(c)]
+        leads = [c for c in leads if not is_person(c) and not _public(c)]
     lead = apposed(n, named, text) if text else None
     if lead is not None:
         return lead
@@ -233,7 +239,25 @@ def lead_of(n: str, desc: tuple[str | None, str], leads: list[str], named: list[
         lead = nearest(n, named, text, head in TITLE_HEADS, is_person, is_place)
     if lead is None and text and (head in ORG_HEADS or head in TITLE_HEADS):
         lead = in_sentence(n, named, text, head in TITLE_HEADS, is_person, is_place)
+    if lead is None and text and head == "company":  # the one company the article is about
+        fs = forms or {}
+        lead = salient({c for c in leads if not is_place(c) and _incorporated([c, *fs.get(c, ())], text)}, fs, text)
     return lead
+
+
+def _incorporated(names: Sequence[str], text: str) -> bool:
+    """A company by its own name: a legal suffix in one of its forms or after it in the text
+    ("Apple Inc.", "Bear Stearns Cos."), not "the Fed" or "the FTSE"."""
+    suffix = r"(?:Inc|Corp|Corporation|Co|Cos|Company|Ltd|LLC|plc|AG|SA|Group)\b"
+    return any({w.casefold() for w in nm.words(n)} & nm.CORPORATE or
+               re.search(r"(?<![\w-])" + re.escape(n) + r",?\s+" + suffix, text) for n in names)
+
+
+def _public(name: str) -> bool:
+    """A country or a public body ("US Treasury Department", "Senate"): never "the company"."""
+    ws = nm.words(name)
+    return bool(ws) and (ws[-1].casefold() in GOVERNMENT_HEADS | nm._BODIES or ctry.country_name(name) is not None
+                         or ctry.qualified(name, "") is not None)
 
 
 def in_sentence(desc: str, named: list[str], text: str, person: bool,

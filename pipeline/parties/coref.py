@@ -38,6 +38,7 @@ from pipeline.parties import antecedent as ante
 from pipeline.parties import country as ctry
 from pipeline.parties import names as nm
 from pipeline.parties import roles
+from pipeline.parties.beside import named_beside
 from pipeline.parties.generic import descriptor, entity_type, is_generic, is_group
 from pipeline.parties.shortform import DESIGNATORS, is_place, short_form
 
@@ -174,6 +175,9 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
     for n in uniq:  # "the President" … "Philippine President Rodrigo Duterte"; "Dave Lewis, CEO of Tesco"
         if n not in co.lead and (lead := roles.person_for(n, named, text)) is not None:
             co.lead[n] = (lead, "coreference")
+    for n in uniq:  # "United States airframer Boeing", "Fritz Henderson, the current chief operating officer"
+        if n not in co.lead and (lead := named_beside(n, named, text)) is not None:
+            co.lead[n] = (lead, "coreference")
     for g in groups:  # "American hyperscalers" are the article's "hyperscalers"
         gw = [w.casefold() for w in nm.words(g)]
         bare = {h for h in groups if 0 < len(hw := [w.casefold() for w in nm.words(h)]) < len(gw)
@@ -226,7 +230,8 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
         for c, lead_name in resolved.items():
             forms.setdefault(lead_name, []).append(c)  # "Dow" is a form of "Dow Jones Industrial Average"
         lead = ante.lead_of(n, desc, list(dict.fromkeys(resolved.values())), proper, text,
-                            lambda c: _is_person(c) or c in people, lambda c: is_place(c, text), forms)
+                            lambda c: _is_person(c) or c in people or _is_person(resolved.get(c, c)),
+                            lambda c: is_place(c, text), forms)  # "Papermaster" is "Mark Papermaster"
         if lead is not None:
             co.lead[n] = (lead, "coreference")
         elif desc[0] is None:  # "the airline" with no single airline; "X's partner" stays a party

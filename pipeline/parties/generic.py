@@ -33,7 +33,7 @@ GENERIC = {
     "consumers", "customers", "people", "investors", "shareholders", "workers", "employees", "users",
     "industry", "the industry", "market", "markets", "the market", "government", "officials", "others",
     "some", "many", "everyone", "it", "its", "they", "them", "he", "she", "we", "you", "this", "that",
-    "these", "those", "who", "which", "rivals", "competitors", "the public", "public", "economy",
+    "these", "those", "who", "which", "rivals", "competitors", "the public", "public", "economy", "media", "the media",
     "the company", "the firm", "the group", "sector", "the sector", "stocks", "shares", "overall",
     "matters", "both", "all", "none", "nobody", "anyone", "somebody", "everybody", "other", "us",
     # bare classes too wide to count as one party: every article has some
@@ -59,7 +59,26 @@ def is_generic(name: str) -> bool:
     key = party_key(name)
     if nm.is_acronym(name.strip()) and key in _PRONOUNS:  # "US" is the United States, "us" a pronoun
         return False
-    return key in GENERIC or key in TECH_ACRONYMS or not any(ch.isalnum() for ch in key)
+    return key in GENERIC or key in TECH_ACRONYMS or not any(ch.isalnum() for ch in key) or _generic_phrase(name)
+
+
+# words that only count or widen a generic class: "the two firms", "most people", "Other companies",
+# "broader industry"; and the market words that only place it: "Wall Street experts", "Stock markets"
+_QUANTIFIERS = {"the", "a", "an", "two", "three", "four", "five", "several", "both", "most", "other", "some",
+                "many", "all", "few", "various", "numerous", "these", "those", "such", "broader", "wider",
+                "whole", "entire", "overall"}
+_PLACING = {"wall", "street", "industry", "stock", "market", "financial"}
+_CLASS_HEADS = {"firms", "companies", "people", "experts", "analysts", "markets", "industry", "media",
+                "investors", "consumers", "customers", "businesses", "observers", "commentators"}
+
+
+def _generic_phrase(name: str) -> bool:
+    """A generic class with only counting or placing words before it (see the sets above); a
+    name or any other modifier ("Mining companies", "FreshWay store workers") keeps it a group."""
+    ws = [w.casefold() for w in nm.words(name)]
+    if len(ws) < 2 or ws[-1] not in _CLASS_HEADS or "'s" in nm.clean(name):
+        return False
+    return all(w in _QUANTIFIERS or w in _PLACING for w in ws[:-1])
 
 
 def _core(name: str) -> list[str]:
@@ -86,7 +105,8 @@ def descriptor(name: str) -> tuple[str | None, str] | None:
     adjective = first in TECH_ACRONYMS or first.endswith("-based") or (  # "AI vendor", "Arizona-based maker"
         ws[0] != nm.clean(name).split()[0] and (first in _NATIONALITIES or nm._DEMONYM.search(first) is not None)) \
         or (ctry.country_of_word(first) is not None and ctry.country_name(first) is None)  # "Japanese index"
-    if any(nm.capitalized(w) for w in ws[1:]) or (nm.capitalized(ws[0]) and len(ws) > 1 and not adjective):
+    if any(nm.capitalized(w) and ctry.country_of_word(w) is None for w in ws[1:]) \
+            or (nm.capitalized(ws[0]) and len(ws) > 1 and not adjective):  # "large Korean battery maker" is one
         return None  # "Kaupthing bank": a name comes first
     return (None, ws[-1].casefold())
 

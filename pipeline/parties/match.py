@@ -33,6 +33,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from pipeline.corpus.protocols import TextEmbedder
+from pipeline.parties import forms
 from pipeline.parties import names as nm
 from pipeline.parties.confirm import Confirmer
 from pipeline.parties.generic import descriptor, is_generic, is_group
@@ -76,15 +77,12 @@ def _info(name: str) -> _Name:
                  initials=frozenset(nm.initials(name)) | frozenset(nm.initials(key)))
 
 
-INDEX_WORDS = {"index", "industrial", "average", "composite", "225", "500", "100", "50", "40", "30", "20"}
-
-
 @lru_cache(maxsize=65536)
 def _family(name: str) -> str:
     """A market index without its trailing index words: "Nikkei 225" → "Nikkei", "Dow Jones
     Industrial Average" → "Dow Jones", "Standard & Poor's 500" → "Standard & Poor"."""
     ws = nm.words(name)
-    while len(ws) > 1 and ws[-1].casefold() in INDEX_WORDS:
+    while len(ws) > 1 and ws[-1].casefold() in forms.INDEX_WORDS:
         ws = ws[:-1]
     return " ".join(ws)
 
@@ -96,8 +94,13 @@ def _joined(name: str) -> str:
 
 def compare(a: str, b: str, defined: Sequence[str] = (), thresholds: Thresholds = Thresholds()) -> Verdict:
     """Decide whether names `a` and `b` are one party (`defined`: acronyms the text gave b)."""
+    if (cf := forms.country_form(a)) is not None and cf == forms.country_form(b):
+        return Verdict(True, "country form", 1.0)  # "US government" / "United States government"
+    if forms.same_index(a, b) or forms.index_acronym(a, b) or forms.index_acronym(b, a):
+        return Verdict(True, "index", 1.0)  # "German Dax" / "Dax", "DJIA" / "Dow Jones"
     fa, fb = _family(a), _family(b)
-    if (fa != _joined(a) or fb != _joined(b)) and fa and fb:
+    sizes = nm.digits(a), nm.digits(b)  # "FTSE 100" / "FTSE 250": two indexes
+    if (fa != _joined(a) or fb != _joined(b)) and fa and fb and not (all(sizes) and sizes[0] != sizes[1]):
         v = _compare(fa, fb, defined, thresholds)
         if v.same:
             return Verdict(True, "index", v.score)
@@ -174,8 +177,9 @@ def _probe(name: str) -> frozenset[str]:
     out: set[str] = set()
     for x in {_info(name), _info(_family(name) or name)}:
         out |= {f"w:{w}" for w in x.words} | {f"p:{x.compact[:3]}"} | {f"a:{i}" for i in x.initials}
+        out |= {f"i:{i[:2]}" for i in x.initials}  # "Dow Jones" may be "DJIA" (`forms.index_acronym`)
         if x.acronym:
-            out.add(f"a:{x.acronym}")
+            out |= {f"a:{x.acronym}", f"i:{x.acronym[:2]}"}
     return frozenset(out)
 
 

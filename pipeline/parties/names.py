@@ -11,6 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from pipeline.parties.places import FORM
 from pipeline.text.parties import party_key
 
 FUNCTION_WORDS = {"of", "and", "&", "the", "for", "de", "du", "la", "le", "von", "van", "der", "del",
@@ -127,8 +128,8 @@ def _core_words(name: str) -> list[str]:
         caps = [i for i, w in enumerate(ws) if capitalized(w) and low[i] not in FUNCTION_WORDS]
         if caps and all(not capitalized(w) for w in ws[caps[-1] + 1:]):
             head = [w for w in ws[:caps[-1] + 1] if w.casefold() not in ("the", "a", "an")]
-            if head and not (len(head) == 1 and _DEMONYM.search(head[0])):  # not "Polish agency"
-                return head
+            if head and not (len(head) == 1 and _DEMONYM.search(head[0])) and not _country(head):
+                return head  # not "Polish agency", not "United States airframer" (no country)
     # the country before a government body
     joined = " ".join(w.replace(".", " ").strip() for w in low)  # "U.S." is "u s"
     for us in _US:
@@ -139,6 +140,12 @@ def _core_words(name: str) -> list[str]:
                 and len(ws) >= 3 and all(capitalized(w) or w.casefold() in FUNCTION_WORDS for w in ws[1:]):
             return ws[1:]  # "U.S. Securities and Exchange Commission", "US Federal Reserve"
     return ws
+
+
+def _country(ws: list[str]) -> bool:
+    """A country's name or word ("United States", "Surinam"): before a descriptor it describes."""
+    named = [w for w in ws if capitalized(w)]  # "large Korean" describes as "Korean" does
+    return bool(named) and " ".join(" ".join(w.casefold().replace(".", " ").split()) for w in named) in FORM
 
 
 def strip_title(key: str) -> str:

@@ -122,7 +122,7 @@ def _introduced(name: str, others: list[str], phrases: set[str], text: str) -> s
         first, alone = _first(o, text), _alone(short, o, text)
         if first < 0 or (alone and alone[0] < first):
             continue
-        if _a_unit(short, o, text):
+        if _a_unit(short, o, text) or _product(extra):
             continue
         if any(w.casefold() in nm.CORPORATE or w.casefold() in DESIGNATORS for w in extra) \
                 or not any(_alone(w, o, text) for w in adjacent if len(w) > 1):
@@ -175,6 +175,13 @@ def _common_word(word: str, text: str) -> bool:
     """An opener ("If Tokyo declines") or a word the text writes in lower case too ("Who Loses
     Halvorsen Lithography" under a heading): not part of a name."""
     return word.casefold() in _OPENERS or word[:1].isupper() and re.search(r"(?<![\w-])" + re.escape(word.casefold()) + r"(?![\w-])", text) is not None
+
+
+def _product(extra: list[str]) -> bool:
+    """The added words are a model: a number with a product word ("Boeing 787 Dreamliners") or a
+    model code ("Airbus A380"); the maker is another party. A bare trailing number stays a size
+    ("Nikkei 225")."""
+    return any(any(c.isdigit() for c in w) and (len(extra) > 1 or not w.isdigit()) for w in extra)
 
 
 def short_form(name: str, others: list[str], text: str, phrases: set[str] | None = None) -> str | None:

@@ -168,3 +168,23 @@ def test_an_apposed_name_leads_its_description(ner):
     text = "Shares fell on the primary Norvish index, the Brenner 40, for a third day."
     co = analyze(["primary Norvish index", "Brenner 40"], text)
     assert lead(co, "primary Norvish index") == "Brenner 40" and co.resolve("Brenner 40") is None
+
+
+def test_the_company_is_never_a_person_or_a_public_body(ner):
+    ner(**{"Jane Roe": "PERSON", "Roe": "ORG"})  # a surname alone: not a person to the parser
+    text = ("Jane Roe, formerly of Zorvex Inc., left. Roe said the company grew. "
+            "The Norwegian Treasury lent Kelda Motors money. The company has warned it may run out.")
+    co = analyze(["Jane Roe", "Roe", "Zorvex Inc.", "the company"], text)
+    assert lead(co, "the company") != "Roe" and lead(co, "the company") != "Jane Roe"
+    co = analyze(["Norwegian Treasury", "The company"], "The Norwegian Treasury lent money. The company has warned.")
+    assert co.resolve("The company") is None  # a treasury is no company
+
+
+def test_the_company_is_the_one_incorporated_company_the_article_is_about(ner):
+    text = ("Zorvex Inc. doubled its profit. Zorvex sold more phones; analysts at Brill Research praised "
+            "Zorvex. Its chief said: we grew. The revenue of the company rose.")
+    co = analyze(["Zorvex Inc.", "Zorvex", "Brill Research", "the company"], text)
+    assert (lead(co, "the company") or "").startswith("Zorvex")
+    fed = ("The Fed cut rates. The Fed said more cuts may come. Brill Research praised the Fed. "
+           "The revenue of the company rose.")  # the one name named most is no company by its name
+    assert analyze(["Fed", "Brill Research", "the company"], fed).resolve("the company") is None

@@ -185,3 +185,16 @@ def test_a_titled_person_and_a_lower_case_repeat(ner):
 def test_storage_is_a_company_type_word(ner):
     text = "Kelvary Storage will build two sites. Kelvary and the other storage developers gain."
     assert lead(analyze(["Kelvary Storage", "Kelvary"], text), "Kelvary") == "Kelvary Storage"
+
+
+def test_a_maker_is_not_the_model_it_introduces_first(ner):
+    """"Zephyr 450 Skyliners" is a product of Zephyr (a number and a product word, or a model code);
+    a bare trailing number is a size ("Quill 225" … "Quill": one index)."""
+    text = ("Borealis Air ordered 12 Zephyr 450 Skyliners, a jet Zephyr is still building. "
+            "It also leased a Kestrel K90 that Kestrel delivered. "
+            "The Quill 225 rose; the Quill has gained for a week.")
+    co = analyze(["Borealis Air", "Zephyr", "Zephyr 450 Skyliners", "Kestrel", "Kestrel K90", "Quill 225", "Quill"],
+                 text)
+    assert lead(co, "Zephyr") is None
+    assert lead(co, "Kestrel") is None
+    assert lead(co, "Quill") == "Quill 225"

@@ -126,3 +126,28 @@ def test_a_name_before_pipeline_or_project_is_that_name():
     assert name_key("Kestrel pipeline") == name_key("Kestrel project") == name_key("Kestrel") == "kestrel"
     assert name_key("Norvia gas pipeline") == "norvia"
     assert name_key("Kestrel Pipeline Company") != "kestrel"  # a capitalized head is a name of its own
+
+
+@pytest.mark.parametrize("name", ["the two firms", "Wall Street experts", "the media", "broader industry",
+                                  "Industry analysts", "Other companies", "most people", "Stock markets",
+                                  "several observers"])
+def test_a_class_with_only_counting_or_market_words_is_generic(name):
+    assert is_generic(name)
+
+
+@pytest.mark.parametrize("name", ["Mining companies", "Zorvex analysts", "Zorvex's investors", "Acme Media",
+                                  "the Zorvex firms", "Stock Exchange"])
+def test_a_class_with_any_other_word_is_no_generic_name(name):
+    assert not is_generic(name)
+
+
+@pytest.mark.parametrize("name,key", [("United States airframer", "united states airframer"),
+                                      ("Norway carrier", "norway carrier"), ("Kaupthing bank", "kaupthing")])
+def test_a_country_before_a_descriptor_describes_a_party_it_does_not_name(name, key):
+    assert name_key(name) == key  # "United States airframer" is no "United States"
+
+
+def test_a_country_word_inside_a_descriptor_keeps_it_a_descriptor():
+    assert descriptor("large Norwegian battery maker") == (None, "maker")
+    assert name_key("large Norwegian battery maker") == "large norwegian battery maker"  # not "large norwegian"
+    assert descriptor("large Zorvex battery maker") is None  # a name inside: "Zorvex"'s maker
