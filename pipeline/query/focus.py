@@ -162,7 +162,9 @@ def names_wanted(wants: frozenset[str], sentence: str, quantity: bool = False) -
         return True
     if concrete <= _DATE_WORDS:
         return _DATE.search(sentence) is not None
-    return bool(concrete & stems(sentence))
+    # "what delivery date": the date word is the kind (checked by `answertype`), "delivery" says
+    # which date ("2,200 more orders to date" names a date word, not a delivery)
+    return bool((concrete - _DATE_WORDS) & stems(sentence))
 
 
 def overlap(terms: frozenset[str], sentence: str) -> int:

@@ -15,6 +15,7 @@ from pipeline.query.answertype import MONEY_WORDS, WordSimilarity, gives, says_e
 from pipeline.query.focus import Focus, about, names_wanted, overlap
 from pipeline.query.retrieve import Hit
 from pipeline.query.scope import refers_back
+from pipeline.query.whose import asks_as_agent, others_event
 
 Cand = tuple[Hit, int, int, float]
 
@@ -33,7 +34,9 @@ def _asks(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> b
     instance = f.part_instance[i] if i < len(f.part_instance) else frozenset()
     places = f.part_places[i] if i < len(f.part_places) else frozenset()
     return (names_wanted(wants, text, f.part_quantity[i] and not kinds)
-            and gives(kinds, verbs, text, similar, f.part_wants[i] | f.part_terms[i], instance, f.names, places))
+            and gives(kinds, verbs, text, similar, f.part_wants[i] | f.part_terms[i], instance, f.names, places)
+            and (bool(kinds & {"agent", "instance"}) or not asks_as_agent(f.parts, f.names)
+                 or not others_event(text, f.names)))  # GM's fall does not say how far Chrysler's sales fell
 
 
 def _fits(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> bool:
