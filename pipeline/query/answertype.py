@@ -47,7 +47,7 @@ _CHANGE = frozenset(tokenize(["fall fell fallen drop dropped rise rose risen gro
 _HOW_MUCH = re.compile(r"\bhow\s+(?:much|many|large|big|high|far|long|tall|heavy|deep|wide|old)\b|"
                        r"\b(?:what|which)\s+(?:share|percentage|percent|proportion|portion|fraction|number|"
                        r"amount|sum|figure|size|total)\b", re.I)
-_WHAT_MONEY = re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?(?:fine|penalty|price|cost|fee|salary|compensation|"
+_WHAT_MONEY = re.compile(r"\b(?:what|which)\s+(?:\w+\s+)?(?:fine|penalty|price|cost|fee|salary|compensation|revenue|profit|"
                          r"settlement|sum)\b", re.I)
 _WHEN = re.compile(r"^\s*when\b|\b(?:from|since|until|till|by)\s+when\b|"
                    r"\b(?:what|which)\s+(?:\w+\s+)?(?:date|day|year|month|week|time)s?\b", re.I)

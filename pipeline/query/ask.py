@@ -24,6 +24,7 @@ from pipeline.templates import load_prompt
 from pipeline.query.answertype import WordSimilarity
 from pipeline.query.focus import Focus, about, focus
 from pipeline.query.parts import Cand, cover_parts, text_of
+from pipeline.query.scope import named_start, occasion_terms, tells_occasion, too_early
 from pipeline.query.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosine
 from pipeline.query.cite import (LEXICAL_SUPPORT, SEMANTIC_SUPPORT, Citation, SupportChecker, parse_citations,
                                  strip_citations, validate_citations)
@@ -135,6 +136,11 @@ def _article_text(r: Retriever, h: Hit) -> str:
     return (a.text if a is not None else "") or h.chunk.text
 
 
+def _published(r: Retriever, h: Hit) -> str | None:
+    a = r.articles.get(h.article_id)
+    return a.published_at if a is not None else None
+
+
 def _where(c: Cand) -> tuple[str, int]:
     """A candidate sentence's place in the corpus: its article and start offset."""
     return c[0].article_id, c[0].chunk.start + c[1]
@@ -220,7 +226,14 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
     if not named:  # "the carrier" in an article about another airline is not about the one asked
         result.reason = f"no retrieved article mentions {' or '.join(f.names)}"
         return result
-    hits = named
+    start, occasion = named_start(question), occasion_terms(question, f.names)
+    hits = [h for h in named if not too_early(_published(r, h), start)
+            and tells_occasion(occasion, _article_text(r, h))]
+    if not hits:  # a 2006 article cannot say what happened in February 2010
+        result.reason = "no retrieved article " + " and ".join(
+            ([f"dates from {start.isoformat()} or later"] if start else [])
+            + ([f"tells the occasion asked ({' '.join(sorted(occasion))})"] if occasion else []))
+        return result
     settings = settings if settings is not None else load_settings()  # library entry point
     provider = get_provider(model or settings.model_for("ask"))
     result.model = provider.model_string

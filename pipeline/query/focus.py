@@ -17,6 +17,7 @@ from functools import lru_cache
 from pipeline.query.answertype import (CALENDAR_NAMES, Kind, asked_kinds, asked_places, asked_verbs, instance_labels,
                                        manner_subject, manner_verbs)
 from pipeline.query.bm25 import tokenize
+from pipeline.query.scope import without_occasion
 from pipeline.text.parties import party_key
 
 # Words that start a question or join its parts; capitalized only because they open a sentence.
@@ -87,10 +88,11 @@ def question_parts(question: str) -> list[str]:
 def focus(question: str) -> Focus:
     names = question_names(question)
     name_terms = set(tokenize([" ".join(names)])[0]) if names else set()
-    parts = question_parts(question)
+    shown = question_parts(question)
+    parts = [without_occasion(p) for p in shown]  # "on the day X said ...": checked per article (scope)
     terms = tuple(frozenset(t for t in tokenize([p])[0] if t not in name_terms and t not in _GENERIC)
                   for p in parts)
-    return Focus(names=tuple(names), parts=tuple(parts), part_terms=terms,
+    return Focus(names=tuple(names), parts=tuple(shown), part_terms=terms,
                  part_wants=tuple(wanted(p, name_terms) | frozenset(tokenize([manner_subject(p)])[0]) for p in parts),
                  part_quantity=tuple(bool(_QUANTITY.search(p)) for p in parts),
                  part_kinds=tuple(asked_kinds(p) for p in parts),
@@ -160,7 +162,9 @@ def names_wanted(wants: frozenset[str], sentence: str, quantity: bool = False) -
         return True
     if concrete <= _DATE_WORDS:
         return _DATE.search(sentence) is not None
-    return bool(concrete & stems(sentence))
+    # "what delivery date": the date word is the kind (checked by `answertype`), "delivery" says
+    # which date ("2,200 more orders to date" names a date word, not a delivery)
+    return bool((concrete - _DATE_WORDS) & stems(sentence))
 
 
 def overlap(terms: frozenset[str], sentence: str) -> int:

@@ -14,6 +14,8 @@ import re
 from pipeline.query.answertype import MONEY_WORDS, WordSimilarity, gives, says_event
 from pipeline.query.focus import Focus, about, names_wanted, overlap
 from pipeline.query.retrieve import Hit
+from pipeline.query.scope import refers_back
+from pipeline.query.whose import asks_as_agent, others_event
 
 Cand = tuple[Hit, int, int, float]
 
@@ -27,12 +29,14 @@ def _asks(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> b
     a number or a date, a value of that kind with the part's own verb: `answertype.gives`)?"""
     kinds = f.part_kinds[i] if i < len(f.part_kinds) else frozenset()
     verbs = f.part_verbs[i] if i < len(f.part_verbs) else frozenset()
-    text = text_of(c)
+    text = _unasked_numbers(f, text_of(c)) if "number" in kinds else text_of(c)
     wants = f.part_wants[i] - MONEY_WORDS if "money" in kinds else f.part_wants[i]
     instance = f.part_instance[i] if i < len(f.part_instance) else frozenset()
     places = f.part_places[i] if i < len(f.part_places) else frozenset()
     return (names_wanted(wants, text, f.part_quantity[i] and not kinds)
-            and gives(kinds, verbs, text, similar, f.part_wants[i] | f.part_terms[i], instance, f.names, places))
+            and gives(kinds, verbs, text, similar, f.part_wants[i] | f.part_terms[i], instance, f.names, places)
+            and (bool(kinds & {"agent", "instance"}) or not asks_as_agent(f.parts, f.names)
+                 or not others_event(text, f.names)))  # GM's fall does not say how far Chrysler's sales fell
 
 
 def _fits(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> bool:
@@ -61,6 +65,11 @@ def cover_parts(f: Focus, pool: list[Cand], chosen: list[Cand],
     used: set[int] = set()
     for i, part in enumerate(f.parts):
         why = part.lower().startswith("why")
+        earlier = {c[0].article_id for c in out if id(c) in used}
+        if i and earlier and refers_back(part):  # "where did it close that day": the first part's article
+            out = [c for c in out if c[0].article_id in earlier or any(
+                _fits(f, j, c, similar) for j in range(len(f.parts)) if j != i)]
+            pool = [c for c in pool if c[0].article_id in earlier]
         mine = [c for c in out if _fits(f, i, c, similar) and (id(c) not in used or len(f.parts) == 1)]
         typed = i < len(f.part_kinds) and bool(f.part_kinds[i])
         better = _stronger(f, i, pool, out, mine, used, similar) if mine and typed else None
@@ -87,6 +96,16 @@ def cover_parts(f: Focus, pool: list[Cand], chosen: list[Cand],
         out.append(best)
         used.add(id(best))
     return out, unanswered
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _unasked_numbers(f: Focus, text: str) -> str:
+    """The sentence with the numbers the question itself holds blanked: "an iPhone 4" does not say
+    how many iPhone 4 handsets were sold."""
+    given = set(_NUMBER.findall(" ".join(f.parts)))
+    return _NUMBER.sub(lambda m: " " if m.group(0) in given else m.group(0), text) if given else text
 
 
 def _strength(f: Focus, i: int, c: Cand) -> tuple[bool, bool]:
