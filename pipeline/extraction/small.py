@@ -58,6 +58,8 @@ EXAMPLES = "extract_small_examples.yaml"
 FILES = [PROMPT, EXAMPLES]
 ALGO_VERSION = "small-4"  # 2: parse-based outcome reader and party naming; 3: roles (exceptions, contests, sales); 4: continuity from the clause structure, a workforce apart from its firm
 LABELS = ("winner", "loser", "unchanged", "none")
+# label modes whose question's grammar holds only the labels the reading or the cues allow
+NARROW_MODES = ("hybrid", "confirm")
 MAX_CALLS = 60  # per article: the cue filter keeps typical articles far below this
 
 
@@ -303,7 +305,7 @@ def plan(article: Article, provider: Provider, mode: str | None = None) -> CallP
 
     read_parties = {(r.sentence, r.party) for r in readings}
     for r in readings:
-        decide(cands[r.sentence], r.party, [r.label], [r.label] if how in ("hybrid", "confirm") else list(LABELS),
+        decide(cands[r.sentence], r.party, [r.label], [r.label] if how in NARROW_MODES else list(LABELS),
                r.label, reason=r.reason)
     for i, c in enumerate(cands):
         options = allowed_labels(c)
@@ -311,7 +313,7 @@ def plan(article: Article, provider: Provider, mode: str | None = None) -> CallP
             options = [o for o in options if o not in ("winner", "loser")]
         if options:
             decide(c, c.parties[0] if c.parties else None, options,
-                   options if how in ("hybrid", "confirm") else list(LABELS), rule_label(c, options))
+                   options if how in NARROW_MODES else list(LABELS), rule_label(c, options))
 
     def assemble(answers: Answers) -> Outcome:
         usage, model = Usage(), ""

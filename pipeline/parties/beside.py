@@ -22,7 +22,6 @@ from functools import lru_cache
 from pipeline.parties import names as nm
 
 _NAME = r"(?P<name>[A-Z][\w&'’.-]*(?:\s+(?:(?:of|and|&|de)\s+)?[A-Z][\w&'’-]*){0,4})"
-_BEFORE = r"(?P<name>[A-Z][\w&'’.-]*(?:\s+(?:(?:of|and|&|de)\s+)?[A-Z][\w&'’-]*){0,4})"
 # what may stand between an apposed name and its description: "formerly an", "the current"
 _LINK = r"(?:(?:formerly|currently|now|then|also|previously)\s+)?(?:(?:the|a|an)\s+)?" \
         r"(?:(?:current|former|new|acting|interim)\s+)?"
@@ -57,7 +56,7 @@ def _beside(name: str, text: str) -> tuple[int, frozenset[str]]:
     flat = " ".join(text.replace("\u2019", "'").split())
     for i, pat in enumerate((desc + r"\s+" + _NAME,  # "United States airframer Boeing"
                 desc + r",\s+" + _NAME + r"(?=\s*[,(.;]|\s+(?:has|had|is|was|said|says|announced))",
-                _BEFORE + r",\s+" + _LINK + re.escape(nm.clean(name).strip()) + r"(?![\w-])")):
+                _NAME + r",\s+" + _LINK + re.escape(nm.clean(name).strip()) + r"(?![\w-])")):
         out = {found for m in re.finditer(pat, flat)
                if (found := _trim(m.group("name"))) and found.split()[0].casefold() not in _NOT_NAMES}
         if out:  # the first way the text writes it decides ("the US, Boeing Executive Vice President

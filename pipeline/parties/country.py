@@ -15,9 +15,7 @@ from functools import lru_cache
 
 from pipeline.parties import names as nm
 from pipeline.parties.places import CAPITALS, COUNTRIES, FORM
-from pipeline.parties.places import US_STATES as US_STATES  # read by `forms`
 
-_FORM = FORM
 # bodies every country has: the name alone does not say whose
 BARE_BODIES = {
     "senate", "congress", "parliament", "house of representatives", "national assembly", "supreme court",
@@ -35,13 +33,13 @@ def country_name(name: str) -> str | None:
     """"japan" for "Japan" or "the U.S." (a country's name, not a capital or a demonym)."""
     key = " ".join(w.casefold().replace(".", " ").strip() for w in nm.words(name) if w.casefold() != "the")
     key = " ".join(key.split())
-    c = _FORM.get(key)
+    c = FORM.get(key)
     return c if c is not None and key not in CAPITALS and (key == c or key in _SHORT_NAMES) else None
 
 
 def country_of_word(word: str) -> str | None:
     """The country a word names or describes ("Italian" → italy), else None."""
-    return _FORM.get(word.casefold().replace(".", " ").strip())
+    return FORM.get(word.casefold().replace(".", " ").strip())
 
 
 _SHORT_NAMES = {"us", "u s", "usa", "america", "uk", "u k", "britain"}
@@ -51,7 +49,7 @@ _MENTION = re.compile(r"(?<![\w.])(?:[A-Z][a-z]+(?: [A-Z][a-z]+)?|U\.S\.|U\.K\.|
 def _counts(text: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     for m in _MENTION.finditer(text):
-        c = _FORM.get(m.group(0).casefold()) or _FORM.get(m.group(0).split()[0].casefold())
+        c = FORM.get(m.group(0).casefold()) or FORM.get(m.group(0).split()[0].casefold())
         if c is not None:
             counts[c] = counts.get(c, 0) + 1
     return counts
@@ -99,9 +97,9 @@ def _split(name: str) -> tuple[str | None, str]:
     if not ws or (ws[-1].rstrip("s") not in _LAST and "of" not in ws):  # no body: most names
         return None, " ".join(ws)
     for n in (2, 1):  # a country word before the body, or "of" a country after it
-        if len(ws) > n and (c := _FORM.get(" ".join(ws[:n]))) is not None:
+        if len(ws) > n and (c := FORM.get(" ".join(ws[:n]))) is not None:
             return c, _body(" ".join(ws[n:]))
-        if len(ws) > n + 1 and ws[-n - 1] == "of" and (c := _FORM.get(" ".join(ws[-n:]))) is not None:
+        if len(ws) > n + 1 and ws[-n - 1] == "of" and (c := FORM.get(" ".join(ws[-n:]))) is not None:
             return c, _body(" ".join(ws[:-n - 1]))
     return None, _body(" ".join(ws))
 

@@ -11,7 +11,7 @@
 - *index acronyms*: "DJIA" is "Dow Jones" followed by the initials of index words ("Industrial
   Average").
 
-Pure string work over `country.py`'s lexicon: no model, microseconds per pair.
+Pure string work over the country lexicon (`places.py`): no model, microseconds per pair.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from pipeline.parties import country as ctry
 from pipeline.parties import names as nm
+from pipeline.parties.places import CAPITALS, COUNTRIES, US_STATES
 
 # the last word of a government body a country's name may be written three ways with
 GOVERNMENT_HEADS = {"government", "administration", "treasury", "parliament", "congress", "senate", "army",
@@ -29,8 +30,8 @@ INDEX_WORDS = {"index", "industrial", "average", "composite", "225", "500", "100
 # the initials an index acronym adds to its name: "Industrial Average" (DJIA), "Composite Index"
 _INDEX_TAILS = {"IA", "CI"}
 # a country word that is an adjective ("German", "French"), not the country, a capital or a state
-_ADJECTIVES = {f for c, forms in ctry.COUNTRIES.items() for f in forms
-               if f not in ctry.CAPITALS and f.replace(".", "") not in {"us", "usa", "uk", "america", "britain",
+_ADJECTIVES = {f for c, forms in COUNTRIES.items() for f in forms
+               if f not in CAPITALS and f.replace(".", "") not in {"us", "usa", "uk", "america", "britain",
                                                                         "england", "zealand"}
                and not f.endswith("s") and "." not in f}
 # a word that is a kind of party or body, never an index's own name ("Canadian Government")
@@ -70,7 +71,7 @@ def country_form(name: str) -> str | None:
 def _country_word(words: str) -> str | None:
     """The country a country's name, short name or adjective names; capitals and states do not."""
     c = ctry.country_of_word(words)
-    if c is None or words in ctry.CAPITALS or words in ctry.US_STATES:
+    if c is None or words in CAPITALS or words in US_STATES:
         return None
     return c
 

@@ -47,7 +47,8 @@ GENERIC = {
 TECH_ACRONYMS = {"ai", "gpu", "gpus", "cpu", "cpus", "ev", "evs", "llm", "llms", "api", "apis", "saas", "iot",
                  "5g", "4g", "lfp", "ssd", "ssds", "hbm", "asic", "asics", "lng", "suv", "suvs"}
 # nationality adjectives the demonym ending misses ("the Dutch company")
-_NATIONALITIES = {"dutch", "french", "swiss", "greek", "thai", "czech", "welsh", "irish", "british"}
+# demonyms the country lexicon (`places.COUNTRIES`, read through `country_of_word`) does not hold
+_NATIONALITIES = {"czech", "welsh"}
 _PRONOUNS = {"us", "it", "we", "he", "she", "they", "them", "you", "its"}
 DESCRIPTORS = nm.DESCRIPTORS  # singular heads that stand for one party ("the carrier")
 _NOISE = nm.CORPORATE | {"stock", "stocks", "shares", "share", "business"}

@@ -61,8 +61,9 @@ _DIGIT = re.compile(r"\d")
 _SCALE = re.compile(r"\b(?:hundred|thousand|million|billion|trillion|percent|half|dozen)\b", re.I)
 _AMOUNTS = frozenset({"CARDINAL", "PERCENT", "QUANTITY", "MONEY"})
 # Month and weekday names, one alternation for every regex of the query layer that reads dates.
-CALENDAR_NAMES = ("january|february|march|april|may|june|july|august|september|october|november|december|"
-                  "monday|tuesday|wednesday|thursday|friday|saturday|sunday")
+MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+               "november", "december")
+CALENDAR_NAMES = "|".join((*MONTH_NAMES, "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))
 _MONTH_OR_DAY = re.compile(rf"\b(?:{CALENDAR_NAMES}|yesterday|today|tomorrow|(?:1[89]|20)\d\d)\b", re.I)
 SIMILAR_VERB = 0.55  # MiniLM cosine of two words that name the same event (die/kill 0.72, approve/decision 0.49)
 # Verbs every question uses that do not name an event of their own.
@@ -318,10 +319,7 @@ def asked_places(part: str) -> frozenset[str]:
 def in_scope(places: frozenset[str], sentence: str) -> bool:
     """A part restricted to a place ("how many deaths in Ohio") is answered only by a sentence that
     names it: "16,000 deaths in the United States", or a national rate, is another place's figure."""
-    if not places:
-        return True
-    doc = _doc(sentence)
-    if doc is None:
+    if not places:  # none asked, or no parser to find them (`asked_places`)
         return True
     low = sentence.casefold()
     return any(p.casefold() in low for p in places)
@@ -380,6 +378,6 @@ def _content_lemmas(sentence: str) -> frozenset[str]:
                      and t.lemma_.lower() not in _LIGHT)
 
 
-__all__ = ["CALENDAR_NAMES", "MONEY_WORDS", "SIMILAR_VERB", "Kind", "WordSimilarity", "asked_kinds", "asked_places",
+__all__ = ["CALENDAR_NAMES", "MONEY_WORDS", "MONTH_NAMES", "SIMILAR_VERB", "Kind", "WordSimilarity", "asked_kinds", "asked_places",
            "asked_verbs", "carries", "gives", "in_scope", "instance_labels", "names_instance", "says_event",
            "says_event_of_value"]

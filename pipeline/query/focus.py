@@ -92,11 +92,12 @@ def focus(question: str) -> Focus:
     parts = [without_occasion(p) for p in shown]  # "on the day X said ...": checked per article (scope)
     terms = tuple(frozenset(t for t in tokenize([p])[0] if t not in name_terms and t not in _GENERIC)
                   for p in parts)
+    kinds = tuple(asked_kinds(p) for p in parts)
     return Focus(names=tuple(names), parts=tuple(shown), part_terms=terms,
                  part_wants=tuple(wanted(p, name_terms) | frozenset(tokenize([manner_subject(p)])[0]) for p in parts),
                  part_quantity=tuple(bool(_QUANTITY.search(p)) for p in parts),
-                 part_kinds=tuple(asked_kinds(p) for p in parts),
-                 part_verbs=tuple(manner_verbs(p) if "manner" in asked_kinds(p) else asked_verbs(p) for p in parts),
+                 part_kinds=kinds,
+                 part_verbs=tuple(manner_verbs(p) if "manner" in k else asked_verbs(p) for p, k in zip(parts, kinds)),
                  part_instance=tuple(instance_labels(p) for p in parts),
                  part_places=tuple(asked_places(p) for p in parts))
 

@@ -19,12 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from pipeline.query.answertype import MONTH_NAMES
 from pipeline.query.bm25 import tokenize
 from pipeline.text.dates import parse_date
 from pipeline.text.sentences import sentence_spans
 
-_MONTHS = ("january february march april may june july august september october november december").split()
-_MONTH = "|".join(_MONTHS)
+_MONTH = "|".join(MONTH_NAMES)
 # A period the question places its event in: "in February 2010", "on 30 December 2006", "at the end
 # of 2008", "in 2009". Not "by 2014", "until 2020", "for 2011": a deadline or a forecast's target
 # is written about before it comes.
@@ -49,7 +49,7 @@ def named_start(question: str) -> dt.date | None:
     starts: list[dt.date] = []
     for m in _PERIOD.finditer(question):
         day_before, month, day_after, year = m.groups()
-        mon = _MONTHS.index(month.lower()) + 1 if month else 1
+        mon = MONTH_NAMES.index(month.lower()) + 1 if month else 1
         day = int(day_before or day_after or 1) if month else 1
         try:
             starts.append(dt.date(int(year), mon, day))
