@@ -31,7 +31,7 @@ DEFAULT_DIR = REPO / "evals" / "answers"
 SPLITS = ("dev", "test")
 # Parts labeled apart from dev/test and scored once (not hashed: the whole file is that part; its ids
 # must still not collide with dev or test ids).
-EXTRA_SPLITS = ("fresh", "fresh2", "fresh3")
+EXTRA_SPLITS = ("fresh", "fresh2", "fresh3", "fresh4")
 TRAPS = {"carrier"}  # another party's article tempts with an anaphor ("the carrier", "the airline")
 REQUIRED = {"id", "question", "articles", "answerable", "entities"}
 OPTIONAL = {"parts", "off_topic", "trap"}
@@ -52,7 +52,7 @@ class Report:
     """Counts over every checked file, and the problems found."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ["questions", "dev", "test", "fresh", "fresh2", "fresh3", "real", "unanswerable", "multi_part", "carrier_trap", "facts", "off_topic"], 0))
+        ["questions", "dev", "test", "fresh", "fresh2", "fresh3", "fresh4", "real", "unanswerable", "multi_part", "carrier_trap", "facts", "off_topic"], 0))
     errors: list[str] = field(default_factory=list)
 
 
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     report = check([Path(a) for a in args] or [DEFAULT_DIR])
     c = report.counts
-    print(f"{c['questions']} questions (dev {c['dev']}, test {c['test']}, fresh {c['fresh']}, fresh2 {c['fresh2']}, fresh3 {c['fresh3']}): real coverage {c['real']}, "
+    print(f"{c['questions']} questions (dev {c['dev']}, test {c['test']}, fresh {c['fresh']}, fresh2 {c['fresh2']}, fresh3 {c['fresh3']}, fresh4 {c['fresh4']}): real coverage {c['real']}, "
           f"unanswerable {c['unanswerable']}, multi-part {c['multi_part']}, carrier trap {c['carrier_trap']}; "
           f"{c['facts']} gold facts, {c['off_topic']} off-topic sentences")
     for e in report.errors:

@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = REPO / "evals" / "parties"
 SPLITS = ("dev", "test")
 # Parts labeled apart from dev/test and scored once (not hashed: the whole file is that part).
-EXTRA_SPLITS = ("holdout", "fresh", "fresh2", "fresh3")
+EXTRA_SPLITS = ("holdout", "fresh", "fresh2", "fresh3", "fresh4")
 KINDS = ("variant", "cross", "hard", "easy")  # same-article same party, cross-article same party, negatives
 PAIR_KEYS = {"id", "kind", "same", "a", "b", "why"}
 MENTION_KEYS = {"article", "name", "verbatim", "note"}
@@ -57,7 +57,7 @@ def occurs(name: str, body: str) -> bool:
 @dataclass
 class Report:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ["pairs", "dev", "test", "holdout", "fresh", "fresh2", "fresh3", "same", "different", "variant", "cross", "hard", "easy", "generic",
+        ["pairs", "dev", "test", "holdout", "fresh", "fresh2", "fresh3", "fresh4", "same", "different", "variant", "cross", "hard", "easy", "generic",
          "mentions", "articles"], 0))
     errors: list[str] = field(default_factory=list)
 
@@ -234,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     c = report.counts
     print(f"{c['pairs']} pairs ({c['same']} same, {c['different']} different; variant {c['variant']}, cross "
           f"{c['cross']}, hard {c['hard']}, easy {c['easy']}), {c['generic']} generic; dev {c['dev']}, test {c['test']}, holdout "
-          f"{c['holdout']}, fresh {c['fresh']}, fresh2 {c['fresh2']}, fresh3 {c['fresh3']} items; {c['mentions']} mentions in {c['articles']} articles")
+          f"{c['holdout']}, fresh {c['fresh']}, fresh2 {c['fresh2']}, fresh3 {c['fresh3']}, fresh4 {c['fresh4']} items; {c['mentions']} mentions in {c['articles']} articles")
     if not args:
         report.errors += [f"the set has {c[k]} {k}, fewer than the {n} issue #17 asks for"
                           for k, n in MINIMUMS.items() if c[k] < n]
