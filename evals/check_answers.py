@@ -11,7 +11,6 @@ Stdlib + PyYAML only; article text is read the way evals/check_gold.py reads it.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import re
 import sys
@@ -24,14 +23,14 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 _gold = importlib.import_module("check_gold")  # sibling script (evals/ is not a package)
-article_text, ws = _gold.article_text, _gold.ws
+ws, split_of, ArticleTexts = _gold.ws, _gold.split_of, _gold.ArticleTexts
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = REPO / "evals" / "answers"
 SPLITS = ("dev", "test")
 # Parts labeled apart from dev/test and scored once (not hashed: the whole file is that part; its ids
 # must still not collide with dev or test ids).
-EXTRA_SPLITS = ("fresh", "fresh2", "fresh3")
+EXTRA_SPLITS = _gold.FRESH_PARTS
 TRAPS = {"carrier"}  # another party's article tempts with an anaphor ("the carrier", "the airline")
 REQUIRED = {"id", "question", "articles", "answerable", "entities"}
 OPTIONAL = {"parts", "off_topic", "trap"}
@@ -42,48 +41,16 @@ MINIMUMS = {"questions": 48, "real": 26, "unanswerable": 6, "multi_part": 4, "ca
 FRESH_MINIMUMS = {"questions": 18, "real": 12, "unanswerable": 7, "multi_part": 7, "carrier_trap": 3}
 
 
-def split_of(qid: str) -> str:
-    """The split rule, fixed before any scorer existed: about 40 % of ids go to test."""
-    return "test" if int(hashlib.sha256(qid.encode("utf-8")).hexdigest(), 16) % 5 < 2 else "dev"
-
-
 @dataclass
 class Report:
     """Counts over every checked file, and the problems found."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ["questions", "dev", "test", "fresh", "fresh2", "fresh3", "real", "unanswerable", "multi_part", "carrier_trap", "facts", "off_topic"], 0))
+        ["questions", "dev", "test", "fresh", "fresh2", "fresh3", "fresh4", "real", "unanswerable", "multi_part", "carrier_trap", "facts", "off_topic"], 0))
     errors: list[str] = field(default_factory=list)
 
 
-class _Texts:
-    """Article bodies by repo-relative path, read once."""
-
-    def __init__(self) -> None:
-        self.cache: dict[str, str | None] = {}
-
-    def body(self, ref: str) -> str | None:
-        if ref not in self.cache:
-            path = REPO / ref
-            if Path(ref).is_absolute() or not path.is_file():
-                self.cache[ref] = None
-            else:
-                text, probs = article_text(path)
-                self.cache[ref] = None if probs else ws(text)
-        return self.cache[ref]
-
-
-def _lines(path: Path) -> dict[int, int]:
-    """Question index -> 1-based line, for error messages."""
-    root = yaml.compose(path.read_text(encoding="utf-8"))
-    if isinstance(root, yaml.MappingNode):
-        for key, val in root.value:
-            if key.value == "questions" and isinstance(val, yaml.SequenceNode):
-                return {i: node.start_mark.line + 1 for i, node in enumerate(val.value)}
-    return {}
-
-
-def _quotes(items: Any, what: str, texts: _Texts, where: str, errors: list[str]) -> list[tuple[str, str]]:
+def _quotes(items: Any, what: str, texts: ArticleTexts, where: str, errors: list[str]) -> list[tuple[str, str]]:
     """Validate a list of {quote, article}; return the (article, quote) pairs that are well formed."""
     if not isinstance(items, list) or not items:
         errors.append(f"{where}: '{what}' must be a non-empty list of {{quote, article}}")
@@ -107,7 +74,7 @@ def _quotes(items: Any, what: str, texts: _Texts, where: str, errors: list[str])
     return out
 
 
-def _question(q: Any, where: str, texts: _Texts, report: Report) -> None:
+def _question(q: Any, where: str, texts: ArticleTexts, report: Report) -> None:
     errors = report.errors
     if not isinstance(q, dict):
         errors.append(f"{where}: question must be a mapping")
@@ -170,7 +137,7 @@ def _question(q: Any, where: str, texts: _Texts, report: Report) -> None:
 
 def check(targets: Iterable[Path]) -> Report:
     """Validate every answer-gold file under `targets` (files or folders)."""
-    report, texts = Report(), _Texts()
+    report, texts = Report(), ArticleTexts(collapse=True)
     seen: dict[str, str] = {}
     files: list[Path] = []
     for t in targets:
@@ -190,10 +157,10 @@ def check(targets: Iterable[Path]) -> Report:
             continue
         if unknown := set(data) - {"split", "questions"}:
             report.errors.append(f"{path}: unknown top-level keys {sorted(unknown)}")
-        lines = _lines(path)
+        lines = _gold.section_lines(path)
         for i, q in enumerate(data["questions"]):
             qid = q.get("id") if isinstance(q, dict) else None
-            where = f"{path}:{lines.get(i, 0)}: {qid or f'questions[{i}]'}"
+            where = f"{path}:{lines.get(('questions', i), 0)}: {qid or f'questions[{i}]'}"
             if not isinstance(qid, str) or not ID_RE.match(qid):
                 report.errors.append(f"{where}: 'id' must be a stable kebab-case string")
             else:
@@ -212,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     report = check([Path(a) for a in args] or [DEFAULT_DIR])
     c = report.counts
-    print(f"{c['questions']} questions (dev {c['dev']}, test {c['test']}, fresh {c['fresh']}, fresh2 {c['fresh2']}, fresh3 {c['fresh3']}): real coverage {c['real']}, "
+    print(f"{c['questions']} questions (dev {c['dev']}, test {c['test']}, fresh {c['fresh']}, fresh2 {c['fresh2']}, fresh3 {c['fresh3']}, fresh4 {c['fresh4']}): real coverage {c['real']}, "
           f"unanswerable {c['unanswerable']}, multi-part {c['multi_part']}, carrier trap {c['carrier_trap']}; "
           f"{c['facts']} gold facts, {c['off_topic']} off-topic sentences")
     for e in report.errors:

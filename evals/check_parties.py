@@ -11,7 +11,6 @@ Stdlib + PyYAML only; article text is read the way evals/check_gold.py reads it.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import re
 import sys
@@ -24,24 +23,19 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 _gold = importlib.import_module("check_gold")  # sibling script (evals/ is not a package)
-article_text, ws = _gold.article_text, _gold.ws
+ws, split_of, ArticleTexts = _gold.ws, _gold.split_of, _gold.ArticleTexts
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = REPO / "evals" / "parties"
 SPLITS = ("dev", "test")
 # Parts labeled apart from dev/test and scored once (not hashed: the whole file is that part).
-EXTRA_SPLITS = ("holdout", "fresh", "fresh2", "fresh3")
+EXTRA_SPLITS = ("holdout", *_gold.FRESH_PARTS)
 KINDS = ("variant", "cross", "hard", "easy")  # same-article same party, cross-article same party, negatives
 PAIR_KEYS = {"id", "kind", "same", "a", "b", "why"}
 MENTION_KEYS = {"article", "name", "verbatim", "note"}
 ID_RE = re.compile(r"^[a-z0-9]+(?:-{1,2}[a-z0-9]+)*$")
 # What issue #17 asks of the whole set (dev and test together).
 MINIMUMS = {"pairs": 150, "hard": 40, "generic": 10}
-
-
-def split_of(item_id: str) -> str:
-    """The split rule, fixed before any resolver was tuned: about 40 % of ids go to test."""
-    return "test" if int(hashlib.sha256(item_id.encode("utf-8")).hexdigest(), 16) % 5 < 2 else "dev"
 
 
 def fold(text: str) -> str:
@@ -57,43 +51,15 @@ def occurs(name: str, body: str) -> bool:
 @dataclass
 class Report:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ["pairs", "dev", "test", "holdout", "fresh", "fresh2", "fresh3", "same", "different", "variant", "cross", "hard", "easy", "generic",
+        ["pairs", "dev", "test", "holdout", "fresh", "fresh2", "fresh3", "fresh4", "same", "different", "variant", "cross", "hard", "easy", "generic",
          "mentions", "articles"], 0))
     errors: list[str] = field(default_factory=list)
-
-
-class _Texts:
-    """Article bodies by repo-relative path, read once."""
-
-    def __init__(self) -> None:
-        self.cache: dict[str, str | None] = {}
-
-    def body(self, ref: str) -> str | None:
-        if ref not in self.cache:
-            path = REPO / ref
-            if Path(ref).is_absolute() or not path.is_file():
-                self.cache[ref] = None
-            else:
-                text, probs = article_text(path)
-                self.cache[ref] = None if probs else text
-        return self.cache[ref]
-
-
-def _lines(path: Path) -> dict[tuple[str, int], int]:
-    """(section, index) -> 1-based line, for error messages."""
-    root = yaml.compose(path.read_text(encoding="utf-8"))
-    out: dict[tuple[str, int], int] = {}
-    if isinstance(root, yaml.MappingNode):
-        for key, val in root.value:
-            if isinstance(val, yaml.SequenceNode):
-                out.update({(key.value, i): n.start_mark.line + 1 for i, n in enumerate(val.value)})
-    return out
 
 
 Mention = tuple[str, str]  # (article path, name as written)
 
 
-def _mention(m: Any, where: str, texts: _Texts, errors: list[str]) -> Mention | None:
+def _mention(m: Any, where: str, texts: ArticleTexts, errors: list[str]) -> Mention | None:
     if not isinstance(m, dict) or not {"article", "name"} <= set(m) or set(m) - MENTION_KEYS:
         errors.append(f"{where}: a mention is {{article, name}} (optionally verbatim: false with a note)")
         return None
@@ -131,7 +97,7 @@ class _Groups:
 
 def check(targets: Iterable[Path]) -> Report:
     """Validate every party-gold file under `targets` (files or folders)."""
-    report, texts, groups = Report(), _Texts(), _Groups()
+    report, texts, groups = Report(), ArticleTexts(), _Groups()
     seen: dict[str, str] = {}
     pair_at: dict[frozenset[Mention], str] = {}
     apart: list[tuple[str, Mention, Mention]] = []
@@ -155,7 +121,7 @@ def check(targets: Iterable[Path]) -> Report:
             continue
         if unknown := set(data) - {"split", "pairs", "generic"}:
             report.errors.append(f"{path}: unknown top-level keys {sorted(unknown)}")
-        lines = _lines(path)
+        lines = _gold.section_lines(path)
         items = [("pairs", i, p) for i, p in enumerate(data["pairs"])]
         items += [("generic", i, g) for i, g in enumerate(data.get("generic") or [])]
         for section, i, item in items:
@@ -234,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     c = report.counts
     print(f"{c['pairs']} pairs ({c['same']} same, {c['different']} different; variant {c['variant']}, cross "
           f"{c['cross']}, hard {c['hard']}, easy {c['easy']}), {c['generic']} generic; dev {c['dev']}, test {c['test']}, holdout "
-          f"{c['holdout']}, fresh {c['fresh']}, fresh2 {c['fresh2']}, fresh3 {c['fresh3']} items; {c['mentions']} mentions in {c['articles']} articles")
+          f"{c['holdout']}, fresh {c['fresh']}, fresh2 {c['fresh2']}, fresh3 {c['fresh3']}, fresh4 {c['fresh4']} items; {c['mentions']} mentions in {c['articles']} articles")
     if not args:
         report.errors += [f"the set has {c[k]} {k}, fewer than the {n} issue #17 asks for"
                           for k, n in MINIMUMS.items() if c[k] < n]
