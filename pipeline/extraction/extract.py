@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 
 from pipeline.config import DEFAULT_MODEL
-from pipeline.extraction import single, small
+from pipeline.extraction import claim_model, single, small
 from pipeline.extraction.plan import (STRATEGIES, ExtractionPlan, default_strategy, plan_extraction, prompt_hash,
                                       resolve_strategy)
 from pipeline.text.injection import detect_injection, mark_flagged
@@ -30,7 +30,9 @@ def extract_article(article: Article, model: str | Provider = DEFAULT_MODEL, *,
     provider, strat = plan.provider, plan.strategy
     t0 = time.perf_counter()
     flags = detect_injection(article.text)
-    if strat == "small":
+    if strat == "small" and plan.small_mode == "learned":  # opt-in: it did not beat the rules held out
+        outcome = claim_model.extract(article, provider)
+    elif strat == "small":
         outcome = small.extract(article, provider, mode=plan.small_mode)
     else:
         outcome = single.extract(article, provider, recall=plan.recall)

@@ -57,7 +57,7 @@ def canonical_names(names: list[str]) -> dict[str, str]:
     """Within one article, a short name that starts a longer one names the same party:
     'Calder' and 'Calder Therapeutics', 'Tanaka' and 'Tanaka Process Systems' (never 'GM' and 'GM
     employees'). Maps each name's key to the key of the longest such name."""
-    keys = sorted({k for n in names if (k := party_key(n))}, key=lambda k: -len(k.split()))
+    keys = sorted({k for n in names if (k := party_key(n))}, key=lambda k: (-len(k.split()), k))  # no hash order
     group = {k for n in names if (k := party_key(n)) and _names_a_group(n)}
     out: dict[str, str] = {}
     for k in keys:

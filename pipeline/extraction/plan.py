@@ -13,7 +13,7 @@ from types import ModuleType
 
 from pipeline import config
 from pipeline.config import Settings
-from pipeline.extraction import single, small
+from pipeline.extraction import claim_model, single, small
 from pipeline.extraction.prompts import content_hash
 from pipeline.llm.base import Provider
 from pipeline.llm.profiles import EXTRACTION_STRATEGIES, ModelProfile
@@ -53,6 +53,8 @@ def prompt_hash(strategy: str, model: str | Provider | None = None, *, small_mod
     extra = f"{strategy}:{version}"
     if strategy == "small":
         extra += ":" + (small_mode or small.mode_for(get_provider(model) if model is not None else None, settings))
+        if extra.endswith(":learned"):  # new weights change results as a new prompt would
+            extra += ":" + claim_model.weights_hash()
     return content_hash(list(mod.FILES), extra=extra)
 
 

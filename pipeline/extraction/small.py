@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 import yaml
 from pydantic import BaseModel, create_model
@@ -52,6 +52,9 @@ from pipeline.llm.profiles import SMALL_MODES
 from pipeline.text.nlp import parse_many
 from pipeline.types import ArticleAnalysis, Article, Evidence, PartyClaim, UnchangedClaim, Usage
 from pipeline.config import Settings, read_env
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 PROMPT = "extract_small.md"
 EXAMPLES = "extract_small_examples.yaml"
@@ -83,8 +86,13 @@ def candidates(text: str) -> list[Candidate]:
     return _candidates(text)[0]
 
 
-def _candidates(text: str) -> tuple[list[Candidate], list[outcomes.Reading]]:
-    """Candidates, and the outcomes read from the same parse with the same reference context."""
+Visit = Callable[[int, "Doc", naming.Context], None]
+
+
+def _candidates(text: str, visit: Visit | None = None) -> tuple[list[Candidate], list[outcomes.Reading]]:
+    """Candidates, and the outcomes read from the same parse with the same reference context.
+    `visit(i, doc, ctx)` sees each parsed sentence with the context of the ones before it (the
+    learned reader collects its party mentions there, from the same parse)."""
     spans = sentences(text)
     flagged = detect_injection(text)
     per_para: dict[int, int] = {}
@@ -108,6 +116,8 @@ def _candidates(text: str) -> tuple[list[Candidate], list[outcomes.Reading]]:
     for i, (c, doc) in enumerate(zip(out, docs)):
         names, end = naming.subject_names(doc, ctx)
         readings += outcomes.read_sentence(doc, ctx, i)
+        if visit is not None:
+            visit(i, doc, ctx)
         ctx.note(doc)
         root = next((t for t in doc if t.dep_ == "ROOT"), None)
         c.parties = names if root is None or asserted(root) else []
@@ -206,7 +216,10 @@ def mode_for(provider: Provider | None, settings: Settings | None = None) -> str
     hybrid, but a reading parsed from the sentence's structure stands and only cue-only readings
     are asked (local GGUF models: Qwen2.5-1.5B's vetoes of parsed readings cost more recall than
     they saved: real dev F1 0.62 hybrid, 0.70 confirm, same rules). `model`: the
-    model labels every cue-filtered sentence on its own. Set with PIPELINE_SMALL_MODE or
+    model labels every cue-filtered sentence on its own. `learned`: every party the article names
+    is a candidate, kept or dropped by a logistic model trained on the gold
+    (`pipeline.extraction.claim_model`; opt-in: leave-one-part-out it tied the rules, mean F1 0.57
+    both). Set with PIPELINE_SMALL_MODE or
     `[extract] small_mode` in pipeline.toml (`settings`, read once by the run's entry point).
     Default: the model profile's `small_mode`
     (`pipeline.llm.profiles`): `rules` for the embedded SmolLM2-135M,
@@ -281,13 +294,15 @@ class _Decision:
     reason: str | None = None  # a parsed reading's own reason
 
 
-def plan(article: Article, provider: Provider, mode: str | None = None) -> CallPlan[Outcome]:
+def plan(article: Article, provider: Provider, mode: str | None = None,
+         parsed: tuple[list[Candidate], list[outcomes.Reading]] | None = None) -> CallPlan[Outcome]:
     """The label questions (none in `rules` mode) as planned calls: which sentences and parties
     are asked about follows from the parse and the cues, never from an earlier answer, so every
-    call is known up front. `extract` runs this plan; `assemble` builds the claims."""
+    call is known up front. `extract` runs this plan; `assemble` builds the claims. `parsed`:
+    `_candidates(article.text)` already computed by the caller."""
     text = article.text
     how = mode or mode_for(provider)  # the run plan's label mode, decided once per run
-    cands, readings = _candidates(text)
+    cands, readings = parsed if parsed is not None else _candidates(text)
     todo: list[_Decision] = []
     calls: list[CallSpec] = []
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 EXTRACTION_STRATEGIES = ("single", "small")
 ANSWER_STRATEGIES = ("free", "extractive")
-SMALL_MODES = ("rules", "hybrid", "confirm", "model")
+SMALL_MODES = ("rules", "hybrid", "confirm", "model", "learned")  # learned: pipeline.extraction.claim_model
 PROMPT_MODE = "prompt"  # the schema is written into the prompt by the client; the vendor sees text
 
 
@@ -32,7 +32,7 @@ class ModelProfile:
     serial: bool = False  # one in-process context: one worker whatever `--concurrency` says
     small: bool = False  # too small for one-call JSON analyses
     extraction: str = ""  # default extraction strategy: single | small
-    small_mode: str = ""  # how the small strategy decides labels: rules | hybrid | confirm | model
+    small_mode: str = ""  # how the small strategy decides labels: rules | hybrid | confirm | model | learned
     answer: str = ""  # ask and summarize: free | extractive
 
     def __post_init__(self) -> None:
