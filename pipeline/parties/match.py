@@ -38,6 +38,7 @@ from pipeline.parties import names as nm
 from pipeline.parties.confirm import Confirmer
 from pipeline.parties.generic import descriptor, is_generic, is_group
 from pipeline.parties.model import CanonicalParty, Link, PartyIndex, PartyMention
+from pipeline.parties.scope import local
 
 
 @dataclass(frozen=True)
@@ -233,9 +234,9 @@ class NameMatcher:
         for pid, party in index.parties.items():
             if party.kind != "party" or not (use_meaning or self._may_match(probe, pid, party)):
                 continue
-            forms = [f for f in (party.name, *party.aliases, *party.acronyms) if not nm.anaphor(f)]
+            forms = [f for f in (party.name, *party.aliases, *party.acronyms) if not local(f)]
             if not forms:
-                continue  # "the index" alone: a party of one article (`names.anaphor`)
+                continue  # "the index" alone: a party of one article (`scope.local`)
             verdicts = [compare(name, f, party.acronyms, self.thresholds) for f in forms]
             if _vetoed(forms, verdicts):
                 continue  # one alias says "another party": no other alias may say otherwise
@@ -244,7 +245,7 @@ class NameMatcher:
                 v = max(yes, key=lambda v: v.score or 0.0)
                 hits.append((v.score or 0.0, pid, v))
             elif all(v.same is None for v in verdicts):
-                open_forms += [(pid, f) for f in dict.fromkeys([party.name, *party.aliases]) if not nm.anaphor(f)]
+                open_forms += [(pid, f) for f in dict.fromkeys([party.name, *party.aliases]) if not local(f)]
         if hits:
             hits.sort(key=lambda h: -h[0])
             top = [h for h in hits if h[0] == hits[0][0]]
