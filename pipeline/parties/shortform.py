@@ -119,7 +119,9 @@ def _introduced(name: str, others: list[str], phrases: set[str], text: str) -> s
             continue
         if re.search(r"['’]s?(?:\s|$)", o) or (before and _common_word(extra[0], text)):
             continue  # "the UK's FTSE-100" is the FTSE-100; "If Tokyo declines" opens a sentence
-        first, alone = _first(o, text), _alone(short, o, text)
+        if _contrasted(short, o, text):
+            continue  # "Apple and Apple Corps now have differing interpretations": two parties
+        first, alone = _first(o, text), [p for p in _alone(short, o, text) if not _in_name(short, p, text)]
         if first < 0 or (alone and alone[0] < first):
             continue
         if _a_unit(short, o, text) or _product(extra):
@@ -145,6 +147,21 @@ def _of_place(short: list[str], long: str, text: str) -> bool:
     if before:
         return all(ctry.country_of_word(w) for w in before)
     return is_place(" ".join(after[1:]), "")
+
+
+def _contrasted(short: str, long: str, text: str) -> bool:
+    """The text joins the two names as two parties: "Apple and Apple Corps", "Apple Corps vs Apple"
+    (the short name there is no part of a longer one)."""
+    s, n = re.escape(short), re.escape(long)
+    conj = r"\s+(?:and|or|nor|vs\.?|versus|against|with)\s+"
+    return re.search(rf"(?<![\w-]){s}(?!\s+[A-Z]|[\w-]){conj}{n}(?![\w-])|(?<![\w-]){n}{conj}{s}(?!\s+[A-Z]|[\w-])",
+                     text) is not None
+
+
+def _in_name(short: str, at: int, text: str) -> bool:
+    """The short name written at `at` goes on with a capitalized word: it is part of another name
+    ("Apple Corps" is no use of "Apple" alone)."""
+    return re.match(r"\s+[A-Z][a-z]", text[at + len(short):]) is not None
 
 
 def _a_unit(short: str, long: str, text: str) -> bool:
