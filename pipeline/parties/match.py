@@ -36,9 +36,11 @@ from pipeline.corpus.protocols import TextEmbedder
 from pipeline.parties import forms
 from pipeline.parties import names as nm
 from pipeline.parties.confirm import Confirmer
-from pipeline.parties.generic import descriptor, is_generic, is_group
+from pipeline.parties import country as ctry
+from pipeline.parties.generic import descriptor, entity_type, is_generic, is_group
 from pipeline.parties.model import CanonicalParty, Link, PartyIndex, PartyMention
 from pipeline.parties.scope import local
+from pipeline.parties.shortform import designated
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ def _compare(a: str, b: str, defined: Sequence[str], thresholds: Thresholds) -> 
         return Verdict(False, "acronym")
     if _singular(x.key) == _singular(y.key) or _reordered(x.key) == _reordered(y.key):
         return Verdict(True, "similar", 1.0)
+    if _company_form(a, b) or _company_form(b, a):
+        return Verdict(True, "designator", 1.0)  # "Apple" / "Apple Computer", "Saab" / "Saab Automobile"
     if x.words < y.words or y.words < x.words or x.compact.startswith(y.compact) \
             or y.compact.startswith(x.compact):
         return Verdict(False, "distinguishing word")
@@ -135,6 +139,17 @@ def _compare(a: str, b: str, defined: Sequence[str], thresholds: Thresholds) -> 
         if score >= thresholds.string and _typo_words(x.key, y.key):
             return Verdict(True, "similar", score / 100)
     return Verdict(None, "none")
+
+
+def _company_form(short: str, long: str) -> bool:
+    """`long` is `short` plus words that only say what kind of company it is ("Computer", "Motors",
+    "Automobile", "Inc"), and `short` is no place ("Japan" / "Japan Airlines" are two parties)."""
+    ws = [w for w in nm.words(short) if w.casefold() != "the"]
+    ks, kl = _info(short).key.split(), _info(long).key.split()  # legal suffixes gone: "Apple Inc." is "apple"
+    if not ws or not ks or nm.is_acronym(short) or not all(nm.capitalized(w) for w in ws) \
+            or not designated(ks, kl) or ctry.country_name(short) is not None:
+        return False
+    return entity_type(" ".join(w for w in ws if w.casefold() in ks) or short) not in ("GPE", "LOC", "NORP", "FAC", "?")
 
 
 def _typo_words(a: str, b: str) -> bool:

@@ -27,7 +27,8 @@ DESIGNATORS = {
     "automotive", "auto", "petroleum", "oil", "mining", "steel", "chemicals", "logistics", "robotics",
     "capital markets", "bancorp", "insurance", "partners", "ventures", "orbit", "aerospace",
     "motor company", "worldwide", "health", "healthcare", "electric", "ai", "grocers", "wireless",
-    "therapeutics", "bank", "compute", "airport", "grocers", "lines", "storage",
+    "therapeutics", "bank", "compute", "airport", "grocers", "lines", "storage", "computer", "computers",
+    "automobile", "automobiles",
 }
 
 
@@ -44,7 +45,7 @@ def is_place(name: str, text: str = "") -> bool:
                      rf"president|prime minister|population|border|coast)", text) is not None
 
 
-def _designated(short: list[str], long: list[str]) -> bool:
+def designated(short: list[str], long: list[str]) -> bool:
     """`long` is `short` plus company-type words only."""
     if len(long) <= len(short) or [w.casefold() for w in long[:len(short)]] != [w.casefold() for w in short]:
         return False
@@ -214,8 +215,8 @@ def short_form(name: str, others: list[str], text: str, phrases: set[str] | None
     low = [w.casefold() for w in ws]
     longer = [o for o in others if [w.casefold() for w in nm.words(o)][:len(ws)] == low
               and len(nm.words(o)) > len(ws)]
-    cands = {o for o in longer if _designated(ws, nm.words(o))}
-    if text and (cont := _continuation(name.strip(), text)) is not None and _designated(ws, cont.split()):
+    cands = {o for o in longer if designated(ws, nm.words(o))}
+    if text and (cont := _continuation(name.strip(), text)) is not None and designated(ws, cont.split()):
         cands.add(cont)  # the article opens with "Ardent Motors", then writes "Ardent"
     if len(ws) == 1 and len(ws[0]) >= 4:  # "Daimler" in "DaimlerChrysler AG"
         for o in others:
