@@ -240,7 +240,7 @@ def digits(key: str) -> str:
 
 
 # words a person's role is made of ("the President", "CEO of Tesco", "Merkel's spokesperson")
-ROLE_WORDS = _TITLE_WORDS | {"chairperson", "ceo", "cfo", "chief", "executive", "founder", "director",
+ROLE_WORDS = _TITLE_WORDS | {"chairperson", "ceo", "cfo", "coo", "chief", "executive", "officer", "founder", "director",
                              "chancellor", "king", "queen", "prince", "pope", "plaintiff", "defendant",
                              "claimant", "prosecutor", "judge", "leader", "head", "envoy", "representative"}
 _ANAPHOR_DETERMINERS = {"the", "a", "an", "another", "other", "this", "that"}
