@@ -15,7 +15,8 @@ claims or from the text):
    Also: the owner of an aspect ("ScanPoint's shares"), the name with its country ("Congress of
    the Philippines"), a clipped word ("Fed"), a capital beside its country ("Tokyo" ↔ "Japan")
    (`shortform`);
-4. surname: "Hurley" ↔ "Doug Hurley" when the longer one is a person's name;
+4. surname: "Hurley" ↔ "Doug Hurley" when the longer one is a person's name; a shorter given name
+   ("Tim Cook" ↔ "Timothy D. Cook") or the given name alone ("Steve" ↔ "Steve Jobs") (`given`);
 5. descriptor (`antecedent.lead_of`): "the airline" → the name the text sets beside it, else the
    one party of that kind the article names ("Juniper Airways, the low-cost carrier"), else the
    one name with its head word ("the authority"), else its nearest fitting antecedent ("The
@@ -36,6 +37,7 @@ from dataclasses import dataclass, field
 
 from pipeline.parties import antecedent as ante
 from pipeline.parties import country as ctry
+from pipeline.parties import given
 from pipeline.parties import names as nm
 from pipeline.parties import roles
 from pipeline.parties.beside import named_beside
@@ -201,7 +203,10 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
             co.lead[n] = (lead, "acronym")
             co.acronyms.setdefault(nm.name_key(lead), set()).add(nm.acronym_of(n))
         elif (lead := short_form(_owner(n), others, text, phrases)) is not None \
-                or (lead := _surname(n, others)) is not None or (lead := _clipped(n, others)) is not None:
+                or (lead := _surname(n, others)) is not None \
+                or (lead := given.shorter_name(n, others, _is_person)) is not None \
+                or (lead := given.given_name(n, others, text, _is_person)) is not None \
+                or (lead := _clipped(n, others)) is not None:
             co.lead[n] = (lead, "coreference")
     countries = {c: n for n in named if (c := ctry.country_name(n)) is not None}
     for n in named:  # "If Tokyo declines" after "Japan has not said": the capital is its country
