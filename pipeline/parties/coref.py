@@ -3,7 +3,8 @@
 Rules, in order, each linking a name to a "lead" (a longer name of the same party, from the
 claims or from the text):
 
-1. definition: the text defines it, "Amazon Web Services (AWS)", "Ardent Motors Corp. (“Ardent”)";
+1. definition: the text defines it, "Amazon Web Services (AWS)", "Ardent Motors Corp. (“Ardent”)", or
+   gives its stock's symbol, "Apple shares (AAPL)", "Apple Inc. (NASDAQ: AAPL)" (`tickers`);
 2. acronym: an all-capitals name whose letters are the initials of exactly one other name of the
    article or capitalized phrase of its text ("AWS" ↔ "Amazon Web Services");
 3. short form: the name plus company-type words only ("Skyline" ↔ "Skyline Regional",
@@ -105,6 +106,16 @@ def definitions(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_TICKER = re.compile(r"(?<![\w-])([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*){0,3})(?:['’]s)?(?:,?\s+(?:Inc|Corp|Co|Ltd|plc)\.?)?"
+                     r"(?:\s+(?:shares|stock)\s*\(\s*(?:[A-Za-z]+\s*:\s*)?|\s*\(\s*[A-Za-z]+\s*:\s*)([A-Z]{1,5})\s*\)")
+
+
+def tickers(text: str) -> list[tuple[str, str]]:
+    """(company, ticker) for "Apple shares (AAPL)", "Apple Inc. (NASDAQ: AAPL)": a stock's symbol in
+    brackets after the company's name is that company, whatever its letters."""
+    return [(m.group(1), m.group(2)) for m in _TICKER.finditer(text)]
+
+
 def _acronym(name: str, others: list[str], phrases: set[str]) -> str | None:
     if not nm.is_acronym(name):
         return None
@@ -160,7 +171,7 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
     """Coreference among one article's party names (claims as written) using its text."""
     co = ArticleCoref()
     uniq = list(dict.fromkeys(n for n in names if n.strip()))
-    defs = definitions(text) if text else []
+    defs = [*definitions(text), *tickers(text)] if text else []
     for long, short in defs:
         if nm.is_acronym(short):
             co.acronyms.setdefault(nm.name_key(long), set()).add(nm.acronym_of(short))
