@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 from pipeline.parties import antecedent as ante
 from pipeline.parties import country as ctry
+from pipeline.parties import forms as gov_forms
 from pipeline.parties import given
 from pipeline.parties import names as nm
 from pipeline.parties import roles
@@ -224,6 +225,16 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
         c = ctry.CAPITALS.get(" ".join(w.casefold() for w in nm.words(n)))
         if n not in co.lead and c is not None and c in countries:
             co.lead[n] = (countries[c], "coreference")
+    for n in uniq:  # "the federal government" in an article naming one country's: that government
+        if n not in co.lead and (head := gov_forms.bare_government(n)) is not None:
+            govs: dict[str, list[str]] = {}
+            for c in named:
+                if (f := gov_forms.country_form(c)) is not None and f.endswith("|" + head):
+                    govs.setdefault(f, []).append(c)
+            firsts = {sorted(cs, key=lambda c: (-len(c), c))[0]: cs for cs in govs.values()}
+            lead = next(iter(firsts)) if len(firsts) == 1 else ante.salient(set(firsts), firsts, text)
+            if lead is not None:  # one country's, or the one the article names most
+                co.lead[n] = (lead, "coreference")
     for n in uniq:  # "the canal authority" after "Panama Canal Authority"
         if n not in co.lead and (lead := ante.lowercase_head(n, [o for o in named if o != n])) is not None:
             co.lead[n] = (lead, "coreference")
