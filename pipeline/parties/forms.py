@@ -16,6 +16,7 @@ Pure string work over the country lexicon (`places.py`): no model, microseconds 
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from pipeline.parties import country as ctry
@@ -92,8 +93,9 @@ def _country_word(words: str) -> str | None:
 @lru_cache(maxsize=65536)
 def index_form(name: str) -> tuple[str | None, str, bool]:
     """(country, core, marked): "German Dax" → ("germany", "dax", False), "DAX index of Germany" →
-    ("germany", "dax", True), "CAC 40" → (None, "cac", True). `marked`: index words were dropped."""
-    ws = nm.words(name)
+    ("germany", "dax", True), "CAC 40" → (None, "cac", True), "FTSE-100" → (None, "ftse", True).
+    `marked`: index words were dropped."""
+    ws = nm.words(re.sub(r"(?<=\w)-(?=\d)", " ", name))  # "FTSE-100" is "FTSE 100"
     low = [w.casefold() for w in ws]
     country, marked = None, False
     if len(ws) >= 3 and low[-2] == "of" and low[-3] == "index" and (c := _country_word(low[-1])) is not None:
