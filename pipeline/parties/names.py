@@ -242,7 +242,8 @@ def digits(key: str) -> str:
 # words a person's role is made of ("the President", "CEO of Tesco", "Merkel's spokesperson")
 ROLE_WORDS = _TITLE_WORDS | {"chairperson", "ceo", "cfo", "coo", "chief", "executive", "officer", "founder", "director",
                              "chancellor", "king", "queen", "prince", "pope", "plaintiff", "defendant",
-                             "claimant", "prosecutor", "judge", "leader", "head", "envoy", "representative"}
+                             "claimant", "prosecutor", "judge", "leader", "head", "envoy", "representative",
+                             "congressman", "congresswoman", "lawmaker", "legislator"}
 _ANAPHOR_DETERMINERS = {"the", "a", "an", "another", "other", "this", "that"}
 # "another automaker", "a rival carrier": a party other than the one the text just named
 _DISTINCT = {"another", "other", "rival", "different", "second", "competing"}

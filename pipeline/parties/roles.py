@@ -13,7 +13,7 @@ import re
 from pipeline.parties import names as nm
 
 # a word of a person's name: "Duterte", "Erdoğan", "el-Sisi", "O'Brien", an initial "F."
-_TOKEN = r"[A-Z]\.|(?:[a-z]{1,3}-)?[A-Z][\w'’-]*"  # the initial first: "Timothy D. Cook" is not "Timothy D"
+_TOKEN = r"[A-Z]\.|(?:Jr|Sr)\.|(?:[a-z]{1,3}-)?[A-Z][\w'’-]*"  # the initial first: "Timothy D. Cook" is not "Timothy D"; "William Clay Ford Jr."
 _PERSON = rf"(?:{_TOKEN})(?:\s+(?:{_TOKEN})){{0,3}}"
 _FORMER = re.compile(r"(?i:\b(?:former|ex-|late|then|acting|outgoing|previous)(?:\s+\S+)?\s*)$")
 _TITLE_CAP = "|".join(sorted((w.capitalize() for w in nm.ROLE_WORDS), key=len, reverse=True))
@@ -51,7 +51,7 @@ def _people(role: str, text: str) -> list[str]:
             ws = m.group("p").split()
             while ws and ws[0].casefold() in nm.ROLE_WORDS | nm.FUNCTION_WORDS:
                 ws = ws[1:]  # "AU chairperson President Abdel Fattah el-Sisi"
-            if ws:
+            if ws and not any(w.rstrip(".").casefold() in nm.CORPORATE for w in ws):  # "Ford Motor Company" is no person
                 found.append(" ".join(ws[-4:]))
     return found
 
