@@ -239,10 +239,11 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
         ws = nm.words(n)
         if n in co.lead or len(ws) != 2 or ws[1].casefold() != "administration" or ctry.country_of_word(ws[0]):
             continue
-        people = {o for o in named if o != n and nm.words(o)[-1:] == ws[:1] and _is_person(o)}
-        govs = {gov_forms.country_form(c): c for c in named if (gov_forms.country_form(c) or "").endswith("|administration")}
-        if people and len(govs) == 1:
-            co.lead[n] = (next(iter(govs.values())), "coreference")
+        holders = [o for o in named if o != n and nm.words(o)[-1:] == ws[:1] and _is_person(o)]
+        admins = {gov_forms.country_form(c) or "": c for c in named
+                  if (gov_forms.country_form(c) or "").endswith("|administration")}
+        if holders and len(admins) == 1:
+            co.lead[n] = (next(iter(admins.values())), "coreference")
     for n in uniq:  # "the canal authority" after "Panama Canal Authority"
         if n not in co.lead and (lead := ante.lowercase_head(n, [o for o in named if o != n])) is not None:
             co.lead[n] = (lead, "coreference")

@@ -45,7 +45,8 @@ def shorter_name(name: str, others: list[str], is_person: Callable[[str], bool])
             continue
         if _given_fits(ws[0], ow[0]) and (len(ws) == 2 or ws[1:-1] == ow[1:-1]) and is_person(o):
             cands.add(o)
-    return ante.unique(cands)
+    most = max((len(nm.words(c)) for c in cands), default=0)  # "T. Brandt": the fullest form leads
+    return ante.unique({c for c in cands if len(nm.words(c)) == most})
 
 
 def given_name(name: str, others: list[str], text: str, is_person: Callable[[str], bool]) -> str | None:
