@@ -148,7 +148,7 @@ def is_group(name: str, text: str | None = None) -> bool:
         first_named = nm.capitalized(ws[0]) and (not text or _capital_mid_sentence(ws[0], text))
         return not (first_named or any(nm.capitalized(w) or nm.is_acronym(w) for w in ws[1:]))
     if not nm.capitalized(head):
-        return True
+        return not re.search(r"[a-z][A-Z]", head)  # "iPhone", "eBay": a capital inside the word makes a name
     if nm.is_acronym(head):
         return False
     if text:
