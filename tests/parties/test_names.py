@@ -154,7 +154,6 @@ def test_a_country_word_inside_a_descriptor_keeps_it_a_descriptor():
 
 
 def test_a_capital_inside_a_lower_case_word_makes_a_name():
-    from pipeline.parties.generic import is_group
     text = "Kestrel sold more zPhones. The zPhone led; phones sold well and buyers were happy."
     assert not is_group("zPhone", text) and not is_group("eKestrel", text)
     assert is_group("phones", text) and is_group("buyers", text)
