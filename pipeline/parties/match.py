@@ -129,6 +129,8 @@ def _compare(a: str, b: str, defined: Sequence[str], thresholds: Thresholds) -> 
         return Verdict(False, "acronym")
     if _singular(x.key) == _singular(y.key) or _reordered(x.key) == _reordered(y.key):
         return Verdict(True, "similar", 1.0)
+    if _maker_model(x.key, y.key) or _maker_model(y.key, x.key):
+        return Verdict(True, "model", 1.0)  # "787 Dreamliner" / "Boeing 787 Dreamliners", "A380" / "Airbus A380"
     if _company_form(a, b) or _company_form(b, a):
         return Verdict(True, "designator", 1.0)  # "Apple" / "Apple Computer", "Saab" / "Saab Automobile"
     if x.words < y.words or y.words < x.words or x.compact.startswith(y.compact) \
@@ -139,6 +141,16 @@ def _compare(a: str, b: str, defined: Sequence[str], thresholds: Thresholds) -> 
         if score >= thresholds.string and _typo_words(x.key, y.key):
             return Verdict(True, "similar", score / 100)
     return Verdict(None, "none")
+
+
+def _maker_model(short: str, long: str) -> bool:
+    """`long` is the model `short` (a name with a model number) with its maker's one word before it:
+    English names a product "maker + model" ("Airbus A380", "Boeing 787 Dreamliners"). A word after
+    the number is another model ("Boeing 737" / "Boeing 737 Max")."""
+    s, lw = _singular(short).split(), _singular(long).split()
+    if not nm.digits(short) or len(lw) != len(s) + 1 or lw[1:] != s:
+        return False
+    return not any(ch.isdigit() for ch in lw[0]) and any(ch.isdigit() for w in s for ch in w)
 
 
 def _company_form(short: str, long: str) -> bool:

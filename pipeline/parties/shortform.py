@@ -106,6 +106,8 @@ def _introduced(name: str, others: list[str], phrases: set[str], text: str) -> s
         ol = [w.casefold() for w in ow]
         if len(ow) <= len(ws) or len(ow) > len(ws) + 3:
             continue
+        if nm.plural(ol[-1]) and ol[-1][:-1] == low[-1]:  # "Boeing 787 Dreamliners" … "Dreamliner"
+            ol[-1] = low[-1]
         if ol[:len(ws)] == low:
             if ol[len(ws)] in _CONJ:  # "Skyline Regional and Cascadia Air" is two parties
                 continue
@@ -125,10 +127,10 @@ def _introduced(name: str, others: list[str], phrases: set[str], text: str) -> s
         first, alone = _first(o, text), [p for p in _alone(short, o, text) if not _in_name(short, p, text)]
         if first < 0 or (alone and alone[0] < first):
             continue
-        if _a_unit(short, o, text) or _product(extra):
+        if _a_unit(short, o, text) or (_product(extra) and not before):  # a model's name after its number is it
             continue
         if any(w.casefold() in nm.CORPORATE or w.casefold() in DESIGNATORS for w in extra) \
-                or not any(_alone(w, o, text) for w in adjacent if len(w) > 1):
+                or not any(_alone(w, o, text) for w in adjacent if len(w) > 1 and not (before and w.isdigit())):
             cands.add(o)
     return ante.unique(cands)
 

@@ -238,3 +238,13 @@ def test_a_president_s_administration_is_the_country_s(ner):
     assert lead(co, "Marrow administration") == "US administration"
     co = analyze(["Marrow administration", "US administration"], text)  # no person of that name
     assert lead(co, "Marrow administration") is None
+
+
+def test_a_model_s_name_after_its_number_is_the_model(ner):
+    text = ("Zephyr unveiled its new 797 Skyliner on Sunday. The mid-sized 797 seats 300. The Skyliner is "
+            "aimed at smaller airports. Orla ordered Zephyr 797 Skyliners.")
+    co = analyze(["Zephyr", "797 Skyliner", "Skyliner"], text)
+    assert lead(co, "Skyliner") == "797 Skyliner"
+    assert lead(co, "Zephyr") is None  # the maker is not its model
+    co = analyze(["Zephyr 797 Skyliners", "Skyliner"], "Orla ordered Zephyr 797 Skyliners. The Skyliner is light.")
+    assert lead(co, "Skyliner") == "Zephyr 797 Skyliners"

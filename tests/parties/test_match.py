@@ -163,3 +163,11 @@ def test_a_name_with_company_type_words_only_is_the_same_company(ner):
     assert compare("Norway", "Norway Airlines").same is not True  # a place is not the company named after it
     assert compare("Orla", "Orla Corps").same is not True  # "Corps" says no kind of company
     assert compare("Orla", "Orla Cloud").same is not True
+
+
+def test_a_model_and_the_model_with_its_maker_are_one_product():
+    for short, long in (("A380", "Airbus A380"), ("787 Dreamliner", "Boeing 787 Dreamliners"), ("zPad 4", "Kestrel zPad 4")):
+        assert compare(short, long).same is True and compare(long, short).rule == "model", (short, long)
+    assert compare("Boeing 737", "Boeing 737 Max").same is not True  # a word after the number: another model
+    assert compare("Boeing", "Boeing 737").same is not True  # the maker is not its model
+    assert compare("787 Dreamliner", "Boeing 737 Dreamliners").same is not True
