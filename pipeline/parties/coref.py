@@ -160,6 +160,17 @@ def _clipped(name: str, others: list[str]) -> str | None:
     return ante.unique(cands)
 
 
+def _model_number(name: str, named: list[str]) -> str | None:
+    """The one claim name holding the model number `name` is ("787" → "787 Dreamliner"): a word
+    that starts with a digit, alone, names the model the article names with it."""
+    ws = [w for w in nm.words(name) if w.casefold() != "the"]
+    if len(ws) != 1 or not ws[0][:1].isdigit() or not any(c.isalpha() for c in ws[0]) and len(ws[0]) < 3:
+        return None
+    code = ws[0].casefold()
+    return ante.unique({o for o in named if o != name and len(nm.words(o)) > 1
+                        and code in (w.casefold() for w in nm.words(o))})
+
+
 def _is_person(name: str) -> bool:
     """Titled, or a person to spaCy with no company word ("Halvorsen Lithography" is a firm)."""
     if nm.strip_title(name) != name:
@@ -235,6 +246,9 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
             lead = next(iter(firsts)) if len(firsts) == 1 else ante.salient(set(firsts), firsts, text)
             if lead is not None:  # one country's, or the one the article names most
                 co.lead[n] = (lead, "coreference")
+    for n in uniq:  # "the 787" after "787 Dreamliner", "3GS" after "iPhone 3GS": a model by its number
+        if n not in co.lead and (lead := _model_number(n, named)) is not None:
+            co.lead[n] = (lead, "coreference")
     for n in named:  # "the Obama administration" in an article naming the US administration and Obama
         ws = nm.words(n)
         if n in co.lead or len(ws) != 2 or ws[1].casefold() != "administration" or ctry.country_of_word(ws[0]):

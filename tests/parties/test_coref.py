@@ -248,3 +248,13 @@ def test_a_model_s_name_after_its_number_is_the_model(ner):
     assert lead(co, "Zephyr") is None  # the maker is not its model
     co = analyze(["Zephyr 797 Skyliners", "Skyliner"], "Orla ordered Zephyr 797 Skyliners. The Skyliner is light.")
     assert lead(co, "Skyliner") == "Zephyr 797 Skyliners"
+
+
+def test_a_model_number_alone_is_the_one_model_named_with_it(ner):
+    text = "Zephyr unveiled its 797 Skyliner. The mid-sized 797 seats 300; the 787 it replaces sat fewer."
+    co = analyze(["Zephyr", "797 Skyliner", "797"], text)
+    assert lead(co, "797") == "797 Skyliner"
+    co = analyze(["797 Skyliner", "797 Freighter", "797"], text)
+    assert lead(co, "797") is None  # two models carry the number
+    co = analyze(["797 Skyliner", "787"], text)
+    assert lead(co, "787") is None  # another number
