@@ -36,7 +36,7 @@ def shorter_name(name: str, others: list[str], is_person: Callable[[str], bool])
     """The one longer claim name of the same person: same surname, a fitting given name, more
     words or a longer given name ("Tim Cook" → "Timothy D. Cook")."""
     ws = _person_words(name)
-    if ws is None or not is_person(name):
+    if ws is None:
         return None
     cands = set()
     for o in others:
@@ -45,6 +45,8 @@ def shorter_name(name: str, others: list[str], is_person: Callable[[str], bool])
             continue
         if _given_fits(ws[0], ow[0]) and (len(ws) == 2 or ws[1:-1] == ow[1:-1]) and is_person(o):
             cands.add(o)
+    if not cands or not is_person(name):  # the parser only where a rule needs it
+        return None
     most = max((len(nm.words(c)) for c in cands), default=0)  # "T. Brandt": the fullest form leads
     return ante.unique({c for c in cands if len(nm.words(c)) == most})
 
