@@ -68,8 +68,10 @@ def _clear(counts: dict[str, int], least: int, ahead: float = 1.5) -> str | None
 
 @lru_cache(maxsize=1024)
 def country_of(text: str) -> str | None:
-    """The country the text is about, or None when it names none clearly."""
-    return _clear(_counts(" ".join(text.split())), 2)
+    """The country the text is about, or None when it names none clearly (an article that names
+    one country, even once, and no other is about that one)."""
+    counts = _counts(" ".join(text.split()))
+    return _clear(counts, 2) or (next(iter(counts)) if len(counts) == 1 else None)
 
 
 @lru_cache(maxsize=4096)

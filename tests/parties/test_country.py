@@ -78,3 +78,9 @@ def test_the_federal_government_is_keyed_by_its_country(ner):
     res = resolve(ms, matcher=default_matcher(texts=texts), texts=texts)
     p = {m.article_id: party.id for m, party in res.mentions}
     assert p["g1"] == p["g3"] != p["g2"]
+
+
+def test_an_article_naming_one_country_once_and_no_other_is_about_it():
+    assert country_of("Orla Motors offered buyouts to U.S. workers; Congress was asked for loans.") == "united states"
+    assert country_of("U.S. and Japanese makers met; Congress was asked.") is None  # two countries, once each
+    assert country_of("Orla Motors offered buyouts; Congress was asked.") is None
