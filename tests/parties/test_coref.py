@@ -258,3 +258,13 @@ def test_a_model_number_alone_is_the_one_model_named_with_it(ner):
     assert lead(co, "797") is None  # two models carry the number
     co = analyze(["797 Skyliner", "787"], text)
     assert lead(co, "787") is None  # another number
+
+
+def test_the_company_ending_a_clause_is_the_one_company_earlier_in_its_sentence(ner):
+    ner(Ilse_Marrow="PERSON")
+    text = "Ilse Marrow, founder of Orla, will step down as CEO of the company. Kestrel Freight grew."
+    co = analyze(["Ilse Marrow", "Orla", "Kestrel Freight", "the company"], text)
+    assert lead(co, "the company") == "Orla"
+    two = "Orla and Kestrel Freight agreed terms with the company. Analysts doubted it."
+    co = analyze(["Orla", "Kestrel Freight", "the company"], two)
+    assert lead(co, "the company") is None  # two companies in the sentence
