@@ -267,8 +267,8 @@ def in_sentence(desc: str, named: list[str], text: str, person: bool,
     "Bear Stearns fell, and the company announced ..."; not "the company's costs")."""
     flat = re.sub(r"\s+", " ", text)
     core = re.sub(r"^(?:the|a|an)\s+", "", desc.strip(), flags=re.I)
-    m = re.search(r"(?<![\w-])(?:the|The)\s+" + re.escape(core) + r"\s+[\"“]?(?!(?:of|and|or|nor|to|in)\b)[a-z]",
-                  flat)
+    m = re.search(r"(?<![\w-])(?:the|The)\s+" + re.escape(core) + r"(?:\s+[\"“]?(?!(?:of|and|or|nor|to|in)\b)[a-z]|[.;](?:\s|$))",
+                  flat)  # its subject, or the object that ends a clause ("... as CEO of the company.")
     if m is None:
         return None
     starts = [s.end() for s in _SENT_END.finditer(flat, 0, m.start())]

@@ -5,7 +5,7 @@ airframer Boeing", "Surinam carrier Blue Wing Airlines", "Boeing Executive Vice 
 Carson" (the description right before the name); "A third US car manufacturer, Ford Motor
 Company," and "Another automaker, General Motors (GM)," (the name apposed after it: "another X"
 alone never links, but an apposition names it); "Mark Papermaster, formerly an Apple Inc.
-executive" and "Fritz Henderson, the current chief operating officer" (the name apposed before
+executive", "Singapore Airlines, its launch customer," and "Fritz Henderson, the current chief operating officer" (the name apposed before
 it). A claim name is a description when its last word is a singular common noun ("airframer",
 "carrier") or a role word ("Vice President", "officer").
 
@@ -23,7 +23,7 @@ from pipeline.parties import names as nm
 
 _NAME = r"(?P<name>[A-Z][\w&'’.-]*(?:\s+(?:(?:of|and|&|de)\s+)?[A-Z][\w&'’-]*){0,4})"
 # what may stand between an apposed name and its description: "formerly an", "the current"
-_LINK = r"(?:(?:formerly|currently|now|then|also|previously)\s+)?(?:(?:the|a|an)\s+)?" \
+_LINK = r"(?:(?:formerly|currently|now|then|also|previously)\s+)?(?:(?:the|a|an|its|their|his|her)\s+)?" \
         r"(?:(?:current|former|new|acting|interim)\s+)?"
 _ROLE_HEADS = nm.ROLE_WORDS | {"officer", "president", "director", "manager", "spokeswoman"}
 _NOT_NAMES = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",

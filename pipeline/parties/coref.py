@@ -3,7 +3,8 @@
 Rules, in order, each linking a name to a "lead" (a longer name of the same party, from the
 claims or from the text):
 
-1. definition: the text defines it, "Amazon Web Services (AWS)", "Ardent Motors Corp. (“Ardent”)";
+1. definition: the text defines it, "Amazon Web Services (AWS)", "Ardent Motors Corp. (“Ardent”)", or
+   gives its stock's symbol, "Apple shares (AAPL)", "Apple Inc. (NASDAQ: AAPL)" (`tickers`);
 2. acronym: an all-capitals name whose letters are the initials of exactly one other name of the
    article or capitalized phrase of its text ("AWS" ↔ "Amazon Web Services");
 3. short form: the name plus company-type words only ("Skyline" ↔ "Skyline Regional",
@@ -15,7 +16,8 @@ claims or from the text):
    Also: the owner of an aspect ("ScanPoint's shares"), the name with its country ("Congress of
    the Philippines"), a clipped word ("Fed"), a capital beside its country ("Tokyo" ↔ "Japan")
    (`shortform`);
-4. surname: "Hurley" ↔ "Doug Hurley" when the longer one is a person's name;
+4. surname: "Hurley" ↔ "Doug Hurley" when the longer one is a person's name; a shorter given name
+   ("Tim Cook" ↔ "Timothy D. Cook") or the given name alone ("Steve" ↔ "Steve Jobs") (`given`);
 5. descriptor (`antecedent.lead_of`): "the airline" → the name the text sets beside it, else the
    one party of that kind the article names ("Juniper Airways, the low-cost carrier"), else the
    one name with its head word ("the authority"), else its nearest fitting antecedent ("The
@@ -36,6 +38,8 @@ from dataclasses import dataclass, field
 
 from pipeline.parties import antecedent as ante
 from pipeline.parties import country as ctry
+from pipeline.parties import forms as gov_forms
+from pipeline.parties import given
 from pipeline.parties import names as nm
 from pipeline.parties import roles
 from pipeline.parties.beside import named_beside
@@ -103,6 +107,16 @@ def definitions(text: str) -> list[tuple[str, str]]:
     return out
 
 
+_TICKER = re.compile(r"(?<![\w-])([A-Z][\w&-]*(?:\s+[A-Z][\w&-]*){0,3})(?:['’]s)?(?:,?\s+(?:Inc|Corp|Co|Ltd|plc)\.?)?"
+                     r"(?:\s+(?:shares|stock)\s*\(\s*(?:[A-Za-z]+\s*:\s*)?|\s*\(\s*[A-Za-z]+\s*:\s*)([A-Z]{1,5})\s*\)")
+
+
+def tickers(text: str) -> list[tuple[str, str]]:
+    """(company, ticker) for "Apple shares (AAPL)", "Apple Inc. (NASDAQ: AAPL)": a stock's symbol in
+    brackets after the company's name is that company, whatever its letters."""
+    return [(m.group(1), m.group(2)) for m in _TICKER.finditer(text)]
+
+
 def _acronym(name: str, others: list[str], phrases: set[str]) -> str | None:
     if not nm.is_acronym(name):
         return None
@@ -146,6 +160,17 @@ def _clipped(name: str, others: list[str]) -> str | None:
     return ante.unique(cands)
 
 
+def _model_number(name: str, named: list[str]) -> str | None:
+    """The one claim name holding the model number `name` is ("787" → "787 Dreamliner"): a word
+    that starts with a digit, alone, names the model the article names with it."""
+    ws = [w for w in nm.words(name) if w.casefold() != "the"]
+    if len(ws) != 1 or not ws[0][:1].isdigit() or not any(c.isalpha() for c in ws[0]) and len(ws[0]) < 3:
+        return None
+    code = ws[0].casefold()
+    return ante.unique({o for o in named if o != name and len(nm.words(o)) > 1
+                        and code in (w.casefold() for w in nm.words(o))})
+
+
 def _is_person(name: str) -> bool:
     """Titled, or a person to spaCy with no company word ("Halvorsen Lithography" is a firm)."""
     if nm.strip_title(name) != name:
@@ -158,7 +183,7 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
     """Coreference among one article's party names (claims as written) using its text."""
     co = ArticleCoref()
     uniq = list(dict.fromkeys(n for n in names if n.strip()))
-    defs = definitions(text) if text else []
+    defs = [*definitions(text), *tickers(text)] if text else []
     for long, short in defs:
         if nm.is_acronym(short):
             co.acronyms.setdefault(nm.name_key(long), set()).add(nm.acronym_of(short))
@@ -201,13 +226,38 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
             co.lead[n] = (lead, "acronym")
             co.acronyms.setdefault(nm.name_key(lead), set()).add(nm.acronym_of(n))
         elif (lead := short_form(_owner(n), others, text, phrases)) is not None \
-                or (lead := _surname(n, others)) is not None or (lead := _clipped(n, others)) is not None:
+                or (lead := _surname(n, others)) is not None \
+                or (lead := given.shorter_name(n, others, _is_person)) is not None \
+                or (lead := given.given_name(n, others, text, _is_person)) is not None \
+                or (lead := _clipped(n, others)) is not None:
             co.lead[n] = (lead, "coreference")
     countries = {c: n for n in named if (c := ctry.country_name(n)) is not None}
     for n in named:  # "If Tokyo declines" after "Japan has not said": the capital is its country
         c = ctry.CAPITALS.get(" ".join(w.casefold() for w in nm.words(n)))
         if n not in co.lead and c is not None and c in countries:
             co.lead[n] = (countries[c], "coreference")
+    for n in uniq:  # "the federal government" in an article naming one country's: that government
+        if n not in co.lead and (head := gov_forms.bare_government(n)) is not None:
+            govs: dict[str, list[str]] = {}
+            for c in named:
+                if (f := gov_forms.country_form(c)) is not None and f.endswith("|" + head):
+                    govs.setdefault(f, []).append(c)
+            firsts = {sorted(cs, key=lambda c: (-len(c), c))[0]: cs for cs in govs.values()}
+            lead = next(iter(firsts)) if len(firsts) == 1 else ante.salient(set(firsts), firsts, text)
+            if lead is not None:  # one country's, or the one the article names most
+                co.lead[n] = (lead, "coreference")
+    for n in uniq:  # "the 787" after "787 Dreamliner", "3GS" after "iPhone 3GS": a model by its number
+        if n not in co.lead and (lead := _model_number(n, named)) is not None:
+            co.lead[n] = (lead, "coreference")
+    for n in named:  # "the Obama administration" in an article naming the US administration and Obama
+        ws = nm.words(n)
+        if n in co.lead or len(ws) != 2 or ws[1].casefold() != "administration" or ctry.country_of_word(ws[0]):
+            continue
+        holders = [o for o in named if o != n and nm.words(o)[-1:] == ws[:1] and _is_person(o)]
+        admins = {gov_forms.country_form(c) or "": c for c in named
+                  if (gov_forms.country_form(c) or "").endswith("|administration")}
+        if holders and len(admins) == 1:
+            co.lead[n] = (next(iter(admins.values())), "coreference")
     for n in uniq:  # "the canal authority" after "Panama Canal Authority"
         if n not in co.lead and (lead := ante.lowercase_head(n, [o for o in named if o != n])) is not None:
             co.lead[n] = (lead, "coreference")

@@ -24,8 +24,10 @@ BARE_BODIES = {
     "ministry of defence", "ministry of defense", "ministry of finance", "ministry of the interior",
     "justice department", "department of justice", "treasury", "army", "navy", "air force", "armed forces",
     "defence forces", "defence force", "military", "police", "coast guard", "election commission",
-    "electoral commission", "competition authority", "foreign office", "legislature",
+    "electoral commission", "competition authority", "foreign office", "legislature", "government",
 }
+# the level of a government names no other body: "the federal government" is the country's government
+_LEVELS = ("federal ", "national ", "central ")
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z.]*[A-Za-z]|[A-Z]")
 
 
@@ -66,8 +68,10 @@ def _clear(counts: dict[str, int], least: int, ahead: float = 1.5) -> str | None
 
 @lru_cache(maxsize=1024)
 def country_of(text: str) -> str | None:
-    """The country the text is about, or None when it names none clearly."""
-    return _clear(_counts(" ".join(text.split())), 2)
+    """The country the text is about, or None when it names none clearly (an article that names
+    one country, even once, and no other is about that one)."""
+    counts = _counts(" ".join(text.split()))
+    return _clear(counts, 2) or (next(iter(counts)) if len(counts) == 1 else None)
 
 
 @lru_cache(maxsize=4096)
@@ -110,6 +114,8 @@ def _body(key: str) -> str:
     m = re.match(r"^(ministry|department|office) of (?:the )?(\w+?)(?: affairs)?$", key)
     if m:
         key = f"{m.group(2)} {m.group(1)}"
+    if key.endswith(" government") and key.startswith(_LEVELS):
+        key = key.split(" ", 1)[1]
     ws = key.split()
     if len(ws) > 1 and nm.plural(ws[-1]):
         key = " ".join([*ws[:-1], ws[-1][:-1]])

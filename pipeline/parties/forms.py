@@ -16,6 +16,7 @@ Pure string work over the country lexicon (`places.py`): no model, microseconds 
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from pipeline.parties import country as ctry
@@ -25,6 +26,8 @@ from pipeline.parties.places import CAPITALS, COUNTRIES, US_STATES
 # the last word of a government body a country's name may be written three ways with
 GOVERNMENT_HEADS = {"government", "administration", "treasury", "parliament", "congress", "senate", "army",
                     "navy", "military", "embassy", "cabinet", "ministry", "department", "police", "presidency"}
+# the level of a government, which names no other body: "federal government", "national government"
+_LEVELS = {"federal", "national", "central"}
 # words that say "a market index" after its name; numbers are index sizes ("FTSE 100", "CAC 40")
 INDEX_WORDS = {"index", "industrial", "average", "composite", "225", "500", "100", "50", "40", "30", "20"}
 # the initials an index acronym adds to its name: "Industrial Average" (DJIA), "Composite Index"
@@ -63,9 +66,20 @@ def country_form(name: str) -> str | None:
             break
     if country is None or not body or body[-1] not in GOVERNMENT_HEADS or len(body) > 3:
         return None
+    while len(body) > 1 and body[0] in _LEVELS:
+        body = body[1:]  # "United States federal government" is the United States government
     if len(body) == 2 and body[-1] == "department" and body[0] in GOVERNMENT_HEADS:
         body = body[:1]  # "Treasury Department" is the Treasury
     return f"{country}|{' '.join(body)}"
+
+
+def bare_government(name: str) -> str | None:
+    """"government" for "the federal government", "the government", "national government": a
+    country's government with no country said (its article says which); None for any other name."""
+    ws = _lower(name)
+    if not ws or ws[-1] not in ("government", "administration") or not all(w in _LEVELS for w in ws[:-1]):
+        return None
+    return ws[-1]
 
 
 def _country_word(words: str) -> str | None:
@@ -79,8 +93,9 @@ def _country_word(words: str) -> str | None:
 @lru_cache(maxsize=65536)
 def index_form(name: str) -> tuple[str | None, str, bool]:
     """(country, core, marked): "German Dax" → ("germany", "dax", False), "DAX index of Germany" →
-    ("germany", "dax", True), "CAC 40" → (None, "cac", True). `marked`: index words were dropped."""
-    ws = nm.words(name)
+    ("germany", "dax", True), "CAC 40" → (None, "cac", True), "FTSE-100" → (None, "ftse", True).
+    `marked`: index words were dropped."""
+    ws = nm.words(re.sub(r"(?<=\w)-(?=\d)", " ", name))  # "FTSE-100" is "FTSE 100"
     low = [w.casefold() for w in ws]
     country, marked = None, False
     if len(ws) >= 3 and low[-2] == "of" and low[-3] == "index" and (c := _country_word(low[-1])) is not None:
@@ -125,4 +140,4 @@ def index_acronym(acronym: str, name: str) -> bool:
     return acr.startswith(inits) and tail in _INDEX_TAILS
 
 
-__all__ = ["GOVERNMENT_HEADS", "INDEX_WORDS", "country_form", "index_acronym", "index_form", "same_index"]
+__all__ = ["GOVERNMENT_HEADS", "INDEX_WORDS", "bare_government", "country_form", "index_acronym", "index_form", "same_index"]

@@ -148,7 +148,7 @@ def is_group(name: str, text: str | None = None) -> bool:
         first_named = nm.capitalized(ws[0]) and (not text or _capital_mid_sentence(ws[0], text))
         return not (first_named or any(nm.capitalized(w) or nm.is_acronym(w) for w in ws[1:]))
     if not nm.capitalized(head):
-        return True
+        return not _camel(head)
     if nm.is_acronym(head):
         return False
     if text:
@@ -157,6 +157,11 @@ def is_group(name: str, text: str | None = None) -> bool:
         if _lower_in(head, text):
             return True
     return nm.plural(head) and not _named_entity(head)
+
+
+def _camel(word: str) -> bool:
+    """"iPhone", "eBay": a capital inside a lower-case word makes it a name."""
+    return re.search(r"[a-z][A-Z]", word) is not None
 
 
 def _named_entity(word: str) -> bool:

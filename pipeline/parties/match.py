@@ -36,8 +36,11 @@ from pipeline.corpus.protocols import TextEmbedder
 from pipeline.parties import forms
 from pipeline.parties import names as nm
 from pipeline.parties.confirm import Confirmer
-from pipeline.parties.generic import descriptor, is_generic, is_group
+from pipeline.parties import country as ctry
+from pipeline.parties.generic import descriptor, entity_type, is_generic, is_group
 from pipeline.parties.model import CanonicalParty, Link, PartyIndex, PartyMention
+from pipeline.parties.scope import local
+from pipeline.parties.shortform import designated
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,10 @@ def _compare(a: str, b: str, defined: Sequence[str], thresholds: Thresholds) -> 
         return Verdict(False, "acronym")
     if _singular(x.key) == _singular(y.key) or _reordered(x.key) == _reordered(y.key):
         return Verdict(True, "similar", 1.0)
+    if _maker_model(x.key, y.key) or _maker_model(y.key, x.key):
+        return Verdict(True, "model", 1.0)  # "787 Dreamliner" / "Boeing 787 Dreamliners", "A380" / "Airbus A380"
+    if _company_form(a, b) or _company_form(b, a):
+        return Verdict(True, "designator", 1.0)  # "Apple" / "Apple Computer", "Saab" / "Saab Automobile"
     if x.words < y.words or y.words < x.words or x.compact.startswith(y.compact) \
             or y.compact.startswith(x.compact):
         return Verdict(False, "distinguishing word")
@@ -134,6 +141,27 @@ def _compare(a: str, b: str, defined: Sequence[str], thresholds: Thresholds) -> 
         if score >= thresholds.string and _typo_words(x.key, y.key):
             return Verdict(True, "similar", score / 100)
     return Verdict(None, "none")
+
+
+def _maker_model(short: str, long: str) -> bool:
+    """`long` is the model `short` (a name with a model number) with its maker's one word before it:
+    English names a product "maker + model" ("Airbus A380", "Boeing 787 Dreamliners"). A word after
+    the number is another model ("Boeing 737" / "Boeing 737 Max")."""
+    s, lw = _singular(short).split(), _singular(long).split()
+    if not nm.digits(short) or len(lw) != len(s) + 1 or lw[1:] != s:
+        return False
+    return not any(ch.isdigit() for ch in lw[0]) and any(ch.isdigit() for w in s for ch in w)
+
+
+def _company_form(short: str, long: str) -> bool:
+    """`long` is `short` plus words that only say what kind of company it is ("Computer", "Motors",
+    "Automobile", "Inc"), and `short` is no place ("Japan" / "Japan Airlines" are two parties)."""
+    ws = [w for w in nm.words(short) if w.casefold() != "the"]
+    ks, kl = _info(short).key.split(), _info(long).key.split()  # legal suffixes gone: "Apple Inc." is "apple"
+    if not ws or not ks or nm.is_acronym(short) or not all(nm.capitalized(w) for w in ws) \
+            or not designated(ks, kl) or ctry.country_name(short) is not None:
+        return False
+    return entity_type(" ".join(w for w in ws if w.casefold() in ks) or short) not in ("GPE", "LOC", "NORP", "FAC", "?")
 
 
 def _typo_words(a: str, b: str) -> bool:
@@ -233,9 +261,9 @@ class NameMatcher:
         for pid, party in index.parties.items():
             if party.kind != "party" or not (use_meaning or self._may_match(probe, pid, party)):
                 continue
-            forms = [f for f in (party.name, *party.aliases, *party.acronyms) if not nm.anaphor(f)]
+            forms = [f for f in (party.name, *party.aliases, *party.acronyms) if not local(f)]
             if not forms:
-                continue  # "the index" alone: a party of one article (`names.anaphor`)
+                continue  # "the index" alone: a party of one article (`scope.local`)
             verdicts = [compare(name, f, party.acronyms, self.thresholds) for f in forms]
             if _vetoed(forms, verdicts):
                 continue  # one alias says "another party": no other alias may say otherwise
@@ -244,7 +272,7 @@ class NameMatcher:
                 v = max(yes, key=lambda v: v.score or 0.0)
                 hits.append((v.score or 0.0, pid, v))
             elif all(v.same is None for v in verdicts):
-                open_forms += [(pid, f) for f in dict.fromkeys([party.name, *party.aliases]) if not nm.anaphor(f)]
+                open_forms += [(pid, f) for f in dict.fromkeys([party.name, *party.aliases]) if not local(f)]
         if hits:
             hits.sort(key=lambda h: -h[0])
             top = [h for h in hits if h[0] == hits[0][0]]

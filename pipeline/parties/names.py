@@ -104,7 +104,7 @@ def possessive(name: str) -> tuple[str, str] | None:
     return (m.group(1).strip(), rest) if named or low[-1] in ROLE_NOUNS or not aspect else None
 
 
-def _core_words(name: str) -> list[str]:
+def core_words(name: str) -> list[str]:
     """The words that name the party: "Iranian airline Mahan Air" → Mahan Air, "US Secretary of
     State Mike Pompeo" → Mike Pompeo, "The Boeing airframe company" → Boeing, "United States
     Department of Transportation" → Department of Transportation."""
@@ -119,8 +119,12 @@ def _core_words(name: str) -> list[str]:
     if title_at:
         j = title_at[-1] + 1
         if j < len(ws) - 1 and low[j] == "of":
-            j += 2
+            j += 3 if low[j + 1] == "the" else 2
         rest = ws[j:]
+        for k in (3, 2, 1):  # "President of the United States": the office's country is no person
+            if len(rest) >= k and " ".join(w.casefold().replace(".", "") for w in rest[:k]) in FORM:
+                rest = rest[k:]
+                break
         if 2 <= len(rest) <= 4 and all(capitalized(w) for w in rest):
             return rest
     # a name before a descriptor: "Kaupthing bank", "The Boeing airframe company"
@@ -168,7 +172,7 @@ def name_key(name: str) -> str:
     ws = words(name)
     if len(ws) > 1 and ws[-1].casefold() in HOLDERS:  # "FreshWay shareholders" are not FreshWay
         return f"{party_key(' '.join(ws[:-1]))} {ws[-1].casefold()}"
-    core = _core_words(name)
+    core = core_words(name)
     key = strip_title(party_key(" ".join(core) if core != ws else clean(name)))
     return re.sub(r"\s*[&+-]+$", "", key)
 
@@ -236,9 +240,10 @@ def digits(key: str) -> str:
 
 
 # words a person's role is made of ("the President", "CEO of Tesco", "Merkel's spokesperson")
-ROLE_WORDS = _TITLE_WORDS | {"chairperson", "ceo", "cfo", "chief", "executive", "founder", "director",
+ROLE_WORDS = _TITLE_WORDS | {"chairperson", "ceo", "cfo", "coo", "chief", "executive", "officer", "founder", "director",
                              "chancellor", "king", "queen", "prince", "pope", "plaintiff", "defendant",
-                             "claimant", "prosecutor", "judge", "leader", "head", "envoy", "representative"}
+                             "claimant", "prosecutor", "judge", "leader", "head", "envoy", "representative",
+                             "congressman", "congresswoman", "lawmaker", "legislator"}
 _ANAPHOR_DETERMINERS = {"the", "a", "an", "another", "other", "this", "that"}
 # "another automaker", "a rival carrier": a party other than the one the text just named
 _DISTINCT = {"another", "other", "rival", "different", "second", "competing"}

@@ -28,6 +28,7 @@ from pipeline.parties.generic import entity_type, is_generic, is_group
 from pipeline.parties.model import CanonicalParty, Link, PartyIndex, PartyKind, PartyMention
 from pipeline.parties.overrides import Overrides
 from pipeline.parties.persons import Surnames
+from pipeline.parties.scope import local
 from pipeline.text.parties import party_key
 from pipeline.types import utcnow_iso
 
@@ -64,17 +65,18 @@ class _Linker:
         self.keys: dict[str, str] = {}  # name_key of every alias → party id (first party wins)
         self.acronyms: dict[str, str] = {}  # "AWS" → party id
         self.qkeys: dict[str, str] = {}  # "senate@philippines" → party id (`country.qualified`)
-        # (article id, name_key) → party id of an anaphor ("the index"), which links in its article only
+        # (article id, name_key) → party id of a description or office ("the index", "German airline",
+        # "President of the United States"), which links in its article only (`scope.local`)
         self.local: dict[tuple[str, str], str] = {}
         self.text = ""  # the article being linked
         self.article = ""
         for lk in index.links:
-            if lk.party_id and nm.anaphor(lk.name):
+            if lk.party_id and local(lk.name):
                 self.local.setdefault((lk.article_id, nm.name_key(lk.name)), lk.party_id)
         self.surnames = Surnames(entity_type)  # "Musk" → the one "Elon Musk" (`persons`)
         for pid, p in index.parties.items():
             for a in [p.name, *p.aliases]:
-                if not nm.anaphor(a):
+                if not local(a):
                     self.keys.setdefault(nm.name_key(a), pid)
                     if p.kind == "party":
                         self.surnames.add(pid, a)
@@ -93,8 +95,8 @@ class _Linker:
 
     def lookup(self, name: str) -> str | None:
         """The party a name's key gives: a bare body ("Senate") only by its country's key, an
-        anaphor ("the President") only in its own article."""
-        if nm.anaphor(name):
+        description or office ("the President", "German airline") only in its own article."""
+        if local(name):
             return self.local.get((self.article, nm.name_key(name)))
         q = self.qualified(name)
         return self.qkeys.get(q) if q is not None else self.keys.get(nm.name_key(name))
@@ -121,7 +123,7 @@ class _Linker:
     def add_alias(self, party: CanonicalParty, name: str, acronyms: set[str] = set()) -> None:
         if name not in party.aliases:
             party.aliases.append(name)
-        if nm.anaphor(name):
+        if local(name):
             self.local.setdefault((self.article, nm.name_key(name)), party.id)
         else:
             self.keys.setdefault(nm.name_key(name), party.id)
@@ -154,7 +156,7 @@ class _Linker:
         pid = self.lookup(m.name)
         if pid is not None and not self.apart(m.name, pid):
             return Link(article_id=m.article_id, name=m.name, party_id=pid, rule="key")
-        if kind == "party" and self.qualified(m.name) is None and not nm.anaphor(m.name):
+        if kind == "party" and self.qualified(m.name) is None and not local(m.name):
             # a bare body links by its country only; an anaphor in its article only
             acr = nm.acronym_of(m.name) if nm.is_acronym(m.name) else None
             pid = self.acronyms.get(acr) if acr else None

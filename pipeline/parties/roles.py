@@ -13,7 +13,7 @@ import re
 from pipeline.parties import names as nm
 
 # a word of a person's name: "Duterte", "Erdoğan", "el-Sisi", "O'Brien", an initial "F."
-_TOKEN = r"(?:[a-z]{1,3}-)?[A-Z][\w'’-]*|[A-Z]\."
+_TOKEN = r"[A-Z]\.|(?:Jr|Sr)\.|(?:[a-z]{1,3}-)?[A-Z][\w'’-]*"  # the initial first: "Timothy D. Cook" is not "Timothy D"; "William Clay Ford Jr."
 _PERSON = rf"(?:{_TOKEN})(?:\s+(?:{_TOKEN})){{0,3}}"
 _FORMER = re.compile(r"(?i:\b(?:former|ex-|late|then|acting|outgoing|previous)(?:\s+\S+)?\s*)$")
 _TITLE_CAP = "|".join(sorted((w.capitalize() for w in nm.ROLE_WORDS), key=len, reverse=True))
@@ -42,14 +42,16 @@ def _people(role: str, text: str) -> list[str]:
     found = []
     after = rf"(?<![\w-])(?i:{r}),?\s+(?:(?:{_TITLE_CAP})\s+)*(?P<p>{_PERSON})"
     before = rf"(?P<p>{_PERSON}),\s+(?:the\s+|an?\s+)?(?i:{r})(?![\w-])"
-    for pat in (after, before):
+    # "named Mary Barra as its new chief executive": the person a sentence names as the role
+    named_as = rf"(?P<p>{_PERSON})\s+as\s+(?:(?:its|the|their|his|her)\s+)?(?:(?:new|next|interim|acting)\s+)?(?i:{r})(?![\w-])"
+    for pat in (after, before, named_as):
         for m in re.finditer(pat, flat):
             if pat is after and _FORMER.search(flat[max(0, m.start() - 40):m.start()]):
                 continue  # "former Philippine President Ferdinand Marcos" holds the role no more
             ws = m.group("p").split()
             while ws and ws[0].casefold() in nm.ROLE_WORDS | nm.FUNCTION_WORDS:
                 ws = ws[1:]  # "AU chairperson President Abdel Fattah el-Sisi"
-            if ws:
+            if ws and not any(w.rstrip(".").casefold() in nm.CORPORATE for w in ws):  # "Ford Motor Company" is no person
                 found.append(" ".join(ws[-4:]))
     return found
 

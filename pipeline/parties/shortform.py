@@ -27,7 +27,8 @@ DESIGNATORS = {
     "automotive", "auto", "petroleum", "oil", "mining", "steel", "chemicals", "logistics", "robotics",
     "capital markets", "bancorp", "insurance", "partners", "ventures", "orbit", "aerospace",
     "motor company", "worldwide", "health", "healthcare", "electric", "ai", "grocers", "wireless",
-    "therapeutics", "bank", "compute", "airport", "grocers", "lines", "storage",
+    "therapeutics", "bank", "compute", "airport", "grocers", "lines", "storage", "computer", "computers",
+    "automobile", "automobiles",
 }
 
 
@@ -44,7 +45,7 @@ def is_place(name: str, text: str = "") -> bool:
                      rf"president|prime minister|population|border|coast)", text) is not None
 
 
-def _designated(short: list[str], long: list[str]) -> bool:
+def designated(short: list[str], long: list[str]) -> bool:
     """`long` is `short` plus company-type words only."""
     if len(long) <= len(short) or [w.casefold() for w in long[:len(short)]] != [w.casefold() for w in short]:
         return False
@@ -105,6 +106,8 @@ def _introduced(name: str, others: list[str], phrases: set[str], text: str) -> s
         ol = [w.casefold() for w in ow]
         if len(ow) <= len(ws) or len(ow) > len(ws) + 3:
             continue
+        if nm.plural(ol[-1]) and ol[-1][:-1] == low[-1]:  # "Boeing 787 Dreamliners" … "Dreamliner"
+            ol[-1] = low[-1]
         if ol[:len(ws)] == low:
             if ol[len(ws)] in _CONJ:  # "Skyline Regional and Cascadia Air" is two parties
                 continue
@@ -119,13 +122,15 @@ def _introduced(name: str, others: list[str], phrases: set[str], text: str) -> s
             continue
         if re.search(r"['’]s?(?:\s|$)", o) or (before and _common_word(extra[0], text)):
             continue  # "the UK's FTSE-100" is the FTSE-100; "If Tokyo declines" opens a sentence
-        first, alone = _first(o, text), _alone(short, o, text)
+        if _contrasted(short, o, text):
+            continue  # "Apple and Apple Corps now have differing interpretations": two parties
+        first, alone = _first(o, text), [p for p in _alone(short, o, text) if not _in_name(short, p, text)]
         if first < 0 or (alone and alone[0] < first):
             continue
-        if _a_unit(short, o, text) or _product(extra):
+        if _a_unit(short, o, text) or (_product(extra) and not before):  # a model's name after its number is it
             continue
         if any(w.casefold() in nm.CORPORATE or w.casefold() in DESIGNATORS for w in extra) \
-                or not any(_alone(w, o, text) for w in adjacent if len(w) > 1):
+                or not any(_alone(w, o, text) for w in adjacent if len(w) > 1 and not (before and w.isdigit())):
             cands.add(o)
     return ante.unique(cands)
 
@@ -145,6 +150,21 @@ def _of_place(short: list[str], long: str, text: str) -> bool:
     if before:
         return all(ctry.country_of_word(w) for w in before)
     return is_place(" ".join(after[1:]), "")
+
+
+def _contrasted(short: str, long: str, text: str) -> bool:
+    """The text joins the two names as two parties: "Apple and Apple Corps", "Apple Corps vs Apple"
+    (the short name there is no part of a longer one)."""
+    s, n = re.escape(short), re.escape(long)
+    conj = r"\s+(?:and|or|nor|vs\.?|versus|against|with)\s+"
+    return re.search(rf"(?<![\w-]){s}(?!\s+[A-Z]|[\w-]){conj}{n}(?![\w-])|(?<![\w-]){n}{conj}{s}(?!\s+[A-Z]|[\w-])",
+                     text) is not None
+
+
+def _in_name(short: str, at: int, text: str) -> bool:
+    """The short name written at `at` goes on with a capitalized word: it is part of another name
+    ("Apple Corps" is no use of "Apple" alone)."""
+    return re.match(r"\s+[A-Z][a-z]", text[at + len(short):]) is not None
 
 
 def _a_unit(short: str, long: str, text: str) -> bool:
@@ -197,8 +217,8 @@ def short_form(name: str, others: list[str], text: str, phrases: set[str] | None
     low = [w.casefold() for w in ws]
     longer = [o for o in others if [w.casefold() for w in nm.words(o)][:len(ws)] == low
               and len(nm.words(o)) > len(ws)]
-    cands = {o for o in longer if _designated(ws, nm.words(o))}
-    if text and (cont := _continuation(name.strip(), text)) is not None and _designated(ws, cont.split()):
+    cands = {o for o in longer if designated(ws, nm.words(o))}
+    if text and (cont := _continuation(name.strip(), text)) is not None and designated(ws, cont.split()):
         cands.add(cont)  # the article opens with "Ardent Motors", then writes "Ardent"
     if len(ws) == 1 and len(ws[0]) >= 4:  # "Daimler" in "DaimlerChrysler AG"
         for o in others:

@@ -59,3 +59,8 @@ def test_an_apposed_word_no_claim_names_is_no_lead():
     assert named_beside("chief design officer", ["Zephyr"], "Yesterday, the chief design officer resigned.") is None
     assert named_beside("chief design officer", ["Ola Brekke"], text) is None  # two: Yesterday, Ola Brekke
     assert named_beside("Lapland carrier", ["Zephyr"], TEXT) == "Borealis Air Lines"  # written right after it
+
+
+def test_a_possessive_determiner_may_open_the_apposed_description():
+    text = "Deliveries to Borealis Air Lines, its launch customer, are late."
+    assert named_beside("launch customer", ["Borealis Air Lines", "launch customer"], text) == "Borealis Air Lines"

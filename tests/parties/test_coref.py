@@ -198,3 +198,73 @@ def test_a_maker_is_not_the_model_it_introduces_first(ner):
     assert lead(co, "Zephyr") is None
     assert lead(co, "Kestrel") is None
     assert lead(co, "Quill") == "Quill 225"
+
+
+def test_a_short_name_the_text_sets_against_a_longer_one_is_the_other_long_name(ner):
+    # "Orla and Orla Corps": the text names two parties; "Orla" alone is the other "Orla ..." name
+    text = ("The Beatles' Orla Corps has sued Orla Computer. Orla Corps claims Orla Computer broke the deal. "
+            "A statement said that Orla and Orla Corps now read the deal differently.")
+    co = analyze(["Orla Corps", "Orla Computer", "Orla"], text)
+    assert lead(co, "Orla") == "Orla Computer"
+    co = analyze(["Orla Corps", "Orla"], "Orla Corps sued. Orla and Orla Corps disagree.")
+    assert lead(co, "Orla") is None
+
+
+def test_a_stock_symbol_in_brackets_is_the_company(ner):
+    co = analyze(["Kestrel", "KSTL"], "Kestrel named a new chief. Kestrel shares (KSTL) slid 5%.")
+    assert lead(co, "KSTL") == "Kestrel"
+    co = analyze(["Orla Freight Inc.", "ORFR"], "Orla Freight Inc. (NASDAQ: ORFR) rose.")
+    assert lead(co, "ORFR") == "Orla Freight"  # the same key as the claim "Orla Freight Inc."
+    co = analyze(["Kestrel", "KSTL"], "Kestrel rose; KSTL was up.")  # no brackets: no symbol
+    assert lead(co, "KSTL") is None
+
+
+def test_the_federal_government_is_the_one_country_s_government(ner):
+    text = "The U.S. government lent $5 billion. The federal government said it would not run the firm."
+    co = analyze(["U.S. government", "federal government", "Orla Motors"], text)
+    assert lead(co, "federal government") == "U.S. government"
+    two = text + " The German government lent $1 billion, and the U.S. government would buy more cars."
+    co = analyze(["U.S. government", "German government", "federal government"], two)
+    assert lead(co, "federal government") == "U.S. government"  # named twice as often
+    co = analyze(["U.S. government", "German government", "federal government"],
+                 "The U.S. government and the German government lent money; the federal government spoke.")
+    assert lead(co, "federal government") is None
+
+
+def test_a_president_s_administration_is_the_country_s(ner):
+    ner(Ilse_Marrow="PERSON")
+    text = "Ilse Marrow took office in May. The Marrow administration spoke. Allies asked the US administration for aid."
+    co = analyze(["Ilse Marrow", "Marrow administration", "US administration"], text)
+    assert lead(co, "Marrow administration") == "US administration"
+    co = analyze(["Marrow administration", "US administration"], text)  # no person of that name
+    assert lead(co, "Marrow administration") is None
+
+
+def test_a_model_s_name_after_its_number_is_the_model(ner):
+    text = ("Zephyr unveiled its new 797 Skyliner on Sunday. The mid-sized 797 seats 300. The Skyliner is "
+            "aimed at smaller airports. Orla ordered Zephyr 797 Skyliners.")
+    co = analyze(["Zephyr", "797 Skyliner", "Skyliner"], text)
+    assert lead(co, "Skyliner") == "797 Skyliner"
+    assert lead(co, "Zephyr") is None  # the maker is not its model
+    co = analyze(["Zephyr 797 Skyliners", "Skyliner"], "Orla ordered Zephyr 797 Skyliners. The Skyliner is light.")
+    assert lead(co, "Skyliner") == "Zephyr 797 Skyliners"
+
+
+def test_a_model_number_alone_is_the_one_model_named_with_it(ner):
+    text = "Zephyr unveiled its 797 Skyliner. The mid-sized 797 seats 300; the 787 it replaces sat fewer."
+    co = analyze(["Zephyr", "797 Skyliner", "797"], text)
+    assert lead(co, "797") == "797 Skyliner"
+    co = analyze(["797 Skyliner", "797 Freighter", "797"], text)
+    assert lead(co, "797") is None  # two models carry the number
+    co = analyze(["797 Skyliner", "787"], text)
+    assert lead(co, "787") is None  # another number
+
+
+def test_the_company_ending_a_clause_is_the_one_company_earlier_in_its_sentence(ner):
+    ner(Ilse_Marrow="PERSON")
+    text = "Ilse Marrow, founder of Orla, will step down as CEO of the company. Kestrel Freight grew."
+    co = analyze(["Ilse Marrow", "Orla", "Kestrel Freight", "the company"], text)
+    assert lead(co, "the company") == "Orla"
+    two = "Orla and Kestrel Freight agreed terms with the company. Analysts doubted it."
+    co = analyze(["Orla", "Kestrel Freight", "the company"], two)
+    assert lead(co, "the company") is None  # two companies in the sentence

@@ -66,3 +66,21 @@ def test_a_partys_own_short_form_vetoes_no_match_with_its_long_form():
     assert link is not None and link.party_id == "tji"
     cloud = CanonicalParty(id="g", name="Gorble", aliases=["Gorble"])
     assert NameMatcher().match(mention("b", "Gorble Cloud"), PartyIndex(parties={"g": cloud}), []) is None
+
+
+def test_the_federal_government_is_keyed_by_its_country(ner):
+    us = "Detroit automakers asked the U.S. for aid. U.S. lawmakers agreed. The federal government spoke."
+    au = "Australia helps Ford Australia. Australia's plan: the federal government pays A$20 million."
+    assert qualified("federal government", us) == qualified("United States government", "") == "government@united states"
+    assert qualified("the government", au) == "government@australia" != qualified("federal government", us)
+    texts = {"g1": us, "g2": au, "g3": "The US government bought shares."}
+    ms = [*mentions("g1", "federal government"), *mentions("g2", "federal government"), *mentions("g3", "US government")]
+    res = resolve(ms, matcher=default_matcher(texts=texts), texts=texts)
+    p = {m.article_id: party.id for m, party in res.mentions}
+    assert p["g1"] == p["g3"] != p["g2"]
+
+
+def test_an_article_naming_one_country_once_and_no_other_is_about_it():
+    assert country_of("Orla Motors offered buyouts to U.S. workers; Congress was asked for loans.") == "united states"
+    assert country_of("U.S. and Japanese makers met; Congress was asked.") is None  # two countries, once each
+    assert country_of("Orla Motors offered buyouts; Congress was asked.") is None

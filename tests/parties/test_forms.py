@@ -82,3 +82,10 @@ def test_the_matcher_links_a_government_across_articles():
                    _m("a3", "Swedish Government")], None, None, NameMatcher())
     ids = {m.name: p.id for m, p in res.mentions}
     assert ids["government of Norway"] == ids["Norwegian Government"] != ids["Swedish Government"]
+
+
+def test_a_size_joined_by_a_hyphen_and_the_level_of_a_government():
+    assert same_index("FTSE-100", "British FTSE index") and compare("FTSE-100", "FTSE 100").same is True
+    assert compare("FTSE-100", "FTSE 250").same is False
+    assert country_form("United States federal government") == country_form("US government")
+    assert country_form("federal government") is None

@@ -152,3 +152,22 @@ def test_a_typo_changes_letters_of_a_word_not_the_word():
     assert compare("Halvorsen Lithography", "Halvorson Lithography").same is True
     assert compare("Nordwerk Bank", "Nordwerk Bahn").same is not True  # ratio 92, "bank"/"bahn" another word
     assert compare("Kestrel Freight Lines", "Kestrel Freigth Lines").same is True
+
+
+def test_a_name_with_company_type_words_only_is_the_same_company(ner):
+    ner(Norway="GPE")
+    for short, long in (("Orla", "Orla Computer"), ("Kestrel", "Kestrel Automobile"), ("Orla Inc.", "Orla Computer")):
+        v = compare(short, long)
+        assert v.same is True and v.rule == "designator", (short, long)
+        assert compare(long, short).same is True
+    assert compare("Norway", "Norway Airlines").same is not True  # a place is not the company named after it
+    assert compare("Orla", "Orla Corps").same is not True  # "Corps" says no kind of company
+    assert compare("Orla", "Orla Cloud").same is not True
+
+
+def test_a_model_and_the_model_with_its_maker_are_one_product():
+    for short, long in (("A380", "Airbus A380"), ("787 Dreamliner", "Boeing 787 Dreamliners"), ("zPad 4", "Kestrel zPad 4")):
+        assert compare(short, long).same is True and compare(long, short).rule == "model", (short, long)
+    assert compare("Boeing 737", "Boeing 737 Max").same is not True  # a word after the number: another model
+    assert compare("Boeing", "Boeing 737").same is not True  # the maker is not its model
+    assert compare("787 Dreamliner", "Boeing 737 Dreamliners").same is not True

@@ -151,3 +151,9 @@ def test_a_country_word_inside_a_descriptor_keeps_it_a_descriptor():
     assert descriptor("large Norwegian battery maker") == (None, "maker")
     assert name_key("large Norwegian battery maker") == "large norwegian battery maker"  # not "large norwegian"
     assert descriptor("large Zorvex battery maker") is None  # a name inside: "Zorvex"'s maker
+
+
+def test_a_capital_inside_a_lower_case_word_makes_a_name():
+    text = "Kestrel sold more zPhones. The zPhone led; phones sold well and buyers were happy."
+    assert not is_group("zPhone", text) and not is_group("eKestrel", text)
+    assert is_group("phones", text) and is_group("buyers", text)

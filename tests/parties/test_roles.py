@@ -49,3 +49,15 @@ def test_a_person_found_by_role_is_no_antecedent_of_an_institution(ner):
     co = analyze(["Rhea Oakes", "the claimant", "Luxen-based court"], text)
     assert co.resolve("the claimant")[0] == "Rhea Oakes"
     assert co.resolve("Luxen-based court") is None  # Rhea Oakes is a person, whatever spaCy says
+
+
+def test_officers_initials_suffixes_and_a_person_named_as_the_role():
+    text = ("Kestrel Freight left current chief operating officer Tomas J. Brandt in charge. Ilse Marrow, the "
+            "Chief Executive Officer of Kestrel Freight, spoke. Orla Motors named Ana Vey as its new chief "
+            "executive. \"We grow,\" said Piet Laroux Jr., executive chairman of Orla Motors Co. Orla Motors "
+            "Company has not asked for aid.")
+    assert is_role("Chief Executive Officer of Kestrel Freight") and is_role("chief operating officer")
+    assert person_for("chief operating officer", [], text) == "Tomas J. Brandt"  # not "Tomas J"
+    assert person_for("Chief Executive Officer of Kestrel Freight", ["Ilse Marrow"], text) == "Ilse Marrow"
+    assert person_for("new chief executive", ["Ana Vey"], text) == "Ana Vey"
+    assert person_for("executive chairman of Orla Motors Co.", ["Piet Laroux Jr."], text) == "Piet Laroux Jr."
