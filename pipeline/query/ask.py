@@ -29,6 +29,7 @@ from pipeline.query.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosin
 from pipeline.query.cite import (LEXICAL_SUPPORT, SEMANTIC_SUPPORT, Citation, SupportChecker, parse_citations,
                                  strip_citations, validate_citations)
 from pipeline.query.support import NUMBER, lexical_support, novel_facts
+from pipeline.query.whose import doers
 from pipeline.text.sentences import sentence_spans
 from pipeline.types import Usage
 
@@ -226,6 +227,12 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
     if not named:  # "the carrier" in an article about another airline is not about the one asked
         result.reason = f"no retrieved article mentions {' or '.join(f.names)}"
         return result
+    agents = doers(f.parts, f.names)  # "how many jets has Ryanair ordered": Ryanair's order, not Boeing's
+    if agents:
+        named = [h for h in named if about(_article_text(r, h), agents)]
+        if not named:
+            result.reason = f"no retrieved article mentions {' or '.join(agents)}, whose act is asked"
+            return result
     start, occasion = named_start(question), occasion_terms(question, f.names)
     hits = [h for h in named if not too_early(_published(r, h), start)
             and tells_occasion(occasion, _article_text(r, h))]

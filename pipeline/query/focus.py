@@ -41,7 +41,7 @@ _GENERIC = frozenset(tokenize(["what why how when where which who happen happene
 # for, which an answer must name (a sentence about the loss does not say how many jobs went).
 _WANTS = re.compile(r"\b(?:how\s+(?:many|much|large|big|long|high|far)(?:\s+an?)?|what(?:\s+kind\s+of)?|which)\s+"
                     r"((?:(?!(?:did|does|do|is|are|was|were|has|have|had|will|can|could|would|should|the|a|an|its|"
-                    r"their)\b)[a-z][\w-]*\s+){1,3}?)(?:(?:in|at|on|from|for)\s+[A-Z][\w&'\u2019.-]*\s+){0,1}(?=(?:did|does|do|is|are|was|were|has|have|had|will|can|could|"
+                    r"their)\b)(?:[a-z][\w-]*|\d[\w.-]*)\s+){1,4}?)(?:(?:in|at|on|from|for)\s+[A-Z][\w&'\u2019.-]*\s+){0,1}(?=(?:did|does|do|is|are|was|were|has|have|had|will|can|could|"
                     r"would|should)\b)", re.I)
 
 
@@ -102,13 +102,25 @@ def focus(question: str) -> Focus:
                  part_places=tuple(asked_places(p) for p in parts))
 
 
+# "How large is the bridge loan that ...", "how much was the fine": the asked thing is the copula's
+# subject, up to the clause or phrase that qualifies it.
+_WANTS_SUBJECT = re.compile(r"\bhow\s+(?:many|much|large|big|long|high|far)\s+(?:is|was|are|were|will\s+be)\s+"
+                            r"(?:(?:the|a|an|its|their|his|her)\s+)?((?:(?!(?:that|which|who|whom|of|from|to|for|in|on|at|by|"
+                            r"with|now|then)\b)[a-z][\w-]*\s*){1,3})", re.I)
+
+
 def wanted(part: str, name_terms: set[str] | frozenset[str] = frozenset()) -> frozenset[str]:
-    """The stemmed words of what a part asks for ("how many jobs did" -> {job}); empty when the
-    question word is followed by a verb ("what did X earn": the asked thing is not a noun)."""
-    m = _WANTS.search(part)
+    """The stemmed words of what a part asks for ("how many jobs did" -> {job}; "how large is the
+    bridge loan that ..." -> {bridg, loan}); empty when the question word is followed by a verb ("what
+    did X earn": the asked thing is not a noun). A name inside the asked thing counts as its word when
+    the rest is a bare noun ("how many iPhone 4 handsets": a sentence naming the iPhone 4 or handsets)."""
+    m = _WANTS.search(part) or _WANTS_SUBJECT.search(part)
     if not m:
         return frozenset()
-    return frozenset(t for t in tokenize([m.group(1)])[0] if t not in name_terms and t not in _GENERIC)
+    words = [t for t in tokenize([m.group(1)])[0] if t not in _GENERIC]
+    own = frozenset(t for t in words if t not in name_terms)
+    named = frozenset(t for t in words if t in name_terms)
+    return own | named if own and named and m.re is _WANTS and re.search(r"\d", m.group(1)) else own
 
 
 def _plain(text: str) -> str:

@@ -15,7 +15,7 @@ from pipeline.query.answertype import MONEY_WORDS, WordSimilarity, gives, says_e
 from pipeline.query.focus import Focus, about, names_wanted, overlap
 from pipeline.query.retrieve import Hit
 from pipeline.query.scope import refers_back
-from pipeline.query.whose import asks_as_agent, others_event
+from pipeline.query.whose import asks_as_agent, other_owner, others_event
 
 Cand = tuple[Hit, int, int, float]
 
@@ -36,7 +36,8 @@ def _asks(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> b
     return (names_wanted(wants, text, f.part_quantity[i] and not kinds)
             and gives(kinds, verbs, text, similar, f.part_wants[i] | f.part_terms[i], instance, f.names, places)
             and (bool(kinds & {"agent", "instance"}) or not asks_as_agent(f.parts, f.names)
-                 or not others_event(text, f.names)))  # GM's fall does not say how far Chrysler's sales fell
+                 or not others_event(text, f.names))  # GM's fall does not say how far Chrysler's sales fell
+            and ("instance" in kinds or not other_owner(f.parts[i], text)))  # the Belgian government's aid is not the French
 
 
 def _fits(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> bool:
