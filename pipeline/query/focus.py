@@ -30,8 +30,19 @@ _CALENDAR = re.compile(rf"(?:(?:{CALENDAR_NAMES}|[0-9]{{1,4}})\s*)+", re.I)
 _NAME = re.compile(r"(?:[A-Z][\w&'\u2019.-]*|[0-9]+[A-Za-z][\w-]*)"
                    r"(?:\s+(?:of|de|du|von|van|and|&|for)\s+[A-Z][\w&'\u2019.-]*|\s+[A-Z][\w&'\u2019.-]*)*")
 # Parts: "..., and what ...", "... and why ...", "; how ..." (a question word after the joint).
-_PART = re.compile(r"(?:,\s*(?:and\s+)?|\s+and\s+|;\s*)(?=(?:what|why|how|when|where|which|who|did|does|do|can|could|will|"
-                   r"is|are|was|were|has|have)\b)", re.I)
+# A preposition may lead the new question word: "..., and by when does it think ...", "..., until when".
+# (after "and": ", from which customers" only narrows the part before it).
+_PART = re.compile(r"(?:(?:,\s*|\s+)and\s+|;\s*)(?=(?:by|until|till|from|to|since|for|with|in|at|on)\s+"
+                   r"(?:what|when|where|which|who|whom|how)\b)|"
+                   r"(?:,\s*(?:and\s+)?|\s+and\s+|;\s*)(?=(?:what|why|how|when|where|which|who|whom|whose|did|does|"
+                   r"do|can|could|will|is|are|was|were|has|have)\b)", re.I)
+_WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|how|why)\b", re.I)
+_AUX = ("did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|shall|may|might|must")
+# A part that asks: a question word that is not a subordinator ("when Jobs took leave, ..." is not a
+# question; "when did he", "how much", "by when" are), or an inverted auxiliary.
+_ASKS = re.compile(rf"^(?:(?:by|until|till|from|to|since|for|with|in|at|on)\s+)?(?:(?:what|which|who|whom|whose)\b|"
+                   rf"(?:when|where|why)\s+(?:{_AUX})\b|how\s+(?:{_AUX}|much|many|large|big|long|high|far|soon|often|"
+                   rf"old|[a-z]+ly)\b|(?:{_AUX})\b)", re.I)
 # Words every question has: not what it asks about.
 _GENERIC = frozenset(tokenize(["what why how when where which who happen happened said say says about "
                                "did does do done its their it they them this that there after before because "
@@ -82,6 +93,8 @@ def question_parts(question: str) -> list[str]:
     """The question split where a new question word follows a joint; one part when there is none."""
     q = question.strip().rstrip("?").strip()
     parts = [p.strip(" ,;") for p in _PART.split(q) if p and p.strip(" ,;")]
+    while len(parts) > 1 and not _ASKS.match(parts[0]) and not _WH_WORD.search(parts[0]) and _ASKS.match(parts[1]):
+        parts = parts[1:]  # "When Jobs took leave in January 2011, did he stay CEO": a setting, not a part
     return parts or [q]
 
 
