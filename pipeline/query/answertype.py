@@ -58,6 +58,7 @@ _CURRENCY = re.compile(r"[$£€¥₹]\s?\d|\d[\d.,]*\s*(?:(?:thousand|million|b
                        r"kron(?:a|or|er|e)|won|pesos?|r(?:o)?ubles?|reais|rand|lira|cents?|pence|USD|EUR|GBP|"
                        r"JPY|CNY|CHF|INR|AUD|CAD)\b", re.I)
 _DIGIT = re.compile(r"\d")
+_IN_NAME = re.compile(r"\b[A-Za-z][A-Za-z-]*\d[\w-]*")  # a word that starts with letters and holds digits: "A380", "G20"
 _SCALE = re.compile(r"\b(?:hundred|thousand|million|billion|trillion|percent|half|dozen)\b", re.I)
 _AMOUNTS = frozenset({"CARDINAL", "PERCENT", "QUANTITY", "MONEY"})
 # Month and weekday names, one alternation for every regex of the query layer that reads dates.
@@ -165,11 +166,12 @@ def carries(kind: Kind, sentence: str, counted: frozenset[str] = frozenset()) ->
         if labels & ({"PERSON", "ORG", "NORP", "GPE"} if kind == "agent" else {"GPE", "LOC", "FAC", "ORG"}):
             return True
         return _has_role(sentence, kind)
-    if any(label in _AMOUNTS and (_DIGIT.search(text) or _SCALE.search(text)) for text, label in ents):
+    if any(label in _AMOUNTS and (_DIGIT.search(text) or _SCALE.search(text)) and not _IN_NAME.fullmatch(text)
+           for text, label in ents):
         return True  # "41.54%", "nearly 800 thousand"; not "seven states" beside the figure asked for
-    rest = sentence  # digits that are not part of a date or a time ("0700 UTC", "in 2021") are numbers
-    for text, label in ents:
-        if label in ("DATE", "TIME", "ORDINAL"):
+    rest = _IN_NAME.sub(" ", sentence)  # "the A380", "COVID-19": a name's digits count nothing
+    for text, label in ents:  # nor do a date's or a time's ("0700 UTC", "in 2021"), or a named thing's ("FTSE 100")
+        if label in ("DATE", "TIME", "ORDINAL", "PRODUCT", "ORG", "FAC", "WORK_OF_ART", "LAW", "EVENT"):
             rest = rest.replace(text, " ")
     return _DIGIT.search(rest) is not None or bool(counted and _counts(sentence, counted))
 
@@ -255,7 +257,7 @@ _AGENT_CLASS = ("compan(?:y|ies)|firms?|investors?|banks?|lenders?|insurers?|air
 _PLACE_CLASS = "countr(?:y|ies)|nations?|cities|city|states?|provinces?|regions?"
 _PERSON_CLASS = "officials?|executives?|ministers?|politicians?|leaders?|persons?|individuals?|directors?"
 _CLASS = re.compile(rf"^\s*(?:[Ww]hich|[Ww]hat)\s+(?:(?!(?:did|does|do|is|are|was|were|has|have|had|will|can)\b)"
-                    rf"[a-z-]+\s+)?(?:({_AGENT_CLASS})|({_PLACE_CLASS})|({_PERSON_CLASS}))\b")
+                    rf"[a-z0-9-]+\s+){{0,2}}(?:({_AGENT_CLASS})|({_PLACE_CLASS})|({_PERSON_CLASS}))\b")
 # A named instance must be an argument of its clause (subject, object), not a modifier of another noun
 # ("competition from (LNG) terminals" names no investor).
 _ARGUMENT = frozenset({"nsubj", "nsubjpass", "dobj", "pobj", "attr", "appos", "conj", "poss", "ROOT", "dative",
@@ -268,7 +270,7 @@ def instance_labels(part: str) -> frozenset[str]:
     m = _CLASS.search(part)
     if not m:
         return frozenset()
-    return frozenset(("ORG", "PERSON") if m.group(1) else ("GPE",) if m.group(2) else ("PERSON",))
+    return frozenset(("ORG", "PERSON", "PRODUCT") if m.group(1) else ("GPE",) if m.group(2) else ("PERSON",))
 
 
 def names_instance(labels: frozenset[str], sentence: str, names: tuple[str, ...] = (),

@@ -23,12 +23,13 @@ from pydantic import BaseModel, Field, create_model
 from pipeline.templates import load_prompt
 from pipeline.query.answertype import WordSimilarity
 from pipeline.query.focus import Focus, about, focus
-from pipeline.query.parts import Cand, cover_parts, text_of
+from pipeline.query.parts import Cand, PartScore, cover_parts, text_of
 from pipeline.query.scope import named_start, occasion_terms, tells_occasion, too_early
 from pipeline.query.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosine
 from pipeline.query.cite import (LEXICAL_SUPPORT, SEMANTIC_SUPPORT, Citation, SupportChecker, parse_citations,
                                  strip_citations, validate_citations)
 from pipeline.query.support import NUMBER, lexical_support, novel_facts
+from pipeline.query.whose import doers
 from pipeline.text.sentences import sentence_spans
 from pipeline.types import Usage
 
@@ -155,6 +156,18 @@ def _add_new(into: list[Cand], more: Iterable[Cand]) -> None:
             into.append(c)
 
 
+def part_closeness(f: Focus, pool: list[Cand], embedder: TextEmbedder) -> PartScore:
+    """Each pooled sentence's cosine to each part of the question (the part with the question's
+    names, as the parts' own rankings query), for `cover_parts` to give every part its best."""
+    if not pool:
+        return lambda i, c: 0.0
+    queries = [" ".join([part, *f.names]) for part in f.parts]
+    vecs = np.asarray(embedder.embed(queries + [text_of(c) for c in pool]))
+    sims = vecs[len(queries):] @ vecs[:len(queries)].T
+    row = {_where(c): j for j, c in enumerate(pool)}
+    return lambda i, c: float(sims[row[_where(c)], i]) if _where(c) in row else 0.0
+
+
 def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embedder: TextEmbedder,
                        max_tokens: int, f: Focus) -> tuple[str, bool, Usage, str, list[str]]:
     from pipeline.llm import generate
@@ -192,7 +205,8 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embed
             return asked <= set(NUMBER.findall(h.chunk.text[s:e]))
 
         chosen = [p for p in chosen if has(p)] or chosen
-    picked, unanswered = cover_parts(f, pool, [cands[p - 1] for p in chosen], WordSimilarity(embedder))
+    picked, unanswered = cover_parts(f, pool, [cands[p - 1] for p in chosen], WordSimilarity(embedder),
+                                     part_closeness(f, pool, embedder))
     if not picked:
         return (NOT_IN_CORPUS, False, res.usage,
                 f"no retrieved sentence says {' / '.join(unanswered or f.parts)}", unanswered)
@@ -226,6 +240,12 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
     if not named:  # "the carrier" in an article about another airline is not about the one asked
         result.reason = f"no retrieved article mentions {' or '.join(f.names)}"
         return result
+    agents = doers(f.parts, f.names)  # "how many jets has Ryanair ordered": Ryanair's order, not Boeing's
+    if agents:
+        named = [h for h in named if about(_article_text(r, h), agents)]
+        if not named:
+            result.reason = f"no retrieved article mentions {' or '.join(agents)}, whose act is asked"
+            return result
     start, occasion = named_start(question), occasion_terms(question, f.names)
     hits = [h for h in named if not too_early(_published(r, h), start)
             and tells_occasion(occasion, _article_text(r, h))]

@@ -30,8 +30,19 @@ _CALENDAR = re.compile(rf"(?:(?:{CALENDAR_NAMES}|[0-9]{{1,4}})\s*)+", re.I)
 _NAME = re.compile(r"(?:[A-Z][\w&'\u2019.-]*|[0-9]+[A-Za-z][\w-]*)"
                    r"(?:\s+(?:of|de|du|von|van|and|&|for)\s+[A-Z][\w&'\u2019.-]*|\s+[A-Z][\w&'\u2019.-]*)*")
 # Parts: "..., and what ...", "... and why ...", "; how ..." (a question word after the joint).
-_PART = re.compile(r"(?:,\s*(?:and\s+)?|\s+and\s+|;\s*)(?=(?:what|why|how|when|where|which|who|did|does|do|can|could|will|"
-                   r"is|are|was|were|has|have)\b)", re.I)
+# A preposition may lead the new question word: "..., and by when does it think ...", "..., until when".
+# (after "and": ", from which customers" only narrows the part before it).
+_PART = re.compile(r"(?:(?:,\s*|\s+)and\s+|;\s*)(?=(?:by|until|till|from|to|since|for|with|in|at|on)\s+"
+                   r"(?:what|when|where|which|who|whom|how)\b)|"
+                   r"(?:,\s*(?:and\s+)?|\s+and\s+|;\s*)(?=(?:what|why|how|when|where|which|who|whom|whose|did|does|"
+                   r"do|can|could|will|is|are|was|were|has|have)\b)", re.I)
+_WH_WORD = re.compile(r"\b(?:what|which|who|whom|whose|how|why)\b", re.I)
+_AUX = ("did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|shall|may|might|must")
+# A part that asks: a question word that is not a subordinator ("when Jobs took leave, ..." is not a
+# question; "when did he", "how much", "by when" are), or an inverted auxiliary.
+_ASKS = re.compile(rf"^(?:(?:by|until|till|from|to|since|for|with|in|at|on)\s+)?(?:(?:what|which|who|whom|whose)\b|"
+                   rf"(?:when|where|why)\s+(?:{_AUX})\b|how\s+(?:{_AUX}|much|many|large|big|long|high|far|soon|often|"
+                   rf"old|[a-z]+ly)\b|(?:{_AUX})\b)", re.I)
 # Words every question has: not what it asks about.
 _GENERIC = frozenset(tokenize(["what why how when where which who happen happened said say says about "
                                "did does do done its their it they them this that there after before because "
@@ -41,7 +52,7 @@ _GENERIC = frozenset(tokenize(["what why how when where which who happen happene
 # for, which an answer must name (a sentence about the loss does not say how many jobs went).
 _WANTS = re.compile(r"\b(?:how\s+(?:many|much|large|big|long|high|far)(?:\s+an?)?|what(?:\s+kind\s+of)?|which)\s+"
                     r"((?:(?!(?:did|does|do|is|are|was|were|has|have|had|will|can|could|would|should|the|a|an|its|"
-                    r"their)\b)[a-z][\w-]*\s+){1,3}?)(?:(?:in|at|on|from|for)\s+[A-Z][\w&'\u2019.-]*\s+){0,1}(?=(?:did|does|do|is|are|was|were|has|have|had|will|can|could|"
+                    r"their)\b)(?:[a-z][\w-]*|\d[\w.-]*)\s+){1,4}?)(?:(?:in|at|on|from|for)\s+[A-Z][\w&'\u2019.-]*\s+){0,1}(?=(?:did|does|do|is|are|was|were|has|have|had|will|can|could|"
                     r"would|should)\b)", re.I)
 
 
@@ -82,6 +93,8 @@ def question_parts(question: str) -> list[str]:
     """The question split where a new question word follows a joint; one part when there is none."""
     q = question.strip().rstrip("?").strip()
     parts = [p.strip(" ,;") for p in _PART.split(q) if p and p.strip(" ,;")]
+    while len(parts) > 1 and not _ASKS.match(parts[0]) and not _WH_WORD.search(parts[0]) and _ASKS.match(parts[1]):
+        parts = parts[1:]  # "When Jobs took leave in January 2011, did he stay CEO": a setting, not a part
     return parts or [q]
 
 
@@ -102,13 +115,25 @@ def focus(question: str) -> Focus:
                  part_places=tuple(asked_places(p) for p in parts))
 
 
+# "How large is the bridge loan that ...", "how much was the fine": the asked thing is the copula's
+# subject, up to the clause or phrase that qualifies it.
+_WANTS_SUBJECT = re.compile(r"\bhow\s+(?:many|much|large|big|long|high|far)\s+(?:is|was|are|were|will\s+be)\s+"
+                            r"(?:(?:the|a|an|its|their|his|her)\s+)?((?:(?!(?:that|which|who|whom|of|from|to|for|in|on|at|by|"
+                            r"with|now|then)\b)[a-z][\w-]*\s*){1,3})", re.I)
+
+
 def wanted(part: str, name_terms: set[str] | frozenset[str] = frozenset()) -> frozenset[str]:
-    """The stemmed words of what a part asks for ("how many jobs did" -> {job}); empty when the
-    question word is followed by a verb ("what did X earn": the asked thing is not a noun)."""
-    m = _WANTS.search(part)
+    """The stemmed words of what a part asks for ("how many jobs did" -> {job}; "how large is the
+    bridge loan that ..." -> {bridg, loan}); empty when the question word is followed by a verb ("what
+    did X earn": the asked thing is not a noun). A name inside the asked thing counts as its word when
+    the rest is a bare noun ("how many iPhone 4 handsets": a sentence naming the iPhone 4 or handsets)."""
+    m = _WANTS.search(part) or _WANTS_SUBJECT.search(part)
     if not m:
         return frozenset()
-    return frozenset(t for t in tokenize([m.group(1)])[0] if t not in name_terms and t not in _GENERIC)
+    words = [t for t in tokenize([m.group(1)])[0] if t not in _GENERIC]
+    own = frozenset(t for t in words if t not in name_terms)
+    named = frozenset(t for t in words if t in name_terms)
+    return own | named if own and named and m.re is _WANTS and re.search(r"\d", m.group(1)) else own
 
 
 def _plain(text: str) -> str:

@@ -10,12 +10,13 @@ it") a sentence that answers no other part. What nothing answers is reported, no
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from pipeline.query.answertype import MONEY_WORDS, WordSimilarity, gives, says_event
 from pipeline.query.focus import Focus, about, names_wanted, overlap
 from pipeline.query.retrieve import Hit
 from pipeline.query.scope import refers_back
-from pipeline.query.whose import asks_as_agent, others_event
+from pipeline.query.whose import asks_as_agent, other_owner, others_event
 
 Cand = tuple[Hit, int, int, float]
 
@@ -36,7 +37,8 @@ def _asks(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> b
     return (names_wanted(wants, text, f.part_quantity[i] and not kinds)
             and gives(kinds, verbs, text, similar, f.part_wants[i] | f.part_terms[i], instance, f.names, places)
             and (bool(kinds & {"agent", "instance"}) or not asks_as_agent(f.parts, f.names)
-                 or not others_event(text, f.names)))  # GM's fall does not say how far Chrysler's sales fell
+                 or not others_event(text, f.names))  # GM's fall does not say how far Chrysler's sales fell
+            and ("instance" in kinds or not other_owner(f.parts[i], text)))  # the Belgian government's aid is not the French
 
 
 def _fits(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> bool:
@@ -55,11 +57,51 @@ def _fits(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> b
     return not any(f.part_terms[j] and _fits(f, j, c, similar) for j in range(len(f.parts)) if j != i)
 
 
-def cover_parts(f: Focus, pool: list[Cand], chosen: list[Cand],
-                similar: WordSimilarity | None = None) -> tuple[list[Cand], list[str]]:
+PartScore = Callable[[int, Cand], float]
+# A part's runner-up sentence is cited too when it is this close to the part (MiniLM cosine) behind
+# the best: an answer in two pieces ("AU$40 million for the Falcon", "AU$12.5 million for a platform").
+RUNNER_UP_MARGIN = 0.05
+TERM_WEIGHT = 0.05  # a part's own word in a sentence, in cosine units
+
+
+def cover_parts(f: Focus, pool: list[Cand], chosen: list[Cand], similar: WordSimilarity | None = None,
+                part_score: PartScore | None = None) -> tuple[list[Cand], list[str]]:
     """The picks that name what some part asks for, then each part answered by a sentence of its
     own: a pick that fits it, else the best pooled sentence that does (from an article already
-    cited when one fits; with a stated cause for a "why" part); and the parts nothing answers."""
+    cited when one fits; with a stated cause for a "why" part); and the parts nothing answers.
+    With `part_score` (a sentence's closeness to part i), each part also gets the pooled sentences
+    that fit it best (`own_best`): a small model's picks are not the only answer considered."""
+    out, unanswered = _cover(f, pool, chosen, similar)
+    cited = {c[0].article_id for c in out}
+    for i, part in enumerate(f.parts):  # one question, one occasion: from the cited articles when they answer it
+        best = own_best(f, i, [c for c in pool if c[0].article_id in cited], similar, part_score) if cited else []
+        best = best or own_best(f, i, pool, similar, part_score)
+        out += [c for c in best if all(c is not o for o in out)]
+        if best and part in unanswered:
+            unanswered.remove(part)
+    return out, unanswered
+
+
+def own_best(f: Focus, i: int, pool: list[Cand], similar: WordSimilarity | None,
+             part_score: PartScore | None) -> list[Cand]:
+    """The pooled sentences that fit part i best: the closest to the part (its own words counting,
+    a stated cause first for a "why" part), and the runner-up when within RUNNER_UP_MARGIN."""
+    if part_score is None:
+        return []
+    why = f.parts[i].lower().startswith("why")
+
+    def key(c: Cand) -> tuple[bool, float]:
+        return why and _causal(c) > 0, part_score(i, c) + TERM_WEIGHT * overlap(f.part_terms[i], text_of(c))
+
+    fitting = sorted((c for c in pool if _fits(f, i, c, similar)), key=key, reverse=True)
+    if not fitting:
+        return []
+    best = key(fitting[0])
+    return [fitting[0]] + [c for c in fitting[1:2] if key(c)[0] == best[0] and key(c)[1] >= best[1] - RUNNER_UP_MARGIN]
+
+
+def _cover(f: Focus, pool: list[Cand], chosen: list[Cand],
+           similar: WordSimilarity | None = None) -> tuple[list[Cand], list[str]]:
     out = [c for c in chosen if any(_asks(f, i, c, similar) for i in range(len(f.parts)))]
     unanswered: list[str] = []
     used: set[int] = set()

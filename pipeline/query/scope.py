@@ -44,10 +44,14 @@ OCCASION_MIN_TERMS = 3
 OCCASION_SHARE = 0.6  # of the event's content words one sentence of the article must use
 
 
+# "the February 2009 buyout deal": a month and year that name the event's own period.
+_ATTRIBUTIVE = re.compile(rf"\b(?:the|its|their)\s+()({_MONTH})\s+()((?:19|20)\d\d)\b", re.I)
+
+
 def named_start(question: str) -> dt.date | None:
     """The start of the earliest period the question places its event in (None: it names none)."""
     starts: list[dt.date] = []
-    for m in _PERIOD.finditer(question):
+    for m in [*_PERIOD.finditer(question), *_ATTRIBUTIVE.finditer(question)]:
         day_before, month, day_after, year = m.groups()
         mon = MONTH_NAMES.index(month.lower()) + 1 if month else 1
         day = int(day_before or day_after or 1) if month else 1

@@ -56,6 +56,90 @@ def asks_as_agent(parts: tuple[str, ...], names: tuple[str, ...]) -> bool:
     return agent
 
 
+@lru_cache(maxsize=256)
+def doers(parts: tuple[str, ...], names: tuple[str, ...]) -> tuple[str, ...]:
+    """The named parties a question asks about as the doer of its verb ("How many jets has Ryanair
+    ordered": Ryanair, not Boeing): an article that never names one of them cannot tell their act,
+    however much it says about the other names. Empty when no subject is named or there is no parser."""
+    from pipeline.query.answertype import _doc
+
+    from pipeline.query.scope import without_occasion
+
+    out: list[str] = []
+    for part in parts:
+        doc = _doc(without_occasion(part))  # "on the day Washington said ...": not the asked act
+        if doc is None:
+            return ()
+        for t in doc:
+            passive = any(c.dep_ == "auxpass" for c in t.head.children)
+            phrase = _phrase(t)
+            if (t.dep_ != "nsubj" or passive or t.head.dep_ not in _MAIN
+                    or any(w.lower_ in _WH for w in t.subtree)):
+                continue  # "how many jets has ...": the fronted asked thing is not a doer
+            span = _POSSESSIVE.sub("", " ".join(w.text for w in phrase))
+            out += [n for n in names if about(span, (n,)) and n not in out]
+    return tuple(out)
+
+
+_OWNER_DEPS = ("amod", "compound", "poss", "nmod")
+_OWNER_LABELS = ("ORG", "GPE", "NORP", "PERSON", "PRODUCT")
+
+
+def _owners(doc: object) -> dict[tuple[str, str], set[str]]:
+    """Each noun's lemma and kind of modifier with the named words that say whose it is: "the French
+    government" -> {(government, mod): {french}}, "GM's Canadian sales" -> {(sale, poss): {gm},
+    (sale, mod): {canadian}}."""
+    out: dict[tuple[str, str], set[str]] = {}
+    for t in doc:  # type: ignore[attr-defined]
+        if t.pos_ != "NOUN":
+            continue
+        for c in t.children:
+            if c.dep_ in _OWNER_DEPS and c.ent_type_ in _OWNER_LABELS:
+                key = (t.lemma_.lower(), "poss" if c.dep_ == "poss" else "mod")  # "Mahan Air's": "mahan air"
+                out.setdefault(key, set()).add(" ".join(w.text for w in c.subtree if w.dep_ != "case").casefold())
+        out.setdefault((t.lemma_.lower(), ""), set())
+    return out
+
+
+def other_owner(part: str, sentence: str) -> bool:
+    """Does the sentence tell the asked thing of another named owner: the question's noun has a named
+    modifier ("the French government", "Chrysler's sales"), and the sentence has the same noun only
+    with other modifiers of that kind ("the Belgian government", "GM's sales")? False without a parser."""
+    from pipeline.query.answertype import _doc
+
+    q, d = _doc(part), _doc(sentence)
+    if q is None or d is None:
+        return False
+    mine = _owners(d)
+    return any(key[1] and asked and mine.get(key) and not any(_same(a, m) for a in asked for m in mine[key])
+               for key, asked in _owners(q).items())
+
+
+def _same(a: str, b: str) -> bool:
+    """One owner's two spellings: one inside the other ("Mahan" in "Mahan Air"), or one the initials
+    of the other ("US" and "United States")."""
+    def initials(x: str) -> str:
+        return "".join(w[0] for w in x.replace(".", "").split() if w)
+
+    a, b = a.replace(".", ""), b.replace(".", "")
+    return a in b or b in a or (" " not in a and a == initials(b)) or (" " not in b and b == initials(a))
+
+
+_MAIN = frozenset({"ROOT", "conj", "ccomp"})  # the part's own clause ("has Ryanair ordered": ccomp of has)
+_WH = frozenset("how what which who whom whose".split())
+_NOMINAL = frozenset({"compound", "amod", "poss", "nmod", "det", "nummod", "case", "conj", "cc", "flat"})
+
+
+def _phrase(tok: Token) -> list[Token]:
+    """A noun phrase without its prepositional and clausal modifiers ("Chrysler", not "Chrysler getting
+    from the Canadian governments")."""
+    out = [tok]
+    for c in tok.children:
+        if c.dep_ in _NOMINAL or (c.dep_ == "pobj" and tok.lower_ == "of") or (c.dep_ == "prep" and c.lower_ == "of"):
+            out += _phrase(c)  # "Bank of America" is one name
+    return sorted(out, key=lambda w: w.i)
+
+
 def others_event(sentence: str, names: tuple[str, ...]) -> bool:
     """Is the sentence's main subject another named party, with no asked party the subject of any
     clause? False when the question names no party or the parser is not installed."""
@@ -79,4 +163,4 @@ def others_event(sentence: str, names: tuple[str, ...]) -> bool:
                for e in doc.ents)
 
 
-__all__ = ["asks_as_agent", "others_event"]
+__all__ = ["asks_as_agent", "doers", "other_owner", "others_event"]

@@ -85,7 +85,7 @@ def test_a_modal_after_and_starts_a_part_of_its_own():
 def test_which_companies_asks_for_a_company_the_question_does_not_name():
     part = "Which companies made the competing bids for Kestrel Arms that Talon Defence beat"
     names = ("Kestrel Arms", "Talon Defence")
-    assert instance_labels(part) == {"ORG", "PERSON"} and "instance" in asked_kinds(part)
+    assert instance_labels(part) == {"ORG", "PERSON", "PRODUCT"} and "instance" in asked_kinds(part)
     assert instance_labels("Which country won the bid to host the secretariat") == {"GPE"}
     assert instance_labels("What did Bank of America earn") == frozenset()  # "what did": no class asked
     assert not names_instance(instance_labels(part), "Talon Defence acquired the mortar maker Kestrel Arms.", names)
