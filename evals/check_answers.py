@@ -46,7 +46,7 @@ class Report:
     """Counts over every checked file, and the problems found."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ["questions", "dev", "test", "fresh", "fresh2", "fresh3", "fresh4", "real", "unanswerable", "multi_part", "carrier_trap", "facts", "off_topic"], 0))
+        ["questions", "dev", "test", *_gold.FRESH_PARTS, "real", "unanswerable", "multi_part", "carrier_trap", "facts", "off_topic"], 0))
     errors: list[str] = field(default_factory=list)
 
 
@@ -179,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     report = check([Path(a) for a in args] or [DEFAULT_DIR])
     c = report.counts
-    print(f"{c['questions']} questions (dev {c['dev']}, test {c['test']}, fresh {c['fresh']}, fresh2 {c['fresh2']}, fresh3 {c['fresh3']}, fresh4 {c['fresh4']}): real coverage {c['real']}, "
+    parts = ", ".join(f"{s} {c[s]}" for s in (*SPLITS, *EXTRA_SPLITS))
+    print(f"{c['questions']} questions ({parts}): real coverage {c['real']}, "
           f"unanswerable {c['unanswerable']}, multi-part {c['multi_part']}, carrier trap {c['carrier_trap']}; "
           f"{c['facts']} gold facts, {c['off_topic']} off-topic sentences")
     for e in report.errors:

@@ -27,9 +27,9 @@ REAL = REPO / "corpus" / "wikinews"
 # The extraction gold's split: dev/ -> dev; test/ and holdout/ -> test; answers/ (no extraction
 # gold) -> dev.
 SPLIT_OF = {"dev": "dev", "answers": "dev", "test": "test", "holdout": "test"}
-# fresh/ (added 2026-12-07) has extraction gold only: no key facts yet, so the whole-set check
-# below does not ask for it.
-NO_DIGEST_GOLD = {"fresh", "fresh2", "fresh3", "fresh4"}
+# The fresh parts (added from 2026-12-07) have no key facts yet, so the whole-set check below does
+# not ask for them.
+NO_DIGEST_GOLD = set(_gold.FRESH_PARTS)
 MIN_FACTS, MAX_FACTS = 3, 5
 
 

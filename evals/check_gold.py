@@ -100,7 +100,7 @@ def article_text(path: Path) -> tuple[str, list[str]]:
 
 # Parts of the answer and party gold labeled apart and scored once (not hashed: the whole file is
 # that part). One list, so a new part is added here and nowhere else in the checkers.
-FRESH_PARTS = ("fresh", "fresh2", "fresh3", "fresh4")
+FRESH_PARTS = ("fresh", "fresh2", "fresh3", "fresh4", "fresh5")
 
 
 def split_of(item_id: str) -> str:

@@ -51,7 +51,7 @@ def occurs(name: str, body: str) -> bool:
 @dataclass
 class Report:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
-        ["pairs", "dev", "test", "holdout", "fresh", "fresh2", "fresh3", "fresh4", "same", "different", "variant", "cross", "hard", "easy", "generic",
+        ["pairs", "dev", "test", "holdout", *_gold.FRESH_PARTS, "same", "different", "variant", "cross", "hard", "easy", "generic",
          "mentions", "articles"], 0))
     errors: list[str] = field(default_factory=list)
 
@@ -198,9 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     report = check([Path(a) for a in args] or [DEFAULT_DIR])
     c = report.counts
+    parts = ", ".join(f"{s} {c[s]}" for s in (*SPLITS, *EXTRA_SPLITS))
     print(f"{c['pairs']} pairs ({c['same']} same, {c['different']} different; variant {c['variant']}, cross "
-          f"{c['cross']}, hard {c['hard']}, easy {c['easy']}), {c['generic']} generic; dev {c['dev']}, test {c['test']}, holdout "
-          f"{c['holdout']}, fresh {c['fresh']}, fresh2 {c['fresh2']}, fresh3 {c['fresh3']}, fresh4 {c['fresh4']} items; {c['mentions']} mentions in {c['articles']} articles")
+          f"{c['cross']}, hard {c['hard']}, easy {c['easy']}), {c['generic']} generic; {parts} items; "
+          f"{c['mentions']} mentions in {c['articles']} articles")
     if not args:
         report.errors += [f"the set has {c[k]} {k}, fewer than the {n} issue #17 asks for"
                           for k, n in MINIMUMS.items() if c[k] < n]

@@ -94,7 +94,7 @@ def test_a_descriptor_may_be_unwritten_only_with_a_note(tmp_path):
     assert _checker().check([_write(tmp_path, [pair])]).errors == []
 
 
-@pytest.mark.parametrize("part", ["holdout", "fresh", "fresh2", "fresh3", "fresh4"])
+@pytest.mark.parametrize("part", ["holdout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5"])
 def test_an_unhashed_part_must_not_repeat_or_contradict_dev(tmp_path, part):
     dev = _write(tmp_path, [_pair(D1, "Microsoft Azure", "Azure", True, "variant")])
     hold = tmp_path / f"{part}.yaml"
@@ -118,10 +118,10 @@ def test_an_unknown_split_is_named(tmp_path):
     f = tmp_path / "extra.yaml"
     f.write_text(yaml.safe_dump({"split": "final", "pairs": []}), encoding="utf-8")
     errors = _checker().check([f]).errors
-    assert any(str(f) in e and "dev, test, holdout, fresh, fresh2, fresh3, fresh4" in e for e in errors), errors
+    assert any(str(f) in e and "dev, test, holdout, fresh, fresh2, fresh3, fresh4, fresh5" in e for e in errors), errors
 
 
-@pytest.mark.parametrize("part", ["fresh", "fresh2", "fresh3", "fresh4"])
+@pytest.mark.parametrize("part", ["fresh", "fresh2", "fresh3", "fresh4", "fresh5"])
 def test_the_fresh_part_is_labeled_apart_and_meets_its_own_minimums(part):
     """evals/parties/fresh*.yaml: every kind present, hard negatives explained, and no pair of it
     joins two mentions that dev, test or holdout already pair (the whole-set check names those)."""
