@@ -2,7 +2,7 @@
 
 Ingests the real corpus, extracts every gold article with the embedded default, scores against
 the suites (`evals/gold/`, `evals/gold-real/dev/`, `evals/gold-real/test/`, and the held-out
-`evals/gold-real/holdout/`, `evals/gold-real/fresh/`, `evals/gold-real/fresh2/`, `evals/gold-real/fresh3/` and `evals/gold-real/fresh4/`) and gates on schema validity, grounding and the committed baseline,
+`evals/gold-real/holdout/`, `evals/gold-real/fresh/`, `evals/gold-real/fresh2/`, `evals/gold-real/fresh3/`, `evals/gold-real/fresh4/` and `evals/gold-real/fresh5/`) and gates on schema validity, grounding and the committed baseline,
 overall and per suite (each held-out suite joined the baseline once it had been scored).
 """
 
@@ -34,7 +34,7 @@ def test_project_eval_gate_passes_against_the_committed_baseline(corpus_copy, mo
     gold_files = sorted(Path(REPO, "evals").glob("gold*/**/*.yaml"))
     assert len(report["articles"]) == len(gold_files) >= 34
     suites = report["suites"]
-    assert set(suites) == {"explicit", "real-dev", "real-test", "real-holdout", "real-fresh", "real-fresh2", "real-fresh3", "real-fresh4"}
+    assert set(suites) == {"explicit", "real-dev", "real-test", "real-holdout", "real-fresh", "real-fresh2", "real-fresh3", "real-fresh4", "real-fresh5"}
     assert (suites["explicit"]["articles"], suites["real-test"]["articles"]) == (14, 10)
     assert sum(s["articles"] for s in suites.values()) == len(report["articles"])
     gate_names = {c["name"] for c in report["gate"]["checks"]}
