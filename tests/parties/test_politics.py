@@ -84,3 +84,12 @@ def test_two_names_side_by_side_are_no_short_form_but_an_office_and_its_holder_a
     text = '"No," said California Attorney General Jon Aska, who sued.'
     co = analyze(["California Attorney General", "Jon Aska"], text)
     assert co.resolve("Jon Aska") is not None and co.resolve("Jon Aska") == co.resolve("California Attorney General")
+
+
+def test_an_honorific_or_a_judges_title_before_a_surname(ner):
+    ner(Ada_Quell="PERSON", Jon_Aska="PERSON")
+    text = "Chief Justice Ada Quell wrote it; Chief Justice Quell read it. Jon Aska objected, Mr. Aska said."
+    co = analyze(["Ada Quell", "Chief Justice Quell", "Jon Aska", "Mr. Aska"], text)
+    assert co.resolve("Chief Justice Quell") == ("Ada Quell", "coreference")
+    assert co.resolve("Mr. Aska") == ("Jon Aska", "coreference")
+    assert co.resolve("Chief Quell Aska") is None
