@@ -40,6 +40,7 @@ from pipeline.parties import antecedent as ante
 from pipeline.parties import country as ctry
 from pipeline.parties import forms as gov_forms
 from pipeline.parties import given
+from pipeline.parties import politics
 from pipeline.parties import names as nm
 from pipeline.parties import roles
 from pipeline.parties.beside import named_beside
@@ -200,6 +201,10 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
     for n in uniq:  # "the President" … "Philippine President Rodrigo Duterte"; "Dave Lewis, CEO of Tesco"
         if n not in co.lead and (lead := roles.person_for(n, named, text)) is not None:
             co.lead[n] = (lead, "coreference")
+    for n in uniq:  # "Liberals" beside "Liberal Party"; "Senator Warren"; "the appeals court"
+        if n not in co.lead and ((lead := politics.party_of(n, named)) is not None
+                                 or (lead := politics.titled_person(n, named, _is_person)) is not None):
+            co.lead[n] = (lead, "coreference")
     for n in uniq:  # "United States airframer Boeing", "Fritz Henderson, the current chief operating officer"
         if n not in co.lead and (lead := named_beside(n, named, text)) is not None:
             co.lead[n] = (lead, "coreference")
@@ -231,19 +236,25 @@ def analyze(names: list[str], text: str = "") -> ArticleCoref:
                 or (lead := given.given_name(n, others, text, _is_person)) is not None \
                 or (lead := _clipped(n, others)) is not None:
             co.lead[n] = (lead, "coreference")
+    for n in uniq:  # "the appeals court" → "Second Circuit Court of Appeals"; "the Court" → the one court
+        if n not in co.lead and (lead := politics.court_of(n, named, text, lambda c: (co.resolve(c) or (c, ""))[0])):
+            co.lead[n] = (lead, "coreference")
     countries = {c: n for n in named if (c := ctry.country_name(n)) is not None}
     for n in named:  # "If Tokyo declines" after "Japan has not said": the capital is its country
         c = ctry.CAPITALS.get(" ".join(w.casefold() for w in nm.words(n)))
         if n not in co.lead and c is not None and c in countries:
             co.lead[n] = (countries[c], "coreference")
     for n in uniq:  # "the federal government" in an article naming one country's: that government
-        if n not in co.lead and (head := gov_forms.bare_government(n)) is not None:
+        if n not in co.lead and ((head := gov_forms.bare_government(n)) is not None
+                                 or (head := politics.pronoun_government(n)) is not None):
             govs: dict[str, list[str]] = {}
             for c in named:
                 if (f := gov_forms.country_form(c)) is not None and f.endswith("|" + head):
                     govs.setdefault(f, []).append(c)
             firsts = {sorted(cs, key=lambda c: (-len(c), c))[0]: cs for cs in govs.values()}
             lead = next(iter(firsts)) if len(firsts) == 1 else ante.salient(set(firsts), firsts, text)
+            if lead is None and not firsts:  # no country's: the one "Johnson's government", "Hong Kong government"
+                lead = politics.owned_government(n, uniq)
             if lead is not None:  # one country's, or the one the article names most
                 co.lead[n] = (lead, "coreference")
     for n in uniq:  # "the 787" after "787 Dreamliner", "3GS" after "iPhone 3GS": a model by its number

@@ -113,6 +113,8 @@ def same_index(a: str, b: str) -> bool:
     cb, xb, mb = index_form(b)
     if not xa or xa != xb or (ca and cb and ca != cb) or (xa, ca, ma) == (xb, cb, mb):
         return False
+    if ctry.country_of_word(xa) is not None:
+        return False  # "American Samoa" / "Samoa": a place, not an index with its country
     if any(w in _COMMON for w in xa.split()) or (nm.digits(a) and nm.digits(b) and nm.digits(a) != nm.digits(b)):
         return False
     if not (ma or mb):  # "German Dax" / "Dax": only a bare name and its country form

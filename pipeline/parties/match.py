@@ -38,6 +38,7 @@ from pipeline.parties import names as nm
 from pipeline.parties.confirm import Confirmer
 from pipeline.parties import country as ctry
 from pipeline.parties.generic import descriptor, entity_type, is_generic, is_group
+from pipeline.parties.politics import party_form, same_party
 from pipeline.parties.model import CanonicalParty, Link, PartyIndex, PartyMention
 from pipeline.parties.scope import local
 from pipeline.parties.shortform import designated
@@ -99,6 +100,10 @@ def compare(a: str, b: str, defined: Sequence[str] = (), thresholds: Thresholds 
     """Decide whether names `a` and `b` are one party (`defined`: acronyms the text gave b)."""
     if (cf := forms.country_form(a)) is not None and cf == forms.country_form(b):
         return Verdict(True, "country form", 1.0)  # "US government" / "United States government"
+    if (ca := ctry.country_name(a)) is not None and ca == ctry.country_name(b):
+        return Verdict(True, "country", 1.0)  # "Britain" / "United Kingdom", "US" / "America"
+    if same_party(a, b):
+        return Verdict(True, "party form", 1.0)  # "Liberal Party" / "Liberals", "US Democratic Party"
     if forms.same_index(a, b) or forms.index_acronym(a, b) or forms.index_acronym(b, a):
         return Verdict(True, "index", 1.0)  # "German Dax" / "Dax", "DJIA" / "Dow Jones"
     fa, fb = _family(a), _family(b)
@@ -208,6 +213,10 @@ def _probe(name: str) -> frozenset[str]:
         out |= {f"i:{i[:2]}" for i in x.initials}  # "Dow Jones" may be "DJIA" (`forms.index_acronym`)
         if x.acronym:
             out |= {f"a:{x.acronym}", f"i:{x.acronym[:2]}"}
+    if (c := ctry.country_name(name)) is not None:
+        out.add(f"c:{c}")  # "Britain" may be "United Kingdom"
+    if (p := party_form(name)) is not None:
+        out.add(f"party:{p[1]}")  # "Liberals" may be "Liberal Party"
     return frozenset(out)
 
 

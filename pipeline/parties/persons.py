@@ -28,7 +28,8 @@ _HONORIFICS = {"mr", "mrs", "ms", "dr", "sir", "dame", "sen", "gov", "rep", "mad
 _NOT_PERSON = ("GPE", "LOC", "ORG", "FAC", "NORP", "PRODUCT", "?")
 
 
-def _title(word: str) -> bool:
+def title_word(word: str) -> bool:
+    """A title or honorific before a name ("Senator", "Mr", "Prime", "CEO")."""
     w = word.casefold()
     return w in nm.ROLE_WORDS or w in _HONORIFICS or w in nm.TITLES or w in ("prime", "vice", "foreign", "state")
 
@@ -38,15 +39,15 @@ def surname_form(name: str) -> tuple[str, bool] | None:
     """("trump", True) for "US President Trump", ("musk", False) for "Musk"; None for other names."""
     ws = nm.words(name)
     titled, i = False, 0
-    while i < len(ws) - 1 and (_title(ws[i]) or ctry.country_of_word(ws[i]) or ws[i].casefold() == "the"):
-        titled = titled or _title(ws[i])
+    while i < len(ws) - 1 and (title_word(ws[i]) or ctry.country_of_word(ws[i]) or ws[i].casefold() == "the"):
+        titled = titled or title_word(ws[i])
         i += 1
     rest = ws[i:]
     if len(rest) != 1 or (i and not titled):
         return None
     w = rest[0]
     if not nm.capitalized(w) or nm.is_acronym(w) or len(w) < 3 or not w.replace("-", "").replace("'", "").isalpha() \
-            or _title(w) or ctry.country_of_word(w):
+            or title_word(w) or ctry.country_of_word(w):
         return None
     return w.casefold(), titled
 
@@ -55,7 +56,7 @@ def surname_form(name: str) -> tuple[str, bool] | None:
 def full_name(name: str) -> str | None:
     """The surname of a person-shaped full name ("elon musk" → "musk"), else None."""
     ws = nm.words(nm.strip_title(nm.clean(name)))
-    while ws and (_title(ws[0]) or ctry.country_of_word(ws[0])):
+    while ws and (title_word(ws[0]) or ctry.country_of_word(ws[0])):
         ws = ws[1:]
     if not 2 <= len(ws) <= 4 or not all(nm.capitalized(w) for w in ws) or any(nm.is_acronym(w) for w in ws):
         return None
@@ -79,7 +80,7 @@ class Surnames:
             self.full.setdefault(f, {}).setdefault(pid, name)
 
     def _person(self, name: str) -> bool:
-        return any(_title(w) for w in nm.words(name)) or self.entity_type(name) not in _NOT_PERSON
+        return any(title_word(w) for w in nm.words(name)) or self.entity_type(name) not in _NOT_PERSON
 
     def persons(self, surname: str) -> set[str]:
         return {pid for pid, alias in self.full.get(surname, {}).items() if self._person(alias)}

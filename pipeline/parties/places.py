@@ -27,6 +27,13 @@ COUNTRIES: dict[str, tuple[str, ...]] = {
     "malaysia": ("malaysian",), "thailand": ("thai", "bangkok"), "vietnam": ("vietnamese", "hanoi"),
     "singapore": ("singaporean",), "panama": ("panamanian",), "peru": ("peruvian",), "syria": ("syrian",),
     "lebanon": ("lebanese",), "jordan": ("jordanian",), "afghanistan": ("afghan",), "ethiopia": ("ethiopian",),
+    "samoa": ("samoan",), "fiji": ("fijian",), "tonga": ("tongan",), "bangladesh": ("bangladeshi",),
+    "sri lanka": ("sri lankan",), "nepal": ("nepalese",), "myanmar": ("burmese",), "morocco": ("moroccan",),
+    "algeria": ("algerian",), "tunisia": ("tunisian",), "ghana": ("ghanaian",), "uganda": ("ugandan",),
+    "tanzania": ("tanzanian",), "zimbabwe": ("zimbabwean",), "bolivia": ("bolivian",), "ecuador": ("ecuadorian",),
+    "uruguay": ("uruguayan",), "paraguay": ("paraguayan",), "romania": ("romanian",), "bulgaria": ("bulgarian",),
+    "serbia": ("serbian",), "croatia": ("croatian",), "qatar": ("qatari",), "kuwait": ("kuwaiti",),
+    "yemen": ("yemeni",), "north korea": ("north korean", "pyongyang"),
 }
 # US states name the United States ("senator Mark Warner from Virginia"); Georgia is also a country
 US_STATES = (

@@ -15,7 +15,12 @@ from pipeline.parties import names as nm
 # a word of a person's name: "Duterte", "Erdoğan", "el-Sisi", "O'Brien", an initial "F."
 _TOKEN = r"[A-Z]\.|(?:Jr|Sr)\.|(?:[a-z]{1,3}-)?[A-Z][\w'’-]*"  # the initial first: "Timothy D. Cook" is not "Timothy D"; "William Clay Ford Jr."
 _PERSON = rf"(?:{_TOKEN})(?:\s+(?:{_TOKEN})){{0,3}}"
-_FORMER = re.compile(r"(?i:\b(?:former|ex-|late|then|acting|outgoing|previous)(?:\s+\S+)?\s*)$")
+# "then-Governor X" held the role when the story's events happened: the role's holder for its claims
+_FORMER = re.compile(r"(?i:\b(?:former|ex-|late|acting|outgoing|previous)(?:\s+\S+)?\s*)$")
+# a capitalized word after a role that is no person ("the president declared last Friday")
+_CALENDAR = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+             "february", "march", "april", "may", "june", "july", "august", "september", "october",
+             "november", "december"}
 _TITLE_CAP = "|".join(sorted((w.capitalize() for w in nm.ROLE_WORDS), key=len, reverse=True))
 
 
@@ -35,25 +40,36 @@ def _core(name: str) -> str:
     return re.sub(r"^(?:the|a|an)\s+", "", nm.clean(name), flags=re.I)
 
 
-def _people(role: str, text: str) -> list[str]:
-    """Every person the text writes right after the role or apposed before it."""
+def _people(role: str, text: str) -> tuple[list[str], list[str]]:
+    """Every person the text writes right after the role or apposed before it: (holders, former
+    holders). A former holder ("former Vice President Joe Biden"; "Michael Bloomberg, formerly the
+    mayor") is the role's person only in an article that names no current one."""
     r = r"\s+".join(re.escape(w) for w in role.split())
     flat = re.sub(r"\s+", " ", text).replace("\u2019", "'")
-    found = []
-    after = rf"(?<![\w-])(?i:{r}),?\s+(?:(?:{_TITLE_CAP})\s+)*(?P<p>{_PERSON})"
-    before = rf"(?P<p>{_PERSON}),\s+(?:the\s+|an?\s+)?(?i:{r})(?![\w-])"
+    found: list[str] = []
+    former: list[str] = []
+    after = rf"(?<!\w)(?:(?<=then-)|(?<!-))(?i:{r}),?\s+(?:(?:{_TITLE_CAP})\s+)*(?P<p>{_PERSON})"
+    # "Kelly, then the deputy director", "Warren, formerly a professor", "Kelly, then-Governor
+    # Chris Christie's deputy chief of staff": apposed, the role's owner written before it
+    # a name right after the role is its holder ("Kelly, then-Governor Chris Christie's deputy"),
+    # unless the role ends a sentence ("..., executive chairman of Ford Motor Co. Ford Motor ...")
+    next_name = "" if role.endswith(".") else r"(?!\s+[A-Z][a-z])"
+    before = rf"(?P<p>{_PERSON}),\s+(?P<f>(?:then|formerly|once)[\s-]+)?(?:the\s+|an?\s+)?" \
+             rf"(?:(?:current|incumbent|sitting)\s+)?(?:(?:[A-Z][\w.-]*\s+){{0,5}}[A-Z][\w.-]*'s\s+)?(?i:{r})(?![\w-]){next_name}"
     # "named Mary Barra as its new chief executive": the person a sentence names as the role
     named_as = rf"(?P<p>{_PERSON})\s+as\s+(?:(?:its|the|their|his|her)\s+)?(?:(?:new|next|interim|acting)\s+)?(?i:{r})(?![\w-])"
     for pat in (after, before, named_as):
         for m in re.finditer(pat, flat):
-            if pat is after and _FORMER.search(flat[max(0, m.start() - 40):m.start()]):
-                continue  # "former Philippine President Ferdinand Marcos" holds the role no more
-            ws = m.group("p").split()
+            was = (pat is after and _FORMER.search(flat[max(0, m.start() - 40):m.start()]) is not None) \
+                or (pat is before and (m.group("f") or "").strip(" -").casefold() in ("formerly", "once"))
+            ws = [re.sub(r"'s$", "", w) for w in m.group("p").split()]  # "Governor Chris Christie's deputy"
+            if any(w.casefold() in _CALENDAR for w in ws):
+                continue
             while ws and ws[0].casefold() in nm.ROLE_WORDS | nm.FUNCTION_WORDS:
                 ws = ws[1:]  # "AU chairperson President Abdel Fattah el-Sisi"
             if ws and not any(w.rstrip(".").casefold() in nm.CORPORATE for w in ws):  # "Ford Motor Company" is no person
-                found.append(" ".join(ws[-4:]))
-    return found
+                (former if was else found).append(" ".join(ws[-4:]))
+    return found, former
 
 
 def person_for(name: str, named: list[str], text: str) -> str | None:
@@ -62,7 +78,8 @@ def person_for(name: str, named: list[str], text: str) -> str | None:
     person holds the role in the text."""
     if not text or not is_role(name):
         return None
-    people = _people(_core(name), text)
+    current, former = _people(_core(name), text)
+    people = current or former  # "former Philippine President Ferdinand Marcos" yields to Duterte
     surnames = {nm.words(p)[-1].casefold(): p for p in people if nm.words(p)}
     if len(surnames) != 1:
         return None

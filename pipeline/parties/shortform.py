@@ -28,7 +28,7 @@ DESIGNATORS = {
     "capital markets", "bancorp", "insurance", "partners", "ventures", "orbit", "aerospace",
     "motor company", "worldwide", "health", "healthcare", "electric", "ai", "grocers", "wireless",
     "therapeutics", "bank", "compute", "airport", "grocers", "lines", "storage", "computer", "computers",
-    "automobile", "automobiles",
+    "automobile", "automobiles", "party",
 }
 
 
@@ -74,6 +74,8 @@ def _first(name: str, text: str) -> int:
 
 
 _CONJ = {"and", "&", "or", "nor", "with", "vs", "versus"}
+# the last word of an office written before its holder's name ("California Attorney General Xavier ...")
+_OFFICE_ENDS = nm.ROLE_WORDS | {t.split()[-1] for t in nm.TITLES} | {"general", "justice", "spokeswoman", "attorney"}
 
 
 def _alone(word: str, name: str, text: str) -> list[int]:
@@ -122,6 +124,9 @@ def _introduced(name: str, others: list[str], phrases: set[str], text: str) -> s
             continue
         if re.search(r"['’]s?(?:\s|$)", o) or (before and _common_word(extra[0], text)):
             continue  # "the UK's FTSE-100" is the FTSE-100; "If Tokyo declines" opens a sentence
+        if " ".join(extra).casefold() in {x.casefold() for x in others} \
+                and not {low[-1], extra[-1].casefold()} & _OFFICE_ENDS:
+            continue  # "Amnesty International Man-kei Tam said": two names ("Attorney General X" is one)
         if _contrasted(short, o, text):
             continue  # "Apple and Apple Corps now have differing interpretations": two parties
         first, alone = _first(o, text), [p for p in _alone(short, o, text) if not _in_name(short, p, text)]

@@ -163,6 +163,7 @@ def ner(monkeypatch) -> Iterator[Callable[..., None]]:
     monkeypatch.setattr(shortform, "entity_type", fake)
     monkeypatch.setattr(importlib.import_module("pipeline.parties.resolve"), "entity_type", fake)
     monkeypatch.setattr(importlib.import_module("pipeline.parties.match"), "entity_type", fake)
+    monkeypatch.setattr(importlib.import_module("pipeline.parties.politics"), "entity_type", fake)
 
     def set_labels(**labels: str) -> None:
         table.update({k.replace("_", " "): v for k, v in labels.items()})

@@ -61,3 +61,21 @@ def test_officers_initials_suffixes_and_a_person_named_as_the_role():
     assert person_for("Chief Executive Officer of Kestrel Freight", ["Ilse Marrow"], text) == "Ilse Marrow"
     assert person_for("new chief executive", ["Ana Vey"], text) == "Ana Vey"
     assert person_for("executive chairman of Orla Motors Co.", ["Piet Laroux Jr."], text) == "Piet Laroux Jr."
+
+
+def test_a_then_holder_an_owned_apposition_and_a_former_holder_alone():
+    text = ("Brandt, then-Norvish Governor Ilse Marrow's deputy chief of staff, and Aska, then the deputy "
+            "director, were charged. Former Vice President of Valdoria Ugo Hale spoke; Rhea Oakes, formerly "
+            "the mayor of Port Lind, did not.")
+    assert person_for("Norvish Governor", ["Ilse Marrow"], text) == "Ilse Marrow"  # "then-" held it then
+    assert person_for("deputy chief of staff", ["Tomas Brandt"], text) == "Tomas Brandt"  # another's role
+    assert person_for("deputy director", ["Jon Aska"], text) == "Jon Aska"
+    assert person_for("Vice President of Valdoria", ["Ugo Hale"], text) == "Ugo Hale"  # no current one
+    assert person_for("mayor of Port Lind", ["Rhea Oakes"], text) == "Rhea Oakes"
+    both = text + " Vice President of Valdoria Ada Quell replied."
+    assert person_for("Vice President of Valdoria", ["Ugo Hale", "Ada Quell"], both) == "Ada Quell"
+
+
+def test_a_day_after_a_role_is_no_person():
+    text = "The emergency began last Friday, the president said."
+    assert person_for("the president", ["Ilse Marrow"], text) is None
