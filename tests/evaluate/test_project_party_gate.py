@@ -25,7 +25,7 @@ def test_project_party_gate_passes(corpus_home, monkeypatch):
                                    "--junit", str(junit), "--markdown", str(md)])
     assert res.exit_code == 0, res.output[-3000:]
     report = json.loads(res.stdout)
-    assert set(report["splits"]) == {"dev", "test", "holdout", "fresh", "fresh2", "fresh3", "fresh4"}
+    assert set(report["splits"]) == {"dev", "test", "holdout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5"}
     ov = report["overall"]
     assert ov["pairs"] >= 150 and ov["hard_negatives"] >= 40 and ov["generic"] >= 10
     assert ov["tp"] + ov["fp"] + ov["fn"] + ov["tn"] == ov["pairs"]
