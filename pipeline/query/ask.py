@@ -13,7 +13,7 @@ says the corpus does not contain it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import GenericAlias
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field, create_model
 
 from pipeline.templates import load_prompt
 from pipeline.query.answertype import WordSimilarity
-from pipeline.query.focus import Focus, about, focus
+from pipeline.query.focus import Focus, about, focus, mentions
 from pipeline.query.parts import Cand, PartScore, cover_parts, text_of
 from pipeline.query.scope import named_start, occasion_terms, tells_occasion, too_early
 from pipeline.query.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosine
@@ -214,6 +214,19 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embed
     return answer, True, res.usage, "", unanswered
 
 
+def unnamed_by(answer: str, hits: list[Hit], names: tuple[str, ...], text_of_hit: Callable[[Hit], str]) -> list[str]:
+    """The question's names that no article the answer cites mentions. Every name a question gives
+    places what it asks ("the Conservative Party of Canada", "in the Canadian election", "UNICEF's
+    doses"): sentences from articles that never name one of them answer another party's question."""
+    cited = {h.article_id: h for h in hits if f"[{h.chunk_id}]" in answer}
+    texts = [text_of_hit(h) for h in cited.values()]
+    def named(n: str) -> bool:  # "UK Supreme Court" is written "the Supreme Court of the United Kingdom"
+        short = re.sub(r"^[A-Z][A-Z.]{1,3}\s+(?=\S)", "", n)
+        return any(mentions(t, n) or (short != n and mentions(t, short)) for t in texts)
+
+    return [n for n in names if texts and not named(n)]
+
+
 def ask(question: str, *, k: int = 6, source: str | None = None, since: str | None = None,
         model: Any = None, strategy: Strategy = "auto", retriever: Retriever | None = None,
         max_tokens: int = 512, settings: Settings | None = None) -> AskResult:
@@ -279,6 +292,11 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
         if chosen == "extractive":
             answer, found, usage, why, result.unanswered_parts = _answer_extractive(
                 question, hits, provider, r.embedder, max_tokens, f)
+            placing = tuple(n for n in f.names if not re.search(rf"\b{re.escape(n)}\$", question))  # "US$2 billion": a currency
+            unnamed = unnamed_by(answer, hits, placing, lambda h: _article_text(r, h)) if found else []
+            if unnamed:  # "the Conservative Party of Canada ... in the 2019 Canadian election": a UK article's seats
+                answer, found = NOT_IN_CORPUS, False
+                why = f"no cited article mentions {' or '.join(unnamed)}, which the question names"
             if found and result.unanswered_parts:
                 why = f"the passages do not say: {'; '.join(result.unanswered_parts)}"
     result.usage, result.found, result.answer, result.reason = usage, found, answer, why
