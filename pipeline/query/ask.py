@@ -292,7 +292,8 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
         if chosen == "extractive":
             answer, found, usage, why, result.unanswered_parts = _answer_extractive(
                 question, hits, provider, r.embedder, max_tokens, f)
-            placing = tuple(n for n in f.names if not re.search(rf"\b{re.escape(n)}\$", question))  # "US$2 billion": a currency
+            placing = tuple(n for n in f.names if not re.search(rf"\b{re.escape(n)}\$", question)  # "US$2 billion": a currency
+                            and not (" " not in n and question.lstrip().startswith(n)))  # "Alongside ...": capital by place
             unnamed = unnamed_by(answer, hits, placing, lambda h: _article_text(r, h)) if found else []
             if unnamed:  # "the Conservative Party of Canada ... in the 2019 Canadian election": a UK article's seats
                 answer, found = NOT_IN_CORPUS, False
