@@ -163,9 +163,9 @@ def asked_head(part: str, name_terms: set[str] | frozenset[str] = frozenset()) -
 _MEASURES = frozenset(tokenize(["level rate total size extent degree height length weight volume score"])[0])
 # "what share of the vote", "what proportion of residents": a ratio, told as a percentage or a fraction.
 _RATIO = re.compile(r"\b(?:what|which)\s+(?:share|proportion|percentage|fraction|portion|per\s*cent)\b", re.I)
-_GIVES_RATIO = re.compile(r"%|\bper\s*cent\b|\bpercentage\b|\b(?:half|third|thirds|quarter|quarters|fifth|"
-                          r"fifths|majority|minority|share|proportion)\b|\b\d+\s+(?:in|of|out\s+of)\s+(?:every\s+)?\d+\b",
-                          re.I)
+# Not "a majority" nor "share" alone: "the seats needed for a majority" tells no share of the vote.
+_GIVES_RATIO = re.compile(r"%|\bper\s*cent\b|\b(?:half|third|thirds|quarter|quarters|fifth|fifths)\b|"
+                          r"\b\d+\s+(?:in|of|out\s+of)\s+(?:every\s+)?\d+\b", re.I)
 
 
 def names_ratio(sentence: str) -> bool:
