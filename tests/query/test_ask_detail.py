@@ -46,6 +46,7 @@ def test_the_asked_nouns_head_and_a_ratio_are_what_a_part_asks_for():
     assert f.part_ratio == (True,) and f.part_heads == ("",)
     assert names_ratio("Turnout was 67 percent.") and names_ratio("They took 17 out of 18 districts.")
     assert not names_ratio("The Blue Party won 365 seats.")
+    assert not names_ratio("It won 365 seats, more than the 326 needed for a majority.")  # a majority is no share
 
 
 def test_who_is_not_answered_by_the_party_the_question_names():
