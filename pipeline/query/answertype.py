@@ -153,11 +153,18 @@ def _entities(sentence: str) -> tuple[tuple[str, str], ...]:
     return () if doc is None else tuple((e.text, e.label_) for e in doc.ents)
 
 
-def carries(kind: Kind, sentence: str, counted: frozenset[str] = frozenset()) -> bool:
+def _asked_name(text: str, names: tuple[str, ...]) -> bool:
+    """Is an entity of the sentence one the question itself names ("Lam" for "Carrie Lam")? The
+    answer to "who" is another party: the asked one does not answer it."""
+    words = set(re.sub(r"['\u2019]s\b", "", text).casefold().split())
+    return bool(words) and any(words <= set(re.sub(r"['\u2019]s\b", "", n).casefold().split()) for n in names)
+
+
+def carries(kind: Kind, sentence: str, counted: frozenset[str] = frozenset(), names: tuple[str, ...] = ()) -> bool:
     """Does the sentence hold a value of the kind (a sum of money, a number that is not a date, a date)?
     A number in words counts when it counts one of `counted` (stems: "two people" for "how many people")."""
     ents = _entities(sentence)
-    labels = {label for _, label in ents}
+    labels = {label for text, label in ents if not (kind == "agent" and _asked_name(text, names))}
     if kind == "money":
         return "MONEY" in labels or _CURRENCY.search(sentence) is not None
     if kind == "date":
@@ -165,7 +172,7 @@ def carries(kind: Kind, sentence: str, counted: frozenset[str] = frozenset()) ->
     if kind in ("agent", "place"):  # named, or a noun in the role ("defence agencies", "on any cloud")
         if labels & ({"PERSON", "ORG", "NORP", "GPE"} if kind == "agent" else {"GPE", "LOC", "FAC", "ORG"}):
             return True
-        return _has_role(sentence, kind)
+        return _has_role(sentence, kind, names)
     if any(label in _AMOUNTS and (_DIGIT.search(text) or _SCALE.search(text)) and not _IN_NAME.fullmatch(text)
            for text, label in ents):
         return True  # "41.54%", "nearly 800 thousand"; not "seven states" beside the figure asked for
@@ -327,13 +334,16 @@ def in_scope(places: frozenset[str], sentence: str) -> bool:
     return any(p.casefold() in low for p in places)
 
 
-def _has_role(sentence: str, kind: Kind) -> bool:
-    """A noun (not a pronoun) as a subject or agent ("who"), or as the object of a preposition ("where")."""
+def _has_role(sentence: str, kind: Kind, names: tuple[str, ...] = ()) -> bool:
+    """A noun (not a pronoun) as a subject or agent ("who"), or as the object of a preposition ("where");
+    for "who", not a name the question gives ("Lam agreed to add two members": who they are is not said)."""
     doc = _doc(sentence)
     if doc is None:
         return True
     deps = ("nsubj", "nsubjpass", "pobj") if kind == "agent" else ("pobj",)
-    return any(t.dep_ in deps and t.pos_ in ("NOUN", "PROPN") for t in doc)
+    return any(t.dep_ in deps and t.pos_ in ("NOUN", "PROPN")
+               and not (kind == "agent" and t.dep_ == "pobj" and t.head.dep_ != "agent")  # "by the union", not "to the council"
+               and not (kind == "agent" and t.pos_ == "PROPN" and _asked_name(t.text, names)) for t in doc)
 
 
 def gives(kinds: frozenset[Kind], verbs: frozenset[str], sentence: str,
@@ -350,7 +360,7 @@ def gives(kinds: frozenset[Kind], verbs: frozenset[str], sentence: str,
         return names_instance(instance, sentence, names, verbs, similar)
     if "manner" in kinds:  # the event itself must be told, not only its subject ("the petition was filed")
         return says_event(verbs, sentence, similar)
-    valued = [k for k in kinds if carries(k, sentence, counted)]
+    valued = [k for k in kinds if carries(k, sentence, counted, names)]
     if not valued:
         return False
     if not in_scope(places, sentence):

@@ -13,7 +13,7 @@ says the corpus does not contain it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import GenericAlias
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field, create_model
 
 from pipeline.templates import load_prompt
 from pipeline.query.answertype import WordSimilarity
-from pipeline.query.focus import Focus, about, focus
+from pipeline.query.focus import Focus, about, focus, mentions
 from pipeline.query.parts import Cand, PartScore, cover_parts, text_of
 from pipeline.query.scope import named_start, occasion_terms, tells_occasion, too_early
 from pipeline.query.retrieve import NOT_FOUND_COSINE, Hit, Retriever, best_cosine
@@ -214,6 +214,22 @@ def _answer_extractive(question: str, hits: list[Hit], provider: Provider, embed
     return answer, True, res.usage, "", unanswered
 
 
+def unnamed_by(answer: str, hits: list[Hit], names: tuple[str, ...], text_of_hit: Callable[[Hit], str]) -> list[str]:
+    """The asked doers (`whose.doers`) that no article the answer cites mentions in full. A name
+    "X of Y" is X only where Y is said too: "the Conservative Party of Canada" is not the UK article's
+    "Conservative Party", which `mentions` accepts by the name's first two words."""
+    cited = {h.article_id: h for h in hits if f"[{h.chunk_id}]" in answer}
+    texts = [text_of_hit(h) for h in cited.values()]
+
+    def named(n: str) -> bool:
+        of = re.search(r"\s+of\s+(?:the\s+)?([A-Z][\w-]+)", n)
+        tail = of.group(1)[:5].casefold() if of else ""  # "Canada": "Canadian" says it too
+        return any(mentions(t, n) and (not tail or re.search(rf"\b{re.escape(tail)}", t, re.I) is not None)
+                   for t in texts)
+
+    return [n for n in names if texts and not named(n)]
+
+
 def ask(question: str, *, k: int = 6, source: str | None = None, since: str | None = None,
         model: Any = None, strategy: Strategy = "auto", retriever: Retriever | None = None,
         max_tokens: int = 512, settings: Settings | None = None) -> AskResult:
@@ -279,6 +295,10 @@ def ask(question: str, *, k: int = 6, source: str | None = None, since: str | No
         if chosen == "extractive":
             answer, found, usage, why, result.unanswered_parts = _answer_extractive(
                 question, hits, provider, r.embedder, max_tokens, f)
+            unnamed = unnamed_by(answer, hits, agents, lambda h: _article_text(r, h)) if found else []
+            if unnamed:  # "how many seats did the Conservative Party of Canada win": not the UK party's
+                answer, found = NOT_IN_CORPUS, False
+                why = f"no cited article mentions {' or '.join(unnamed)}, whose act is asked"
             if found and result.unanswered_parts:
                 why = f"the passages do not say: {'; '.join(result.unanswered_parts)}"
     result.usage, result.found, result.answer, result.reason = usage, found, answer, why

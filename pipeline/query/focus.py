@@ -69,6 +69,8 @@ class Focus:
     part_verbs: tuple[frozenset[str], ...] = field(default=())  # the part's own verbs (stems), per part
     part_instance: tuple[frozenset[str], ...] = field(default=())  # "which companies": entity labels, per part
     part_places: tuple[frozenset[str], ...] = field(default=())  # "in Ohio": the place a part is asked for
+    part_heads: tuple[str, ...] = field(default=())  # "how many measles vaccine doses": the asked noun's head (stem)
+    part_ratio: tuple[bool, ...] = field(default=())  # "what share of the vote": a ratio is asked for
 
 
 def question_names(question: str) -> list[str]:
@@ -112,7 +114,9 @@ def focus(question: str) -> Focus:
                  part_kinds=kinds,
                  part_verbs=tuple(manner_verbs(p) if "manner" in k else asked_verbs(p) for p, k in zip(parts, kinds)),
                  part_instance=tuple(instance_labels(p) for p in parts),
-                 part_places=tuple(asked_places(p) for p in parts))
+                 part_places=tuple(asked_places(p) for p in parts),
+                 part_heads=tuple(asked_head(p, name_terms) for p in parts),
+                 part_ratio=tuple(bool(_RATIO.search(p)) for p in parts))
 
 
 # "How large is the bridge loan that ...", "how much was the fine": the asked thing is the copula's
@@ -134,6 +138,39 @@ def wanted(part: str, name_terms: set[str] | frozenset[str] = frozenset()) -> fr
     own = frozenset(t for t in words if t not in name_terms)
     named = frozenset(t for t in words if t in name_terms)
     return own | named if own and named and m.re is _WANTS and re.search(r"\d", m.group(1)) else own
+
+
+def asked_head(part: str, name_terms: set[str] | frozenset[str] = frozenset()) -> str:
+    """The head of the asked noun phrase (its last word, stemmed): "how many measles vaccine doses did"
+    asks for doses, and a sentence about measles vaccination that counts no doses does not answer it.
+    Empty when the phrase has no concrete head (an abstract, quantity or date word, or a name)."""
+    m = _WANTS.search(part) or _WANTS_SUBJECT.search(part)
+    if not m:
+        return ""
+    raw = re.split(r"\s+(?:per|of)\s+", m.group(1).strip(), maxsplit=1)[0].split()  # "fuel per passenger": fuel
+    if not raw or re.search(r"\d", m.group(1)) or _RATIO.search(part) or raw[-1].lower().endswith("ing"):
+        return ""  # a ratio's noun is its base ("share of commodities"); "is Chrysler getting": a verb
+    words = tokenize([raw[-1]])[0]
+    if not words:
+        return ""
+    head = words[-1]
+    if head in _GENERIC or head in name_terms or head in _ABSTRACT | _QUANTITY_WORDS | _DATE_WORDS | _MEASURES:
+        return ""
+    return head
+
+
+# A measure's name ("at what level did it close"): answers give the value, not the word.
+_MEASURES = frozenset(tokenize(["level rate total size extent degree height length weight volume score"])[0])
+# "what share of the vote", "what proportion of residents": a ratio, told as a percentage or a fraction.
+_RATIO = re.compile(r"\b(?:what|which)\s+(?:share|proportion|percentage|fraction|portion|per\s*cent)\b", re.I)
+# Not "a majority" nor "share" alone: "the seats needed for a majority" tells no share of the vote.
+_GIVES_RATIO = re.compile(r"%|\bper\s*cent\b|\b(?:half|third|thirds|quarter|quarters|fifth|fifths)\b|"
+                          r"\b\d+\s+(?:in|of|out\s+of)\s+(?:every\s+)?\d+\b", re.I)
+
+
+def names_ratio(sentence: str) -> bool:
+    """Does the sentence tell a ratio (a percentage, a fraction, "17 out of 18")?"""
+    return _GIVES_RATIO.search(sentence) is not None
 
 
 def _plain(text: str) -> str:
@@ -205,4 +242,4 @@ def stems(sentence: str) -> frozenset[str]:
     return frozenset(tokenize([sentence])[0])
 
 
-__all__ = ["Focus", "about", "focus", "mentions", "names_wanted", "overlap", "stems", "wanted", "question_names", "question_parts"]
+__all__ = ["Focus", "about", "asked_head", "names_ratio", "focus", "mentions", "names_wanted", "overlap", "stems", "wanted", "question_names", "question_parts"]

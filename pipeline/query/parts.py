@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 
 from pipeline.query.answertype import MONEY_WORDS, WordSimilarity, gives, says_event
-from pipeline.query.focus import Focus, about, names_wanted, overlap
+from pipeline.query.focus import Focus, about, names_ratio, names_wanted, overlap, stems
 from pipeline.query.retrieve import Hit
 from pipeline.query.scope import refers_back
 from pipeline.query.whose import asks_as_agent, other_owner, others_event
@@ -34,11 +34,21 @@ def _asks(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> b
     wants = f.part_wants[i] - MONEY_WORDS if "money" in kinds else f.part_wants[i]
     instance = f.part_instance[i] if i < len(f.part_instance) else frozenset()
     places = f.part_places[i] if i < len(f.part_places) else frozenset()
+    head = f.part_heads[i] if i < len(f.part_heads) else ""
+    ratio = i < len(f.part_ratio) and f.part_ratio[i]
     return (names_wanted(wants, text, f.part_quantity[i] and not kinds)
+            and (not head or says_head(head, text))  # the asked noun itself, not only its modifiers
+            and (not ratio or names_ratio(text))
             and gives(kinds, verbs, text, similar, f.part_wants[i] | f.part_terms[i], instance, f.names, places)
             and (bool(kinds & {"agent", "instance"}) or not asks_as_agent(f.parts, f.names)
                  or not others_event(text, f.names))  # GM's fall does not say how far Chrysler's sales fell
             and ("instance" in kinds or not other_owner(f.parts[i], text)))  # the Belgian government's aid is not the French
+
+
+def says_head(head: str, text: str) -> bool:
+    """Does the sentence use the asked noun's head, or a word of its stem ("arguing" for "argument")?"""
+    return any(w == head or (min(len(w), len(head)) >= 4 and (w.startswith(head) or head.startswith(w)))
+               for w in stems(text))
 
 
 def _fits(f: Focus, i: int, c: Cand, similar: WordSimilarity | None = None) -> bool:
