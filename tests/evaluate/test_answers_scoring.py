@@ -150,4 +150,5 @@ def test_a_single_answer_set_path_is_one_path_not_its_letters(tmp_path):
     assert load_answer_config(cfg)["set"] == ["evals/answers"]
     assert load_answer_config("evals/config.toml")["set"] == ["evals/answers/dev.yaml", "evals/answers/test.yaml",
                                                           "evals/answers/fresh.yaml", "evals/answers/fresh2.yaml",
-                                                          "evals/answers/fresh3.yaml", "evals/answers/fresh4.yaml"]
+                                                          "evals/answers/fresh3.yaml", "evals/answers/fresh4.yaml",
+                                                          "evals/answers/fresh5.yaml"]
