@@ -62,44 +62,29 @@ def details(retriever_over):
     return retriever_over("details", {"vaccines.md": VACCINES, "election.md": ELECTION, "council.md": COUNCIL})
 
 
-def _picking(*words: str):
-    """A small model that picks every offered sentence holding one of `words`."""
-    def pick(messages, schema):
-        lines = messages[-1].content.splitlines()
-        picks = [int(ln.split(".", 1)[0]) for ln in lines
-                 if ln[:1].isdigit() and ". " in ln and any(w in ln for w in words)]
-        return {"found": True, "picks": picks[:3] or [1]}
-    return pick
 
 
-def _ask(question: str, retriever, *words: str):
-    from pipeline.llm.fake import FakeProvider
-    from pipeline.query.ask import ask
-
-    return ask(question, strategy="extractive", model=FakeProvider(script=[_picking(*words)]), retriever=retriever)
-
-
-def test_a_count_of_a_noun_no_sentence_counts_is_refused(details):
-    res = _ask("How many measles vaccine doses did the Red Cross supply to Norland?", details, "measles")
+def test_a_count_of_a_noun_no_sentence_counts_is_refused(details, ask_picking):
+    res = ask_picking("How many measles vaccine doses did the Red Cross supply to Norland?", details, "measles")
     assert not res.found, res.answer
-    res = _ask("How many homes did Red Cross health workers visit in Norland?", details, "homes")
+    res = ask_picking("How many homes did Red Cross health workers visit in Norland?", details, "homes")
     assert res.found and "20,000 homes" in res.answer, res.answer
 
 
-def test_a_share_no_sentence_gives_is_refused(details):
-    res = _ask("What share of the popular vote did the Blue Party win in the Estrian election?", details, "seats")
+def test_a_share_no_sentence_gives_is_refused(details, ask_picking):
+    res = ask_picking("What share of the popular vote did the Blue Party win in the Estrian election?", details, "seats")
     assert not res.found, res.answer
-    res = _ask("How many seats did the Blue Party win in the Estrian election?", details, "seats")
+    res = ask_picking("How many seats did the Blue Party win in the Estrian election?", details, "seats")
     assert res.found and "365 seats" in res.answer, res.answer
 
 
-def test_who_was_added_is_refused_when_no_sentence_names_them(details):
-    res = _ask("Who are the two new members Mara Venn agreed to add to Estria's police oversight council?",
+def test_who_was_added_is_refused_when_no_sentence_names_them(details, ask_picking):
+    res = ask_picking("Who are the two new members Mara Venn agreed to add to Estria's police oversight council?",
                details, "members")
     assert not res.found, res.answer
 
 
-def test_a_party_named_x_of_y_is_not_another_x(details):
-    res = _ask("How many seats did the Blue Party of Canada win in the 2019 Canadian general election?", details,
+def test_a_party_named_x_of_y_is_not_another_x(details, ask_picking):
+    res = ask_picking("How many seats did the Blue Party of Canada win in the 2019 Canadian general election?", details,
                "seats")
     assert not res.found and "Blue Party of Canada" in res.reason, res.answer  # Estria's Blue Party won them

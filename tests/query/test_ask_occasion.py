@@ -71,52 +71,43 @@ def occasions(retriever_over):
                                         "cases.md": CASES})
 
 
-def _picking(*words: str):
-    """A small model that picks every offered sentence holding one of `words`."""
-    def pick(messages, schema):
-        lines = messages[-1].content.splitlines()
-        picks = [int(ln.split(".", 1)[0]) for ln in lines
-                 if ln[:1].isdigit() and ". " in ln and any(w in ln for w in words)]
-        return {"found": True, "picks": picks[:3] or [1]}
-    return pick
 
-
-def test_an_article_from_before_the_named_period_does_not_answer(occasions):
+def test_an_article_from_before_the_named_period_does_not_answer(occasions, picking):
     from pipeline.llm.fake import FakeProvider
     from pipeline.query.ask import ask
 
     res = ask("How much did Harbor Motors' US sales fall in February 2010?", strategy="extractive",
-              model=FakeProvider(script=[_picking("fell")]), retriever=occasions)
+              model=FakeProvider(script=[picking("fell")]), retriever=occasions)
     assert res.found and "8.7%" in res.answer
     assert "fourth quarter" not in res.answer  # the 2006 fall is another period's
 
 
-def test_a_day_named_by_an_event_is_answered_only_from_an_article_that_tells_it(occasions):
+def test_a_day_named_by_an_event_is_answered_only_from_an_article_that_tells_it(occasions, picking):
     from pipeline.llm.fake import FakeProvider
     from pipeline.query.ask import ask
 
-    fake = FakeProvider(script=[_picking("closed")])
+    fake = FakeProvider(script=[picking("closed")])
     res = ask("At what level did the Dow Jones close on the day the US government said it would buy billions "
               "of dollars of banks' bad loans?", strategy="extractive", model=fake, retriever=occasions)
     assert not res.found, res.answer  # the six-year low was another day's close
     assert all("7,465" not in str(c) for c in fake.calls)  # never offered
 
 
-def test_a_later_part_that_says_that_day_stays_in_the_first_parts_article(occasions):
+def test_a_later_part_that_says_that_day_stays_in_the_first_parts_article(occasions, picking):
     from pipeline.llm.fake import FakeProvider
     from pipeline.query.ask import ask
 
     res = ask("What did Bernal tell the Wyoming conference about growth, and where did the Zephyr 500 close "
-              "that day?", strategy="extractive", model=FakeProvider(script=[_picking("Wyoming", "clos")]),
+              "that day?", strategy="extractive", model=FakeProvider(script=[picking("Wyoming", "clos")]),
               retriever=occasions)
     assert res.found and "1,026.13" in res.answer, res.answer
     assert "1,500.63" not in res.answer  # another day's close, from another article
 
 
-def test_a_number_the_question_holds_is_not_the_answer_to_how_many(occasions):
+def test_a_number_the_question_holds_is_not_the_answer_to_how_many(occasions, picking):
     from pipeline.llm.fake import FakeProvider
     from pipeline.query.ask import ask
 
     res = ask("How many iPhone 4 handsets had Apple sold by the time it announced the free cases?",
-              strategy="extractive", model=FakeProvider(script=[_picking("iPhone")]), retriever=occasions)
+              strategy="extractive", model=FakeProvider(script=[picking("iPhone")]), retriever=occasions)
     assert not res.found, res.answer  # "an iPhone 4" counts nothing

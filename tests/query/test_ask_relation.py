@@ -76,41 +76,26 @@ def relations(retriever_over):
     return retriever_over("relations", {"orders.md": ORDERS, "aid.md": AID, "limits.md": LIMITS, "deal.md": DEAL})
 
 
-def _picking(*words: str):
-    """A small model that picks every offered sentence holding one of `words`."""
-    def pick(messages, schema):
-        lines = messages[-1].content.splitlines()
-        picks = [int(ln.split(".", 1)[0]) for ln in lines
-                 if ln[:1].isdigit() and ". " in ln and any(w in ln for w in words)]
-        return {"found": True, "picks": picks[:3] or [1]}
-    return pick
 
 
-def _ask(question: str, retriever, *words: str):
-    from pipeline.llm.fake import FakeProvider
-    from pipeline.query.ask import ask
-
-    return ask(question, strategy="extractive", model=FakeProvider(script=[_picking(*words)]), retriever=retriever)
-
-
-def test_an_order_by_a_party_no_article_names_is_refused(relations):
-    res = _ask("How many Halden Aero H9 jets has Ryanair ordered?", relations, "orders")
+def test_an_order_by_a_party_no_article_names_is_refused(relations, ask_picking):
+    res = ask_picking("How many Halden Aero H9 jets has Ryanair ordered?", relations, "orders")
     assert not res.found and "Ryanair" in res.reason, res.answer
 
 
-def test_another_governments_aid_does_not_answer_for_the_asked_government(relations):
-    res = _ask("How much aid has the French government promised the sub-contractors that supply Ardena?",
+def test_another_governments_aid_does_not_answer_for_the_asked_government(relations, ask_picking):
+    res = ask_picking("How much aid has the French government promised the sub-contractors that supply Ardena?",
                relations, "aid")
     assert not res.found, res.answer
 
 
-def test_the_sentence_that_fits_the_part_best_is_cited_even_when_the_model_picks_another(relations):
-    res = _ask("What limit did Kestrel Foods put on toilet paper purchases?", relations, "Ocado")
+def test_the_sentence_that_fits_the_part_best_is_cited_even_when_the_model_picks_another(relations, ask_picking):
+    res = ask_picking("What limit did Kestrel Foods put on toilet paper purchases?", relations, "Ocado")
     assert res.found and "one-pack limit" in res.answer, res.answer
 
 
-def test_a_two_part_question_after_a_setting_answers_both_parts(relations):
-    res = _ask("Alongside its results for the quarter, how much will Talon Motors pay for Brindle Motors, and "
+def test_a_two_part_question_after_a_setting_answers_both_parts(relations, ask_picking):
+    res = ask_picking("Alongside its results for the quarter, how much will Talon Motors pay for Brindle Motors, and "
                "when is the deal expected to close?", relations, "pay")
     assert res.found and "US$2.1 billion" in res.answer and "September" in res.answer, res.answer
     assert res.unanswered_parts == []
