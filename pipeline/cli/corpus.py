@@ -40,18 +40,13 @@ def ingest(
     from pipeline.context import Context
     from pipeline.corpus.ingest import ingest_paths
 
-    from pipeline.lock import writer_lock
-
     ctx = Context.from_env(wait=wait, as_json=json_out)  # settings read once, here
-    # The lock before Chroma is opened: two first ingests into one new home would otherwise both
-    # create Chroma's tables, and the second died with a traceback instead of "lock held".
-    with writer_lock(wait=wait):  # a held lock, store or config error exits 2 (their own code)
-        store = _open_store(chroma_url, ctx.settings)
-        try:
-            report = ingest_paths(paths, store=store, progress=console.is_terminal,
-                                  max_file_mb=max_file_mb, wait=wait, settings=ctx.settings)
-        finally:
-            store.close()
+    store = _open_store(chroma_url, ctx.settings)
+    try:  # a held lock, store or config error exits 2 (their own code)
+        report = ingest_paths(paths, store=store, progress=console.is_terminal,
+                              max_file_mb=max_file_mb, wait=wait, settings=ctx.settings)
+    finally:
+        store.close()
     for f in report.failed:
         console.print(f"[bold red]error:[/] {escape(f['path'])}: {escape(f['error'])}", highlight=False,
                       soft_wrap=True)
